@@ -1,0 +1,51 @@
+package io.spikestream.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code ./spikestream}: one subcommand per task. */
+@Command(name = "spikestream",
+        mixinStandardHelpOptions = true,
+        version = "SpikeStream 0.1.0-SNAPSHOT",
+        description = "Long-context language-model analysis of unbounded documents (SpikingBrain gla_swa) in Flink.",
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (tests call this instead of {@link #main}). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            // User errors (bad model, bad tokens, ...) get one clear line, not a stack trace.
+            commandLine.getErr().println("spikestream " + commandLine.getCommandName() + ": " + describe(ex));
+            if (Boolean.getBoolean("spikestream.debug")) {
+                ex.printStackTrace(commandLine.getErr());
+            }
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    static String describe(Throwable ex) {
+        StringBuilder sb = new StringBuilder(String.valueOf(ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage()));
+        for (Throwable cause = ex.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause.getMessage() != null && !sb.toString().contains(cause.getMessage())) {
+                sb.append(": ").append(cause.getMessage());
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
