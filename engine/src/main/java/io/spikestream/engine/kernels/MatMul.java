@@ -1,0 +1,180 @@
+package io.spikestream.engine.kernels;
+
+import io.spikestream.engine.tensor.Matrix;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@code y[t][o] = dot(W[o], x[t]) + bias[o]} for a chunk of n tokens: x is n×K, W is M×K ([out, in]),
+ * y is n×M, all row-major.
+ *
+ * <p>Weights are streamed once per chunk: each block of 16 weight rows is widened to float32 once and
+ * used for every token of the chunk, in 4×4 register tiles (4 rows × 4 tokens, 16 accumulators). Work is
+ * split across threads by blocks of output rows. Every element follows {@link Dot}'s definition, so any
+ * tile shape, thread count or chunk size yields the same bits.
+ */
+public final class MatMul {
+    private static final int ROW_BLOCK = 16;
+    private static final VectorSpecies<Float> S = Dot.S16;
+    private static final int L = Dot.LANES;
+
+    private MatMul() {
+    }
+
+    public static void matmul(Matrix w, float[] bias, float[] x, int n, float[] y, Parallel parallel) {
+        int m = w.rows();
+        int k = w.cols();
+        check(w, bias, x, n, y, m);
+        int blocks = (m + ROW_BLOCK - 1) / ROW_BLOCK;
+        // Small matrices are not worth a fork: about 64K multiply-adds per task at least.
+        int grain = (int) Math.max(1, 65536L / Math.max(1L, (long) ROW_BLOCK * k * n));
+        parallel.forRange(blocks, grain,
+                (b0, b1) -> rows(w, b0 * ROW_BLOCK, Math.min(m, b1 * ROW_BLOCK), bias, x, n, y, m, b0 * ROW_BLOCK));
+    }
+
+    /**
+     * Rows [rowStart, rowEnd) of the product on the calling thread, written to
+     * {@code y[t * yStride + (o - rowStart) + yOffset]} (used to compute a vocabulary slice at a time).
+     */
+    public static void rows(Matrix w, int rowStart, int rowEnd, float[] bias, float[] x, int n, float[] y, int yStride,
+                            int yOffset) {
+        int k = w.cols();
+        float[] panel = new float[ROW_BLOCK * k];
+        float[] lanes = new float[L * L];
+        for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_BLOCK) {
+            int rows = Math.min(ROW_BLOCK, rowEnd - r0);
+            w.widenRows(r0, rows, panel, 0);
+            block(panel, rows, r0, bias, x, n, k, y, yStride, yOffset + r0 - rowStart, lanes);
+        }
+    }
+
+    private static void check(Matrix w, float[] bias, float[] x, int n, float[] y, int m) {
+        if (bias != null && bias.length != m) {
+            throw new IllegalArgumentException("bias has " + bias.length + " entries for " + m + " rows");
+        }
+        if (x.length < (long) n * w.cols() || y.length < (long) n * m) {
+            throw new IllegalArgumentException("buffers too small for " + n + " tokens: x " + x.length + ", y " + y.length);
+        }
+    }
+
+    /** One widened block of {@code rows} weight rows (first row r0) against all n tokens. */
+    private static void block(float[] panel, int rows, int r0, float[] bias, float[] x, int n, int k, float[] y, int stride,
+                              int col0, float[] lanes) {
+        int t = 0;
+        if (Dot.VECTOR) {
+            for (; t + 4 <= n; t += 4) {
+                int r = 0;
+                for (; r + 4 <= rows; r += 4) {
+                    tile4x4(panel, r * k, x, t * k, k, lanes);
+                    for (int i = 0; i < 4; i++) {
+                        for (int j = 0; j < 4; j++) {
+                            float s = Dot.sumLanes(lanes, (i * 4 + j) * L);
+                            s = tail(panel, (r + i) * k, x, (t + j) * k, k, s);
+                            store(y, (t + j) * stride + col0, r + i, r0 + r + i, s, bias);
+                        }
+                    }
+                }
+                for (; r < rows; r++) {
+                    for (int j = 0; j < 4; j++) {
+                        store(y, (t + j) * stride + col0, r, r0 + r, Dot.dot(panel, r * k, x, (t + j) * k, k), bias);
+                    }
+                }
+            }
+        }
+        for (; t < n; t++) {
+            int r = 0;
+            if (Dot.VECTOR) {
+                for (; r + 4 <= rows; r += 4) {
+                    tile4x1(panel, r * k, x, t * k, k, lanes);
+                    for (int i = 0; i < 4; i++) {
+                        float s = Dot.sumLanes(lanes, i * L);
+                        s = tail(panel, (r + i) * k, x, t * k, k, s);
+                        store(y, t * stride + col0, r + i, r0 + r + i, s, bias);
+                    }
+                }
+            }
+            for (; r < rows; r++) {
+                store(y, t * stride + col0, r, r0 + r, Dot.dot(panel, r * k, x, t * k, k), bias);
+            }
+        }
+    }
+
+    private static void store(float[] y, int base, int r, int o, float s, float[] bias) {
+        y[base + r] = bias == null ? s : s + bias[o];
+    }
+
+    private static float tail(float[] a, int aOff, float[] b, int bOff, int k, float s) {
+        for (int i = k - k % L; i < k; i++) {
+            s = Math.fma(a[aOff + i], b[bOff + i], s);
+        }
+        return s;
+    }
+
+    /** Accumulators for 4 weight rows × 4 tokens; writes the 16 lane vectors to {@code out}. */
+    private static void tile4x4(float[] w, int wOff, float[] x, int xOff, int k, float[] out) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int bound = k - k % L;
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x0 = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector x1 = FloatVector.fromArray(S, x, xOff + k + i);
+            FloatVector x2 = FloatVector.fromArray(S, x, xOff + 2 * k + i);
+            FloatVector x3 = FloatVector.fromArray(S, x, xOff + 3 * k + i);
+            FloatVector w0 = FloatVector.fromArray(S, w, wOff + i);
+            a00 = w0.fma(x0, a00);
+            a01 = w0.fma(x1, a01);
+            a02 = w0.fma(x2, a02);
+            a03 = w0.fma(x3, a03);
+            FloatVector w1 = FloatVector.fromArray(S, w, wOff + k + i);
+            a10 = w1.fma(x0, a10);
+            a11 = w1.fma(x1, a11);
+            a12 = w1.fma(x2, a12);
+            a13 = w1.fma(x3, a13);
+            FloatVector w2 = FloatVector.fromArray(S, w, wOff + 2 * k + i);
+            a20 = w2.fma(x0, a20);
+            a21 = w2.fma(x1, a21);
+            a22 = w2.fma(x2, a22);
+            a23 = w2.fma(x3, a23);
+            FloatVector w3 = FloatVector.fromArray(S, w, wOff + 3 * k + i);
+            a30 = w3.fma(x0, a30);
+            a31 = w3.fma(x1, a31);
+            a32 = w3.fma(x2, a32);
+            a33 = w3.fma(x3, a33);
+        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, L);
+        a02.intoArray(out, 2 * L);
+        a03.intoArray(out, 3 * L);
+        a10.intoArray(out, 4 * L);
+        a11.intoArray(out, 5 * L);
+        a12.intoArray(out, 6 * L);
+        a13.intoArray(out, 7 * L);
+        a20.intoArray(out, 8 * L);
+        a21.intoArray(out, 9 * L);
+        a22.intoArray(out, 10 * L);
+        a23.intoArray(out, 11 * L);
+        a30.intoArray(out, 12 * L);
+        a31.intoArray(out, 13 * L);
+        a32.intoArray(out, 14 * L);
+        a33.intoArray(out, 15 * L);
+    }
+
+    /** Accumulators for 4 weight rows × 1 token (decode): four independent chains. */
+    private static void tile4x1(float[] w, int wOff, float[] x, int xOff, int k, float[] out) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int bound = k - k % L;
+        for (int i = 0; i < bound; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xOff + i);
+            a0 = FloatVector.fromArray(S, w, wOff + i).fma(xv, a0);
+            a1 = FloatVector.fromArray(S, w, wOff + k + i).fma(xv, a1);
+            a2 = FloatVector.fromArray(S, w, wOff + 2 * k + i).fma(xv, a2);
+            a3 = FloatVector.fromArray(S, w, wOff + 3 * k + i).fma(xv, a3);
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, L);
+        a2.intoArray(out, 2 * L);
+        a3.intoArray(out, 3 * L);
+    }
+}

@@ -1,0 +1,92 @@
+package io.spikestream.engine.model;
+
+import io.spikestream.engine.kernels.Dot;
+import io.spikestream.engine.kernels.Exp;
+import io.spikestream.engine.kernels.MatMul;
+import io.spikestream.engine.kernels.Parallel;
+import io.spikestream.engine.tensor.Matrix;
+
+/**
+ * logits = lm_head · h, and the log-partition log Σ exp(logits) per token without keeping n×V logits in
+ * memory: the vocabulary is cut into fixed slices whose (max, Σ exp) are combined in slice order, so the
+ * result is the same bits for any thread count and chunk size.
+ */
+final class LanguageModelHead {
+    private static final int SLICE = 2048;
+
+    private LanguageModelHead() {
+    }
+
+    /**
+     * @param hidden n×H final normalized hidden vectors
+     * @param logits n×V output, or null when only the log-partition is wanted
+     * @return log Σ exp(logits) for each of the n tokens
+     */
+    static double[] logSumExp(Matrix lmHead, float[] hidden, int n, float[] logits, Parallel parallel) {
+        int vocab = lmHead.rows();
+        int slices = (vocab + SLICE - 1) / SLICE;
+        float[] sliceMax = new float[slices * n];
+        double[] sliceSum = new double[slices * n];
+        if (logits != null) {
+            MatMul.matmul(lmHead, null, hidden, n, logits, parallel);
+        }
+        parallel.forRange(slices, (s0, s1) -> {
+            float[] scratch = logits == null ? new float[n * SLICE] : null;
+            float[] e = new float[SLICE];
+            for (int s = s0; s < s1; s++) {
+                int r0 = s * SLICE;
+                int rows = Math.min(SLICE, vocab - r0);
+                float[] src;
+                int stride;
+                int col;
+                if (logits == null) {
+                    MatMul.rows(lmHead, r0, r0 + rows, null, hidden, n, scratch, SLICE, 0);
+                    src = scratch;
+                    stride = SLICE;
+                    col = 0;
+                } else {
+                    src = logits;
+                    stride = vocab;
+                    col = r0;
+                }
+                for (int t = 0; t < n; t++) {
+                    int base = t * stride + col;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int r = 0; r < rows; r++) {
+                        max = Math.max(max, src[base + r]);
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        e[r] = src[base + r] - max;
+                    }
+                    Exp.exp(e, 0, e, 0, rows);
+                    double sum = 0;
+                    for (int r = 0; r < rows; r++) {
+                        sum += e[r];
+                    }
+                    sliceMax[s * n + t] = max;
+                    sliceSum[s * n + t] = sum;
+                }
+            }
+        });
+        double[] lse = new double[n];
+        for (int t = 0; t < n; t++) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int s = 0; s < slices; s++) {
+                max = Math.max(max, sliceMax[s * n + t]);
+            }
+            double total = 0;
+            for (int s = 0; s < slices; s++) {
+                total += sliceSum[s * n + t] * StrictMath.exp((double) sliceMax[s * n + t] - max);
+            }
+            lse[t] = max + StrictMath.log(total);
+        }
+        return lse;
+    }
+
+    /** One logit, the same bits as the corresponding entry of the full product. */
+    static float logit(Matrix lmHead, float[] hidden, int hiddenOffset, int token) {
+        float[] row = new float[lmHead.cols()];
+        lmHead.widenRow(token, row, 0);
+        return Dot.dot(row, 0, hidden, hiddenOffset, row.length);
+    }
+}

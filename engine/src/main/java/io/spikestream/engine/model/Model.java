@@ -1,0 +1,325 @@
+package io.spikestream.engine.model;
+
+import io.spikestream.engine.kernels.Activations;
+import io.spikestream.engine.kernels.Axpy;
+import io.spikestream.engine.kernels.MatMul;
+import io.spikestream.engine.kernels.Parallel;
+import io.spikestream.engine.kernels.RmsNorm;
+import io.spikestream.engine.kernels.Rope;
+import io.spikestream.engine.safetensors.Checkpoint;
+import io.spikestream.engine.safetensors.DType;
+import io.spikestream.engine.state.DocumentState;
+import io.spikestream.engine.state.GlaState;
+import io.spikestream.engine.state.KvWindow;
+import io.spikestream.engine.tensor.Matrix;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A gla_swa model: configuration, weights, and the forward pass of REFERENCE.md over a chunk of tokens.
+ *
+ * <pre>
+ * x = embeddings[token]
+ * for each layer: a = RMSNorm(x); r = x + mix(a); m = RMSNorm(r); x = r + down(silu(gate(m)) ⊙ up(m))
+ * logits = lm_head(RMSNorm(x))
+ * </pre>
+ * A chunk is processed as matrix-matrix products (each weight matrix streamed once per chunk); results are
+ * the same bits for any chunking of a document and any thread count. Instances are immutable and may be
+ * shared by threads; the mutable part of a document lives in its {@link DocumentState}.
+ */
+public final class Model implements AutoCloseable {
+    /** Largest number of tokens in one internal pass; longer inputs are cut (results do not change). */
+    public static final int MAX_PASS_TOKENS = 256;
+
+    private final Configuration config;
+    private final Weights weights;
+    private final LayerKind[] kinds;
+    private final ModelFingerprint fingerprint;
+    private final Rope rope;
+    private final Checkpoint checkpoint;
+
+    private Model(Configuration config, Weights weights, LayerKind[] kinds, ModelFingerprint fingerprint, Checkpoint checkpoint) {
+        this.config = config;
+        this.weights = weights;
+        this.kinds = kinds;
+        this.fingerprint = fingerprint;
+        this.rope = new Rope(config.headDim(), config.ropeTheta());
+        this.checkpoint = checkpoint;
+    }
+
+    /** Loads {@code config.json} and the safetensors weights of a model directory (memory-mapped). */
+    public static Model load(Path dir) {
+        Configuration config = Configuration.load(dir);
+        Checkpoint checkpoint = Checkpoint.open(dir);
+        try {
+            WeightsLoader.Loaded loaded = WeightsLoader.load(checkpoint, config);
+            return new Model(config, loaded.weights(), kindsOf(config), ModelFingerprint.of(config, loaded.tensors()), checkpoint);
+        } catch (RuntimeException e) {
+            try {
+                checkpoint.close();
+            } catch (RuntimeException closeFailure) {
+                e.addSuppressed(closeFailure);
+            }
+            throw e;
+        }
+    }
+
+    /** A model with random weights of the given format (benchmarks, tests): same seed, same weights. */
+    public static Model generate(Configuration config, DType dtype, long seed) {
+        int h = config.hiddenSize();
+        int d = config.headDim();
+        int qDim = config.numHeads() * d;
+        int kvDim = config.numKvHeads() * d;
+        int inter = config.intermediateSize();
+        int rank = config.gateLowRankDim();
+        long[] next = {seed * 1000};
+        Matrix embeddings = Matrix.random(dtype, config.vocabSize(), h, next[0]++, 1f);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            boolean gla = !config.isAttentionLayer(i);
+            AttentionWeights attention = new AttentionWeights(
+                    randomMatrix(dtype, qDim, h, next), randomVector(qDim, next, 0.1f, 0f),
+                    randomMatrix(dtype, kvDim, h, next), randomVector(kvDim, next, 0.1f, 0f),
+                    randomMatrix(dtype, kvDim, h, next), randomVector(kvDim, next, 0.1f, 0f),
+                    randomMatrix(dtype, h, qDim, next),
+                    gla ? randomMatrix(dtype, rank, h, next) : null,
+                    gla ? randomMatrix(dtype, kvDim, rank, next) : null,
+                    gla ? randomVector(kvDim, next, 1f, 2f) : null,
+                    gla ? randomVector(d, next, 0.1f, 1f) : null);
+            layers.add(new LayerWeights(randomVector(h, next, 0.1f, 1f), attention, randomVector(h, next, 0.1f, 1f),
+                    randomMatrix(dtype, inter, h, next), randomMatrix(dtype, inter, h, next), randomMatrix(dtype, h, inter, next)));
+        }
+        float[] norm = randomVector(h, next, 0.1f, 1f);
+        Matrix lmHead = config.tieWordEmbeddings() ? embeddings : randomMatrix(dtype, config.vocabSize(), h, next);
+        Weights weights = new Weights(embeddings, layers, norm, lmHead);
+        return new Model(config, weights, kindsOf(config), ModelFingerprint.ofGenerated(config, dtype.name(), seed), null);
+    }
+
+    private static Matrix randomMatrix(DType dtype, int rows, int cols, long[] next) {
+        return Matrix.random(dtype, rows, cols, next[0]++, (float) Math.sqrt(3.0 / cols));
+    }
+
+    private static float[] randomVector(int n, long[] next, float spread, float center) {
+        long s = next[0]++;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = center + spread * Matrix.uniform(s, i);
+        }
+        return v;
+    }
+
+    private static LayerKind[] kindsOf(Configuration config) {
+        LayerKind[] kinds = new LayerKind[config.numLayers()];
+        for (int i = 0; i < kinds.length; i++) {
+            kinds[i] = config.isAttentionLayer(i) ? LayerKind.SWA : LayerKind.GLA;
+        }
+        return kinds;
+    }
+
+    /**
+     * The same weights with every layer of one kind: {@link LayerKind#FULL_ATTENTION} is the Transformer
+     * baseline of the benchmark (GLA layers' q/k/v/o used as softmax attention with RoPE).
+     */
+    public Model withAllLayers(LayerKind kind) {
+        LayerKind[] all = new LayerKind[kinds.length];
+        Arrays.fill(all, kind);
+        if (kind == LayerKind.GLA) {
+            for (LayerWeights l : weights.layers()) {
+                if (!l.attention().hasGate()) {
+                    throw new IllegalArgumentException("attention layers have no GLA gate weights");
+                }
+            }
+        }
+        byte[] fp = fingerprint.bytes();
+        fp[0] ^= (byte) (kind.ordinal() + 1); // another architecture: states must not mix
+        return new Model(config, weights, all, new ModelFingerprint(fp), null);
+    }
+
+    public Configuration config() {
+        return config;
+    }
+
+    public Weights weights() {
+        return weights;
+    }
+
+    public LayerKind kind(int layer) {
+        return kinds[layer];
+    }
+
+    public ModelFingerprint fingerprint() {
+        return fingerprint;
+    }
+
+    /** The state of an empty document. */
+    public DocumentState newState() {
+        int d = config.headDim();
+        int kvDim = config.numKvHeads() * d;
+        GlaState[] gla = new GlaState[kinds.length];
+        KvWindow[] windows = new KvWindow[kinds.length];
+        for (int i = 0; i < kinds.length; i++) {
+            switch (kinds[i]) {
+                case GLA -> gla[i] = new GlaState(config.numKvHeads(), d);
+                case SWA -> windows[i] = new KvWindow(config.slidingWindow(), kvDim);
+                case FULL_ATTENTION -> windows[i] = new KvWindow(KvWindow.UNBOUNDED, kvDim);
+            }
+        }
+        return new DocumentState(fingerprint, gla, windows, config.hiddenSize());
+    }
+
+    /**
+     * What a forward pass returns.
+     *
+     * @param logProbs   per token, log p(token | everything before it); NaN for the document's first token
+     * @param lastHidden final normalized hidden vector of the last token (an embedding of the document so far)
+     * @param logits     n×V logits when requested, else null
+     */
+    public record Result(double[] logProbs, float[] lastHidden, float[] logits) {
+    }
+
+    /**
+     * Advances {@code state} by {@code n} tokens. The input is validated before anything changes: on an
+     * error the state is untouched.
+     */
+    public Result forward(DocumentState state, int[] tokens, int offset, int n, boolean wantLogits, Parallel parallel) {
+        checkInput(state, tokens, offset, n);
+        int vocab = config.vocabSize();
+        double[] logProbs = new double[n];
+        float[] logits = wantLogits ? new float[Math.multiplyExact(n, vocab)] : null;
+        for (int done = 0; done < n; done += MAX_PASS_TOKENS) {
+            int c = Math.min(MAX_PASS_TOKENS, n - done);
+            float[] passLogits = wantLogits ? new float[c * vocab] : null;
+            pass(state, tokens, offset + done, c, logProbs, done, passLogits, parallel);
+            if (wantLogits) {
+                System.arraycopy(passLogits, 0, logits, done * vocab, c * vocab);
+            }
+        }
+        return new Result(logProbs, state.lastHidden().clone(), logits);
+    }
+
+    /** The full logits of the last token consumed (for generation). */
+    public float[] nextLogits(DocumentState state) {
+        checkState(state);
+        if (state.position() == 0) {
+            throw new IllegalStateException("an empty document predicts nothing: give at least one token");
+        }
+        float[] logits = new float[config.vocabSize()];
+        MatMul.rows(weights.lmHead(), 0, config.vocabSize(), null, state.lastHidden(), 1, logits, config.vocabSize(), 0);
+        return logits;
+    }
+
+    private void checkInput(DocumentState state, int[] tokens, int offset, int n) {
+        checkState(state);
+        if (n <= 0) {
+            throw new IllegalArgumentException("empty input: at least one token is needed");
+        }
+        if (offset < 0 || offset + n > tokens.length) {
+            throw new IllegalArgumentException("token range [" + offset + ", " + (offset + n) + ") outside an array of " + tokens.length);
+        }
+        for (int i = offset; i < offset + n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " at index " + (i - offset)
+                        + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
+        }
+    }
+
+    private void checkState(DocumentState state) {
+        if (!state.model().equals(fingerprint)) {
+            throw new IllegalArgumentException("this document state belongs to model " + state.model().shortHex()
+                    + ", not to this model " + fingerprint.shortHex());
+        }
+    }
+
+    private void pass(DocumentState state, int[] tokens, int offset, int n, double[] logProbs, int outOffset, float[] logits,
+                      Parallel parallel) {
+        int h = config.hiddenSize();
+        int d = config.headDim();
+        int qDim = config.numHeads() * d;
+        int kvDim = config.numKvHeads() * d;
+        int inter = config.intermediateSize();
+        long p0 = state.position();
+        double eps = config.normEps();
+
+        float[] x = new float[n * h];
+        for (int t = 0; t < n; t++) {
+            weights.embeddings().widenRow(tokens[offset + t], x, t * h);
+        }
+        float[] cos = new float[n * d / 2];
+        float[] sin = new float[n * d / 2];
+        for (int t = 0; t < n; t++) {
+            rope.angles(p0 + t, cos, sin, t * d / 2);
+        }
+        float[] a = new float[n * h];
+        float[] q = new float[n * qDim];
+        float[] k = new float[n * kvDim];
+        float[] v = new float[n * kvDim];
+        float[] mixed = new float[n * qDim];
+        float[] proj = new float[n * h];
+        float[] gate = new float[n * inter];
+        float[] up = new float[n * inter];
+        for (int i = 0; i < kinds.length; i++) {
+            LayerWeights lw = weights.layers().get(i);
+            AttentionWeights aw = lw.attention();
+            RmsNorm.rows(x, lw.attnNorm(), eps, a, n, h);
+            MatMul.matmul(aw.q(), aw.qBias(), a, n, q, parallel);
+            MatMul.matmul(aw.k(), aw.kBias(), a, n, k, parallel);
+            MatMul.matmul(aw.v(), aw.vBias(), a, n, v, parallel);
+            if (kinds[i] == LayerKind.GLA) {
+                Activations.relu(q, n * qDim);
+                Activations.relu(k, n * kvDim);
+                float[] low = new float[n * config.gateLowRankDim()];
+                float[] g = new float[n * kvDim];
+                MatMul.matmul(aw.gate0(), null, a, n, low, parallel);
+                MatMul.matmul(aw.gate1(), aw.gate1Bias(), low, n, g, parallel);
+                float normalizer = (float) config.gateLogitNormalizer();
+                for (int e = 0; e < g.length; e++) {
+                    g[e] = Activations.logSigmoid(g[e]) / normalizer;
+                }
+                GatedLinearAttention.forward(state.gla(i), p0, n, q, k, v, g, aw.gNorm(), eps, config.numHeads(), mixed, parallel);
+            } else {
+                KvWindow window = state.window(i);
+                window.ensureCapacity(p0 + n);
+                for (int t = 0; t < n; t++) {
+                    for (int hh = 0; hh < config.numHeads(); hh++) {
+                        rope.rotate(q, t * qDim + hh * d, cos, sin, t * d / 2);
+                    }
+                    for (int j = 0; j < config.numKvHeads(); j++) {
+                        rope.rotate(k, t * kvDim + j * d, cos, sin, t * d / 2);
+                    }
+                }
+                WindowAttention.forward(window, p0, n, q, k, v, config.numHeads(), d, mixed, parallel);
+                WindowAttention.remember(window, p0, n, k, v);
+            }
+            MatMul.matmul(aw.o(), null, mixed, n, proj, parallel);
+            Axpy.add(proj, 0, x, 0, n * h);
+            RmsNorm.rows(x, lw.mlpNorm(), eps, a, n, h);
+            MatMul.matmul(lw.gateProj(), null, a, n, gate, parallel);
+            MatMul.matmul(lw.upProj(), null, a, n, up, parallel);
+            Activations.siluMul(gate, up, n * inter);
+            MatMul.matmul(lw.downProj(), null, gate, n, proj, parallel);
+            Axpy.add(proj, 0, x, 0, n * h);
+        }
+        float[] hidden = a;
+        RmsNorm.rows(x, weights.norm(), eps, hidden, n, h);
+        double[] lse = LanguageModelHead.logSumExp(weights.lmHead(), hidden, n, logits, parallel);
+
+        // log p(token_t | before): the previous position's logit for token_t minus its log-partition.
+        logProbs[outOffset] = p0 == 0 ? Double.NaN
+                : LanguageModelHead.logit(weights.lmHead(), state.lastHidden(), 0, tokens[offset]) - state.lastLogSumExp();
+        for (int t = 1; t < n; t++) {
+            logProbs[outOffset + t] = LanguageModelHead.logit(weights.lmHead(), hidden, (t - 1) * h, tokens[offset + t]) - lse[t - 1];
+        }
+        state.advance(n, hidden, (n - 1) * h, lse[n - 1]);
+    }
+
+    @Override
+    public void close() {
+        if (checkpoint != null) {
+            checkpoint.close();
+        }
+    }
+}
