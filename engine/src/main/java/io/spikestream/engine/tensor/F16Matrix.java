@@ -51,8 +51,8 @@ public final class F16Matrix extends Matrix {
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
-    /** Round-to-nearest-even float32 to half (for generated test weights). */
-    static short encode(float v) {
+    /** Round-to-nearest-even float32 to half (for generated weights). */
+    public static short encodeHalf(float v) {
         int bits = Float.floatToRawIntBits(v);
         int sign = (bits >>> 16) & 0x8000;
         float a = Math.abs(v);

@@ -84,32 +84,12 @@ public abstract sealed class Matrix permits F32Matrix, BF16Matrix, F16Matrix {
         return wrap(info.dtype(), rows, cols, pages, info.name());
     }
 
-    /** Encodes float values into a heap matrix of the given format (random benchmark weights, tests). */
+    /** Encodes float values into a heap matrix of the given format (tests, generated weights). */
     public static Matrix fromFloats(DType dtype, int rows, int cols, float[] values) {
         if (values.length != (long) rows * cols) {
             throw new IllegalArgumentException("expected " + (long) rows * cols + " values, got " + values.length);
         }
-        long rowBytes = (long) cols * dtype.bytes();
-        int rowsPerPage = (int) Math.max(1, MAX_PAGE_BYTES / Math.max(1, rowBytes));
-        int pageCount = Math.max(1, (rows + rowsPerPage - 1) / rowsPerPage);
-        ByteBuffer[] pages = new ByteBuffer[pageCount];
-        for (int p = 0; p < pageCount; p++) {
-            int r0 = p * rowsPerPage;
-            int r1 = Math.min(rows, r0 + rowsPerPage);
-            ByteBuffer page = ByteBuffer.allocateDirect((int) ((r1 - r0) * rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
-            for (long i = (long) r0 * cols; i < (long) r1 * cols; i++) {
-                float v = values[(int) i];
-                switch (dtype) {
-                    case F32 -> page.putFloat(v);
-                    case BF16 -> page.putShort(BF16Matrix.encode(v));
-                    case F16 -> page.putShort(F16Matrix.encode(v));
-                    default -> throw new IllegalArgumentException("unsupported weight dtype " + dtype);
-                }
-            }
-            page.flip();
-            pages[p] = page;
-        }
-        return wrap(dtype, rows, cols, pages, "heap");
+        return build(dtype, rows, cols, i -> values[(int) i]);
     }
 
     /**
@@ -117,6 +97,16 @@ public abstract sealed class Matrix permits F32Matrix, BF16Matrix, F16Matrix {
      * of any size are generated quickly, without a float[] copy, and identically on every run.
      */
     public static Matrix random(DType dtype, int rows, int cols, long seed, float scale) {
+        return build(dtype, rows, cols, i -> uniform(seed, i) * scale);
+    }
+
+    /** The value of element {@code index} (row-major) of a matrix being built. */
+    @FunctionalInterface
+    private interface Values {
+        float at(long index);
+    }
+
+    private static Matrix build(DType dtype, int rows, int cols, Values values) {
         long rowBytes = (long) cols * dtype.bytes();
         int rowsPerPage = (int) Math.max(1, MAX_PAGE_BYTES / Math.max(1, rowBytes));
         int pageCount = Math.max(1, (rows + rowsPerPage - 1) / rowsPerPage);
@@ -126,18 +116,18 @@ public abstract sealed class Matrix permits F32Matrix, BF16Matrix, F16Matrix {
             int r1 = Math.min(rows, r0 + rowsPerPage);
             ByteBuffer page = ByteBuffer.allocateDirect((int) ((r1 - r0) * rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
             for (long i = (long) r0 * cols; i < (long) r1 * cols; i++) {
-                float v = uniform(seed, i) * scale;
+                float v = values.at(i);
                 switch (dtype) {
                     case F32 -> page.putFloat(v);
                     case BF16 -> page.putShort(BF16Matrix.encode(v));
-                    case F16 -> page.putShort(F16Matrix.encode(v));
+                    case F16 -> page.putShort(F16Matrix.encodeHalf(v));
                     default -> throw new IllegalArgumentException("unsupported weight dtype " + dtype);
                 }
             }
             page.flip();
             pages[p] = page;
         }
-        return wrap(dtype, rows, cols, pages, "random");
+        return wrap(dtype, rows, cols, pages, "generated");
     }
 
     /** A value in [-1, 1) from (seed, index) by the SplitMix64 finalizer. */

@@ -1,0 +1,178 @@
+package io.spikestream.engine;
+
+import io.spikestream.engine.generate.Continuation;
+import io.spikestream.engine.generate.Generation;
+import io.spikestream.engine.generate.Sampler;
+import io.spikestream.engine.generate.SamplingParams;
+import io.spikestream.engine.kernels.Parallel;
+import io.spikestream.engine.model.Model;
+import io.spikestream.engine.model.ModelFingerprint;
+import io.spikestream.engine.state.DocumentState;
+import io.spikestream.engine.state.StateCodec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The engine's facade: one model, a kernel thread pool, and the operations on per-document states that the
+ * Flink operator and the CLI call. Thread-safe: many documents may be advanced concurrently (each state by
+ * one caller at a time).
+ *
+ * <pre>{@code
+ * try (Engine engine = Engine.load(modelDir, EngineOptions.defaults())) {
+ *     DocumentState doc = engine.newDocument();
+ *     ChunkResult r = engine.advance(doc, tokens);       // surprisal of every token, final hidden vector
+ *     byte[] saved = engine.save(doc);                   // exact, constant size
+ *     DocumentState again = engine.restore(saved);       // continues bit-identically
+ *     Generation answer = engine.generate(doc, prompt, SamplingParams.greedy(64)); // doc is unchanged
+ * }
+ * }</pre>
+ */
+public final class Engine implements AutoCloseable {
+    private final Model model;
+    private final Parallel parallel;
+
+    public Engine(Model model, EngineOptions options) {
+        this.model = model;
+        this.parallel = new Parallel(options.threads());
+    }
+
+    /** Loads config.json and the safetensors weights of a model directory. */
+    public static Engine load(Path modelDir, EngineOptions options) {
+        return new Engine(Model.load(modelDir), options);
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public ModelFingerprint fingerprint() {
+        return model.fingerprint();
+    }
+
+    public int threads() {
+        return parallel.threads();
+    }
+
+    public DocumentState newDocument() {
+        return model.newState();
+    }
+
+    /** Advances a document by a chunk of tokens; the state is unchanged if the input is invalid. */
+    public ChunkResult advance(DocumentState state, int[] tokens) {
+        long start = state.position();
+        Model.Result r = model.forward(state, tokens, 0, tokens.length, false, parallel);
+        return new ChunkResult(start, tokens.clone(), r.logProbs(), r.lastHidden());
+    }
+
+    /** Like {@link #advance}, also returning the n×V logits (row t predicts token t+1). */
+    public Model.Result advanceWithLogits(DocumentState state, int[] tokens) {
+        return model.forward(state, tokens, 0, tokens.length, true, parallel);
+    }
+
+    /** An independent copy of a document's state. */
+    public DocumentState fork(DocumentState state) {
+        return state.fork();
+    }
+
+    /** Serializes a state (versioned header, model fingerprint, CRC32C). */
+    public byte[] save(DocumentState state) {
+        return StateCodec.encode(state);
+    }
+
+    /** Restores a state saved by an engine running the same model; refuses anything else with a reason. */
+    public DocumentState restore(byte[] bytes) {
+        return StateCodec.decode(bytes, model.newState());
+    }
+
+    /**
+     * Generates from a fork of the document after an optional prompt; the document's own state is unchanged.
+     * Stops at an end-of-sequence id of the configuration or after {@code params.maxTokens()}.
+     */
+    public Generation generate(DocumentState document, int[] prompt, SamplingParams params) {
+        DocumentState fork = document.fork();
+        float[] logits = prime(fork, prompt);
+        Sampler sampler = new Sampler(params);
+        int[] eos = model.config().eosTokenIds();
+        int[] out = new int[params.maxTokens()];
+        double[] logProbs = new double[params.maxTokens()];
+        int count = 0;
+        boolean stopped = false;
+        while (count < params.maxTokens()) {
+            int next = sampler.next(logits);
+            logProbs[count] = logProb(logits, next);
+            out[count++] = next;
+            if (Arrays.stream(eos).anyMatch(e -> e == next)) {
+                stopped = true;
+                break;
+            }
+            if (count < params.maxTokens()) {
+                logits = model.forward(fork, new int[] {next}, 0, 1, true, parallel).logits();
+            }
+        }
+        return new Generation(Arrays.copyOf(out, count), Arrays.copyOf(logProbs, count), stopped);
+    }
+
+    /**
+     * Log-likelihood of each candidate continuation after the document and an optional prompt (zero-shot
+     * labels), computed on forks; probabilities are normalized over the candidates.
+     */
+    public List<Continuation> scoreContinuations(DocumentState document, int[] prompt, List<int[]> candidates) {
+        if (candidates.isEmpty()) {
+            throw new IllegalArgumentException("no candidates to score");
+        }
+        DocumentState base = document.fork();
+        if (prompt.length > 0) {
+            model.forward(base, prompt, 0, prompt.length, false, parallel);
+        } else if (base.position() == 0) {
+            throw new IllegalArgumentException("an empty document with an empty prompt gives no context to score candidates in");
+        }
+        double[] totals = new double[candidates.size()];
+        for (int c = 0; c < candidates.size(); c++) {
+            int[] tokens = candidates.get(c);
+            if (tokens.length == 0) {
+                throw new IllegalArgumentException("candidate " + c + " is empty");
+            }
+            double[] lp = model.forward(base.fork(), tokens, 0, tokens.length, false, parallel).logProbs();
+            totals[c] = Arrays.stream(lp).sum();
+        }
+        double max = Arrays.stream(totals).max().orElseThrow();
+        double norm = Arrays.stream(totals).map(t -> Math.exp(t - max)).sum();
+        List<Continuation> out = new ArrayList<>();
+        for (int c = 0; c < totals.length; c++) {
+            out.add(new Continuation(totals[c], candidates.get(c).length, Math.exp(totals[c] - max) / norm));
+        }
+        return out;
+    }
+
+    /** Feeds the prompt into the fork and returns the logits predicting the next token. */
+    private float[] prime(DocumentState fork, int[] prompt) {
+        if (prompt.length == 0) {
+            return model.nextLogits(fork);
+        }
+        if (prompt.length > 1) {
+            model.forward(fork, prompt, 0, prompt.length - 1, false, parallel);
+        }
+        return model.forward(fork, prompt, prompt.length - 1, 1, true, parallel).logits();
+    }
+
+    private static double logProb(float[] logits, int token) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (float l : logits) {
+            sum += StrictMath.exp(l - max);
+        }
+        return logits[token] - max - StrictMath.log(sum);
+    }
+
+    @Override
+    public void close() {
+        parallel.close();
+        model.close();
+    }
+}

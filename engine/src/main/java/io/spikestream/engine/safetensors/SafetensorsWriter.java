@@ -1,0 +1,93 @@
+package io.spikestream.engine.safetensors;
+
+import io.spikestream.engine.json.Json;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Writes a safetensors file (used to generate the demo model and test checkpoints). */
+public final class SafetensorsWriter {
+    private record Entry(String name, DType dtype, long[] shape, byte[] data) {
+    }
+
+    private final List<Entry> entries = new ArrayList<>();
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+
+    /** Adds a tensor from raw little-endian bytes. */
+    public SafetensorsWriter add(String name, DType dtype, long[] shape, byte[] data) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        if (n * dtype.bytes() != data.length) {
+            throw new IllegalArgumentException("tensor " + name + ": " + data.length + " bytes for " + n + " elements of " + dtype);
+        }
+        entries.add(new Entry(name, dtype, shape.clone(), data));
+        return this;
+    }
+
+    /** Adds float values encoded as F32, BF16 (round to nearest even) or F16. */
+    public SafetensorsWriter addFloats(String name, DType dtype, long[] shape, float[] values) {
+        ByteBuffer buf = ByteBuffer.allocate(values.length * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            switch (dtype) {
+                case F32 -> buf.putFloat(v);
+                case BF16 -> buf.putShort(io.spikestream.engine.tensor.BF16Matrix.encode(v));
+                case F16 -> buf.putShort(io.spikestream.engine.tensor.F16Matrix.encodeHalf(v));
+                default -> throw new IllegalArgumentException("cannot encode floats as " + dtype);
+            }
+        }
+        return add(name, dtype, shape, buf.array());
+    }
+
+    public SafetensorsWriter metadata(String key, String value) {
+        metadata.put(key, value);
+        return this;
+    }
+
+    public void write(Path file) throws IOException {
+        StringBuilder header = new StringBuilder("{");
+        if (!metadata.isEmpty()) {
+            header.append("\"__metadata__\":{");
+            boolean first = true;
+            for (Map.Entry<String, String> m : metadata.entrySet()) {
+                header.append(first ? "" : ",").append(Json.quote(m.getKey())).append(':').append(Json.quote(m.getValue()));
+                first = false;
+            }
+            header.append('}');
+        }
+        long offset = 0;
+        for (Entry e : entries) {
+            if (header.length() > 1) {
+                header.append(',');
+            }
+            header.append(Json.quote(e.name)).append(":{\"dtype\":\"").append(e.dtype).append("\",\"shape\":[");
+            for (int i = 0; i < e.shape.length; i++) {
+                header.append(i == 0 ? "" : ",").append(e.shape[i]);
+            }
+            header.append("],\"data_offsets\":[").append(offset).append(',').append(offset + e.data.length).append("]}");
+            offset += e.data.length;
+        }
+        header.append('}');
+        byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
+        int padding = (8 - headerBytes.length % 8) % 8; // data aligned to 8 bytes, as the reference writer does
+        try (OutputStream out = Files.newOutputStream(file)) {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length + padding);
+            out.write(len.array());
+            out.write(headerBytes);
+            out.write(" ".repeat(padding).getBytes(StandardCharsets.US_ASCII));
+            for (Entry e : entries) {
+                out.write(e.data);
+            }
+        }
+    }
+}

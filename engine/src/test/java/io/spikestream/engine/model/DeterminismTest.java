@@ -1,0 +1,49 @@
+package io.spikestream.engine.model;
+
+import io.spikestream.engine.Engine;
+import io.spikestream.engine.EngineOptions;
+import io.spikestream.engine.safetensors.DType;
+import io.spikestream.engine.testing.ExpectedOutputs;
+import io.spikestream.engine.testing.Runs;
+import io.spikestream.engine.testing.SharedFixtures;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Identical bits with one thread and with all cores (and more threads than cores). */
+class DeterminismTest {
+
+    @Test
+    void fixtureLogitsAreTheSameForAnyThreadCount() {
+        Path dir = SharedFixtures.tinyBf16Sharded();
+        int[] tokens = ExpectedOutputs.read(dir).tokens();
+        Runs.Output one;
+        try (Engine engine = Engine.load(dir, new EngineOptions(1))) {
+            one = Runs.whole(engine, tokens);
+        }
+        for (int threads : new int[] {Runtime.getRuntime().availableProcessors(), 3, 8}) {
+            try (Engine engine = Engine.load(dir, new EngineOptions(threads))) {
+                assertThat(Runs.whole(engine, tokens).sameBits(one)).as("%d threads", threads).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void largerModelIsTheSameForAnyThreadCount() {
+        Model model = Model.generate(TestConfigs.small(40), DType.BF16, 11);
+        int[] tokens = new SplittableRandom(9).ints(90, 0, 1000).toArray();
+        Runs.Output one;
+        try (Engine engine = new Engine(model, new EngineOptions(1))) {
+            one = Runs.whole(engine, tokens);
+        }
+        for (int threads : new int[] {2, 5}) {
+            try (Engine engine = new Engine(model, new EngineOptions(threads))) {
+                assertThat(Runs.whole(engine, tokens).sameBits(one)).as("%d threads", threads).isTrue();
+            }
+        }
+        assertThat(one.logits()).doesNotContain(Float.NaN);
+    }
+}
