@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         version = "SpikeStream 0.1.0-SNAPSHOT",
         description = "Long-context language-model analysis of unbounded documents (SpikingBrain gla_swa) in Flink.",
         subcommands = {
+            io.spikestream.cli.engine.LogitsCommand.class,
+            io.spikestream.cli.bench.BenchCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
