@@ -68,8 +68,7 @@ public final class MatMul {
                     tile4x4(panel, r * k, x, t * k, k, lanes);
                     for (int i = 0; i < 4; i++) {
                         for (int j = 0; j < 4; j++) {
-                            float s = Dot.sumLanes(lanes, (i * 4 + j) * L);
-                            s = tail(panel, (r + i) * k, x, (t + j) * k, k, s);
+                            float s = Dot.tail(panel, (r + i) * k, x, (t + j) * k, k, lanes[i * 4 + j]);
                             store(y, (t + j) * stride + col0, r + i, r0 + r + i, s, bias);
                         }
                     }
@@ -87,8 +86,7 @@ public final class MatMul {
                 for (; r + 4 <= rows; r += 4) {
                     tile4x1(panel, r * k, x, t * k, k, lanes);
                     for (int i = 0; i < 4; i++) {
-                        float s = Dot.sumLanes(lanes, i * L);
-                        s = tail(panel, (r + i) * k, x, t * k, k, s);
+                        float s = Dot.tail(panel, (r + i) * k, x, t * k, k, Dot.sumLanes(lanes, i * L));
                         store(y, t * stride + col0, r + i, r0 + r + i, s, bias);
                     }
                 }
@@ -103,14 +101,7 @@ public final class MatMul {
         y[base + r] = bias == null ? s : s + bias[o];
     }
 
-    private static float tail(float[] a, int aOff, float[] b, int bOff, int k, float s) {
-        for (int i = k - k % L; i < k; i++) {
-            s = Math.fma(a[aOff + i], b[bOff + i], s);
-        }
-        return s;
-    }
-
-    /** Accumulators for 4 weight rows × 4 tokens; writes the 16 lane vectors to {@code out}. */
+    /** 4 weight rows × 4 tokens: writes the 16 lane sums (row-major: row i, token j at i·4+j) to {@code out}. */
     private static void tile4x4(float[] w, int wOff, float[] x, int xOff, int k, float[] out) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
@@ -143,22 +134,7 @@ public final class MatMul {
             a32 = w3.fma(x2, a32);
             a33 = w3.fma(x3, a33);
         }
-        a00.intoArray(out, 0);
-        a01.intoArray(out, L);
-        a02.intoArray(out, 2 * L);
-        a03.intoArray(out, 3 * L);
-        a10.intoArray(out, 4 * L);
-        a11.intoArray(out, 5 * L);
-        a12.intoArray(out, 6 * L);
-        a13.intoArray(out, 7 * L);
-        a20.intoArray(out, 8 * L);
-        a21.intoArray(out, 9 * L);
-        a22.intoArray(out, 10 * L);
-        a23.intoArray(out, 11 * L);
-        a30.intoArray(out, 12 * L);
-        a31.intoArray(out, 13 * L);
-        a32.intoArray(out, 14 * L);
-        a33.intoArray(out, 15 * L);
+        Dot.reduce16(a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33).intoArray(out, 0);
     }
 
     /** Accumulators for 4 weight rows × 1 token (decode): four independent chains. */

@@ -32,6 +32,9 @@ final class WindowAttention {
         parallel.forRange(n * numHeads, (a, b) -> {
             float[] weights = new float[(int) span];
             float[] o = new float[headDim];
+            float[] scores = new float[Dot.LANES];
+            float[][] sources = new float[Dot.LANES][];
+            int[] offsets = new int[Dot.LANES];
             float[] keys = window.keys();
             float[] values = window.values();
             for (int idx = a; idx < b; idx++) {
@@ -43,7 +46,22 @@ final class WindowAttention {
                 int count = (int) (pos - lo + 1);
                 int qo = t * qDim + h * headDim;
                 float max = Float.NEGATIVE_INFINITY;
-                for (int c = 0; c < count; c++) {
+                int c = 0;
+                for (; c + Dot.LANES <= count; c += Dot.LANES) {
+                    for (int i = 0; i < Dot.LANES; i++) {
+                        long kp = lo + c + i;
+                        boolean old = kp < startPosition;
+                        sources[i] = old ? keys : k;
+                        offsets[i] = old ? window.offset(kp) + jd : (int) (kp - startPosition) * kvDim + jd;
+                    }
+                    Dot.dot16(q, qo, sources, offsets, headDim, scores);
+                    for (int i = 0; i < Dot.LANES; i++) {
+                        float score = scores[i] * scale;
+                        weights[c + i] = score;
+                        max = Math.max(max, score);
+                    }
+                }
+                for (; c < count; c++) {
                     long kp = lo + c;
                     float score = kp < startPosition
                             ? Dot.dot(q, qo, keys, window.offset(kp) + jd, headDim)
@@ -52,13 +70,13 @@ final class WindowAttention {
                     weights[c] = score;
                     max = Math.max(max, score);
                 }
-                for (int c = 0; c < count; c++) {
+                for (c = 0; c < count; c++) {
                     weights[c] -= max;
                 }
                 Exp.exp(weights, 0, weights, 0, count);
                 double sum = 0;
                 java.util.Arrays.fill(o, 0f);
-                for (int c = 0; c < count; c++) {
+                for (c = 0; c < count; c++) {
                     long kp = lo + c;
                     sum += weights[c];
                     if (kp < startPosition) {
@@ -68,8 +86,8 @@ final class WindowAttention {
                     }
                 }
                 float total = (float) sum;
-                for (int c = 0; c < headDim; c++) {
-                    out[qo + c] = o[c] / total;
+                for (int e = 0; e < headDim; e++) {
+                    out[qo + e] = o[e] / total;
                 }
             }
         });

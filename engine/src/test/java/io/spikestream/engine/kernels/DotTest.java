@@ -21,6 +21,26 @@ class DotTest {
     }
 
     @Test
+    void sixteenAtOnceGiveTheSameBitsAsOneAtATime() {
+        SplittableRandom rnd = new SplittableRandom(2);
+        for (int n : new int[] {16, 20, 128, 130}) {
+            float[] q = random(rnd, n + 3);
+            float[][] v = new float[16][];
+            int[] off = new int[16];
+            for (int i = 0; i < 16; i++) {
+                off[i] = i % 5;
+                v[i] = random(rnd, n + off[i]);
+            }
+            float[] out = new float[16];
+            Dot.dot16(q, 3, v, off, n, out);
+            for (int i = 0; i < 16; i++) {
+                assertThat(Float.floatToRawIntBits(out[i])).as("n=%d i=%d", n, i)
+                        .isEqualTo(Float.floatToRawIntBits(Dot.dotScalar(v[i], off[i], q, 3, n)));
+            }
+        }
+    }
+
+    @Test
     void computesADotProduct() {
         float[] a = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};
         float[] b = new float[18];
