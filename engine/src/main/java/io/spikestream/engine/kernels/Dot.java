@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   s      = fma(a[k], b[k], s) for the remaining k, in order
  * </pre>
  * Sixteen logical lanes map onto one AVX-512 vector; other CPUs run the same arithmetic in scalar form.
- * {@link #reduce16} sums sixteen accumulators at once with the same tree (a transpose-and-add network),
- * which is what makes tiled kernels cheap.
+ * {@link #dot16} sums sixteen accumulators at once with the same tree (a transpose-and-add network),
+ * which is what makes attention over many keys cheap.
  */
 public final class Dot {
     public static final int LANES = 16;
@@ -95,7 +95,24 @@ public final class Dot {
             a14 = FloatVector.fromArray(S16, v[14], off[14] + k).fma(x, a14);
             a15 = FloatVector.fromArray(S16, v[15], off[15] + k).fma(x, a15);
         }
-        reduce16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15).intoArray(out, 0);
+        // The halving tree for all 16 at once: level h combines lanes l and l+h of two accumulators into one
+        // vector (low h lanes from the first, high h lanes from the second of each 2h-group). Written out
+        // in place because C2 boxes vectors passed to a method it does not inline.
+        FloatVector c0 = a0.blend(a8.rearrange(ROT8), UPPER8).add(a0.rearrange(ROT8).blend(a8, UPPER8));
+        FloatVector c1 = a1.blend(a9.rearrange(ROT8), UPPER8).add(a1.rearrange(ROT8).blend(a9, UPPER8));
+        FloatVector c2 = a2.blend(a10.rearrange(ROT8), UPPER8).add(a2.rearrange(ROT8).blend(a10, UPPER8));
+        FloatVector c3 = a3.blend(a11.rearrange(ROT8), UPPER8).add(a3.rearrange(ROT8).blend(a11, UPPER8));
+        FloatVector c4 = a4.blend(a12.rearrange(ROT8), UPPER8).add(a4.rearrange(ROT8).blend(a12, UPPER8));
+        FloatVector c5 = a5.blend(a13.rearrange(ROT8), UPPER8).add(a5.rearrange(ROT8).blend(a13, UPPER8));
+        FloatVector c6 = a6.blend(a14.rearrange(ROT8), UPPER8).add(a6.rearrange(ROT8).blend(a14, UPPER8));
+        FloatVector c7 = a7.blend(a15.rearrange(ROT8), UPPER8).add(a7.rearrange(ROT8).blend(a15, UPPER8));
+        FloatVector d0 = c0.blend(c4.rearrange(ROT4), UPPER4).add(c0.rearrange(ROT4).blend(c4, UPPER4));
+        FloatVector d1 = c1.blend(c5.rearrange(ROT4), UPPER4).add(c1.rearrange(ROT4).blend(c5, UPPER4));
+        FloatVector d2 = c2.blend(c6.rearrange(ROT4), UPPER4).add(c2.rearrange(ROT4).blend(c6, UPPER4));
+        FloatVector d3 = c3.blend(c7.rearrange(ROT4), UPPER4).add(c3.rearrange(ROT4).blend(c7, UPPER4));
+        FloatVector e0 = d0.blend(d2.rearrange(ROT2), UPPER2).add(d0.rearrange(ROT2).blend(d2, UPPER2));
+        FloatVector e1 = d1.blend(d3.rearrange(ROT2), UPPER2).add(d1.rearrange(ROT2).blend(d3, UPPER2));
+        e0.blend(e1.rearrange(ROT1), UPPER1).add(e0.rearrange(ROT1).blend(e1, UPPER1)).intoArray(out, 0);
         if (bound < n) {
             for (int i = 0; i < LANES; i++) {
                 out[i] = tail(v[i], off[i], q, qOffset, n, out[i]);
@@ -111,48 +128,21 @@ public final class Dot {
         return s;
     }
 
-    /** The halving-tree sum of {@code acc[offset .. offset+15]}. Modifies the array. */
-    static float sumLanes(float[] acc, int offset) {
-        for (int half = LANES / 2; half >= 1; half /= 2) {
-            for (int l = 0; l < half; l++) {
-                acc[offset + l] += acc[offset + l + half];
-            }
-        }
-        return acc[offset];
-    }
-
-    /**
-     * Lane l of the result is the halving-tree sum of the lanes of {@code a_l}: four levels of pairwise
-     * transpose-and-add, 15 pair steps for 16 sums instead of 16 × 15 scalar additions.
-     */
-    static FloatVector reduce16(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, FloatVector a4, FloatVector a5,
-                                FloatVector a6, FloatVector a7, FloatVector a8, FloatVector a9, FloatVector a10, FloatVector a11,
-                                FloatVector a12, FloatVector a13, FloatVector a14, FloatVector a15) {
-        FloatVector c0 = pair(a0, a8, ROT8, UPPER8);
-        FloatVector c1 = pair(a1, a9, ROT8, UPPER8);
-        FloatVector c2 = pair(a2, a10, ROT8, UPPER8);
-        FloatVector c3 = pair(a3, a11, ROT8, UPPER8);
-        FloatVector c4 = pair(a4, a12, ROT8, UPPER8);
-        FloatVector c5 = pair(a5, a13, ROT8, UPPER8);
-        FloatVector c6 = pair(a6, a14, ROT8, UPPER8);
-        FloatVector c7 = pair(a7, a15, ROT8, UPPER8);
-        FloatVector d0 = pair(c0, c4, ROT4, UPPER4);
-        FloatVector d1 = pair(c1, c5, ROT4, UPPER4);
-        FloatVector d2 = pair(c2, c6, ROT4, UPPER4);
-        FloatVector d3 = pair(c3, c7, ROT4, UPPER4);
-        FloatVector e0 = pair(d0, d2, ROT2, UPPER2);
-        FloatVector e1 = pair(d1, d3, ROT2, UPPER2);
-        return pair(e0, e1, ROT1, UPPER1);
-    }
-
-    /**
-     * Within each group of 2·h lanes: lower h lanes ← p[l] + p[l+h], upper h lanes ← q[l-h] + q[l].
-     * (Addition is commutative in IEEE arithmetic, so only the tree shape matters for the bits.)
-     */
-    private static FloatVector pair(FloatVector p, FloatVector q, VectorShuffle<Float> rot, VectorMask<Float> upper) {
-        FloatVector low = p.blend(q.rearrange(rot), upper);
-        FloatVector high = p.rearrange(rot).blend(q, upper);
-        return low.add(high);
+    /** The halving-tree sum of {@code acc[offset .. offset+15]}. */
+    static float sumLanes(float[] acc, int o) {
+        float x0 = acc[o] + acc[o + 8];
+        float x1 = acc[o + 1] + acc[o + 9];
+        float x2 = acc[o + 2] + acc[o + 10];
+        float x3 = acc[o + 3] + acc[o + 11];
+        float x4 = acc[o + 4] + acc[o + 12];
+        float x5 = acc[o + 5] + acc[o + 13];
+        float x6 = acc[o + 6] + acc[o + 14];
+        float x7 = acc[o + 7] + acc[o + 15];
+        float y0 = x0 + x4;
+        float y1 = x1 + x5;
+        float y2 = x2 + x6;
+        float y3 = x3 + x7;
+        return (y0 + y2) + (y1 + y3);
     }
 
     /** Rotation by h within each group of 2·h lanes. */

@@ -68,7 +68,7 @@ public final class MatMul {
                     tile4x4(panel, r * k, x, t * k, k, lanes);
                     for (int i = 0; i < 4; i++) {
                         for (int j = 0; j < 4; j++) {
-                            float s = Dot.tail(panel, (r + i) * k, x, (t + j) * k, k, lanes[i * 4 + j]);
+                            float s = Dot.tail(panel, (r + i) * k, x, (t + j) * k, k, Dot.sumLanes(lanes, (i * 4 + j) * L));
                             store(y, (t + j) * stride + col0, r + i, r0 + r + i, s, bias);
                         }
                     }
@@ -101,7 +101,7 @@ public final class MatMul {
         y[base + r] = bias == null ? s : s + bias[o];
     }
 
-    /** 4 weight rows × 4 tokens: writes the 16 lane sums (row-major: row i, token j at i·4+j) to {@code out}. */
+    /** 4 weight rows × 4 tokens: writes the 16 accumulators (row i, token j at (i·4+j)·16) to {@code out}. */
     private static void tile4x4(float[] w, int wOff, float[] x, int xOff, int k, float[] out) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
@@ -134,7 +134,24 @@ public final class MatMul {
             a32 = w3.fma(x2, a32);
             a33 = w3.fma(x3, a33);
         }
-        Dot.reduce16(a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33).intoArray(out, 0);
+        // Lane sums in plain code: a shuffle network here is not inlined by C2 (the tile is too big) and
+        // would box every vector; the 16 tree sums cost little next to k/16 × 16 multiply-adds.
+        a00.intoArray(out, 0);
+        a01.intoArray(out, L);
+        a02.intoArray(out, 2 * L);
+        a03.intoArray(out, 3 * L);
+        a10.intoArray(out, 4 * L);
+        a11.intoArray(out, 5 * L);
+        a12.intoArray(out, 6 * L);
+        a13.intoArray(out, 7 * L);
+        a20.intoArray(out, 8 * L);
+        a21.intoArray(out, 9 * L);
+        a22.intoArray(out, 10 * L);
+        a23.intoArray(out, 11 * L);
+        a30.intoArray(out, 12 * L);
+        a31.intoArray(out, 13 * L);
+        a32.intoArray(out, 14 * L);
+        a33.intoArray(out, 15 * L);
     }
 
     /** Accumulators for 4 weight rows × 1 token (decode): four independent chains. */
