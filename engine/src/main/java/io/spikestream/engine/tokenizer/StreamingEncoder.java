@@ -47,27 +47,27 @@ public final class StreamingEncoder {
         Tokenizer.Output out = new Tokenizer.Output(true);
         int held = tokenizer.holdBack(text, 0, text.length(), mode);
         List<AddedVocabulary.Piece> pieces = tokenizer.split(text, 0, held, mode);
-        int consumed = 0;
+        String open = "";
+        int openStart = held;
         for (int k = 0; k < pieces.size(); k++) {
             AddedVocabulary.Piece p = pieces.get(k);
             if (p.token() != null) {
                 out.add(p.token().id(), p.start(), p.end());
-                consumed = p.end();
             } else if (k < pieces.size() - 1) {
                 tokenizer.encodePlain(Tokenizer.normalize(text.substring(p.start(), p.end())), p.start(), p.end() - p.start(), out);
-                consumed = p.end();
             } else {
-                consumed = encodeOpen(text, p, out);
+                open = encodeOpen(text, p, out);
+                openStart = p.end() - Math.min(open.length(), p.end() - p.start());
             }
         }
-        tail = text.substring(consumed);
+        tail = open + text.substring(held);
         if (tail.length() > maxTail) {
             forcedFlushes++;
             Tokenizer.Output rest = new Tokenizer.Output(true);
-            tokenizer.encodeRange(text, consumed, text.length(), mode, rest);
+            tokenizer.encodeRange(tail, 0, tail.length(), mode, rest);
             Encoding r = rest.encoding();
             for (int i = 0; i < r.size(); i++) {
-                out.add(r.ids()[i], r.start()[i], r.end()[i]);
+                out.add(r.ids()[i], openStart + r.start()[i], openStart + r.end()[i]);
             }
             tail = "";
         }
@@ -92,10 +92,10 @@ public final class StreamingEncoder {
     }
 
     /**
-     * Encodes the final-for-now part of the last plain piece; returns the raw offset up to which the text
-     * is consumed. What is held back is kept in normalized form (NFC of it plus later text is NFC of all).
+     * Encodes the final-for-now part of the last plain piece and returns the rest, normalized (NFC of it plus
+     * later text is NFC of the whole, so the rest need not be the raw text it came from).
      */
-    private int encodeOpen(String text, AddedVocabulary.Piece p, Tokenizer.Output out) {
+    private String encodeOpen(String text, AddedVocabulary.Piece p, Tokenizer.Output out) {
         String normalized = Tokenizer.normalize(text.substring(p.start(), p.end()));
         int n = normalized.length();
         int[] starts = new int[Math.max(4, n / 2)];
@@ -107,37 +107,20 @@ public final class StreamingEncoder {
             starts[count++] = i;
         }
         if (count == 0) {
-            return p.start();
+            return normalized;
         }
-        int limit = starts[count - 1];
-        int space = trailingWhitespaceStart(normalized);
-        if (space < n) {
-            limit = Math.min(limit, space);
-        }
+        int limit = Math.min(starts[count - 1], trailingWhitespaceStart(normalized));
         limit = Math.min(limit, lastStableStarter(normalized));
-        int cut = 0;
-        for (int k = 0; k < count && starts[k] <= limit; k++) {
-            cut = starts[k];
+        int cutIndex = 0;
+        while (cutIndex + 1 < count && starts[cutIndex + 1] <= limit) {
+            cutIndex++;
         }
-        if (cut == 0) {
-            return p.start();
+        // pre-token boundaries come from the whole piece: a scan of the cut prefix alone would lack the
+        // one character of lookahead that \s+(?!\S) needs
+        for (int k = 0; k < cutIndex; k++) {
+            tokenizer.encodePreToken(normalized, starts[k], starts[k + 1], p.start(), p.end() - p.start(), out);
         }
-        String done = normalized.substring(0, cut);
-        tokenizer.encodePlain(done, p.start(), p.end() - p.start(), out);
-        // the rest of the piece stays, normalized; it is re-read with the next chunk
-        String rest = normalized.substring(cut);
-        return p.end() - rest.length() >= p.start() && text.startsWith(rest, p.end() - rest.length())
-                ? p.end() - rest.length() : rawOffsetOf(text, p, done);
-    }
-
-    /** Raw offset in text where the part after {@code done} begins, when NFC changed the piece's length. */
-    private static int rawOffsetOf(String text, AddedVocabulary.Piece p, String done) {
-        for (int r = p.start(); r <= p.end(); r++) {
-            if (Tokenizer.normalize(text.substring(p.start(), r)).equals(done)) {
-                return r;
-            }
-        }
-        return p.start(); // no raw boundary matches: hold the whole piece back
+        return normalized.substring(starts[cutIndex]);
     }
 
     private static int trailingWhitespaceStart(String s) {
