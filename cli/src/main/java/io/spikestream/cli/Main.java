@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             io.spikestream.cli.engine.LogitsCommand.class,
             io.spikestream.cli.bench.BenchCommand.class,
+            io.spikestream.cli.bench.BenchTokenizerCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
