@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         description = "Long-context language-model analysis of unbounded documents (SpikingBrain gla_swa) in Flink.",
         subcommands = {
             io.spikestream.cli.engine.LogitsCommand.class,
+            io.spikestream.cli.engine.TokenizeCommand.class,
+            io.spikestream.cli.engine.GenerateCommand.class,
             io.spikestream.cli.bench.BenchCommand.class,
             io.spikestream.cli.bench.BenchTokenizerCommand.class,
             CommandLine.HelpCommand.class,

@@ -9,11 +9,16 @@ import io.spikestream.engine.model.Model;
 import io.spikestream.engine.model.ModelFingerprint;
 import io.spikestream.engine.state.DocumentState;
 import io.spikestream.engine.state.StateCodec;
+import io.spikestream.engine.tokenizer.Encoding;
+import io.spikestream.engine.tokenizer.StreamingEncoder;
+import io.spikestream.engine.tokenizer.Tokenizer;
+import io.spikestream.engine.tokenizer.TokenizerMode;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The engine's facade: one model, a kernel thread pool, and the operations on per-document states that the
@@ -33,15 +38,120 @@ import java.util.List;
 public final class Engine implements AutoCloseable {
     private final Model model;
     private final Parallel parallel;
+    /** The tokenizer's BPE cache is not thread-safe: one tokenizer per calling thread. */
+    private final ThreadLocal<Tokenizer> tokenizers;
+    private final boolean hasTokenizer;
 
+    /** An engine without a tokenizer (token ids only). */
     public Engine(Model model, EngineOptions options) {
-        this.model = model;
-        this.parallel = new Parallel(options.threads());
+        this(model, null, options);
     }
 
-    /** Loads config.json and the safetensors weights of a model directory. */
+    /** An engine whose tokenizer is read from {@code tokenizerDir} (null: token ids only). */
+    public Engine(Model model, Path tokenizerDir, EngineOptions options) {
+        this.model = model;
+        this.parallel = new Parallel(options.threads());
+        this.hasTokenizer = tokenizerDir != null;
+        if (tokenizerDir != null) {
+            Tokenizer first = Tokenizer.load(tokenizerDir);
+            if (first.vocabSize() > model.config().vocabSize()) {
+                throw new IllegalArgumentException("the tokenizer in " + tokenizerDir + " has " + first.vocabSize()
+                        + " ids but the model's vocabulary has only " + model.config().vocabSize());
+            }
+            this.tokenizers = ThreadLocal.withInitial(() -> Tokenizer.load(tokenizerDir));
+            this.tokenizers.set(first);
+        } else {
+            this.tokenizers = null;
+        }
+    }
+
+    /** Loads config.json, the safetensors weights and, when present, the tokenizer of a model directory. */
     public static Engine load(Path modelDir, EngineOptions options) {
-        return new Engine(Model.load(modelDir), options);
+        Model model = Model.load(modelDir);
+        try {
+            return new Engine(model, Tokenizer.isPresent(modelDir) ? modelDir : null, options);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** The calling thread's tokenizer, if the model directory has one. */
+    public Optional<Tokenizer> tokenizer() {
+        return hasTokenizer ? Optional.of(tokenizers.get()) : Optional.empty();
+    }
+
+    private Tokenizer requireTokenizer() {
+        return tokenizer().orElseThrow(() -> new IllegalStateException(
+                "this model has no tokenizer files (vocab.json + merges.txt, or tokenizer.json): give token ids"));
+    }
+
+    /** Tokens of prompt text, with special tokens recognized (chat templates). */
+    public int[] encodeTemplate(String text) {
+        return requireTokenizer().encode(text, TokenizerMode.TEMPLATE);
+    }
+
+    /** Tokens of document text: special-token strings are plain text. */
+    public int[] encodeLiteral(String text) {
+        return requireTokenizer().encode(text, TokenizerMode.LITERAL);
+    }
+
+    public String decode(int[] tokens) {
+        return requireTokenizer().decode(tokens);
+    }
+
+    /**
+     * Advances a document by a chunk of its text. The streaming tokenizer continues from the tail kept in
+     * the state, so any split of a text gives the tokens (and bits) of the whole text; {@code last} ends the
+     * text and flushes the tail.
+     */
+    public TextChunkResult advanceText(DocumentState state, String text, boolean last) {
+        String tail = state.tokenizerTail();
+        StreamingEncoder encoder = requireTokenizer().streaming(TokenizerMode.LITERAL, tail);
+        Encoding pushed = encoder.push(text);
+        int restBase = text.length() - encoder.tail().length(); // the held-back text ends the chunk
+        Encoding rest = last ? encoder.finish() : null;
+        int n = pushed.size() + (rest == null ? 0 : rest.size());
+        int[] ids = new int[n];
+        int[] start = new int[n];
+        int[] end = new int[n];
+        for (int i = 0; i < pushed.size(); i++) {
+            ids[i] = pushed.ids()[i];
+            start[i] = pushed.start()[i] - tail.length();
+            end[i] = pushed.end()[i] - tail.length();
+        }
+        if (rest != null) {
+            for (int i = 0; i < rest.size(); i++) {
+                int k = pushed.size() + i;
+                ids[k] = rest.ids()[i];
+                start[k] = restBase + rest.start()[i];
+                end[k] = restBase + rest.end()[i];
+            }
+        }
+        ChunkResult result;
+        if (n == 0) {
+            result = new ChunkResult(state.position(), ids, new double[0], state.lastHidden().clone());
+        } else {
+            result = advance(state, ids);
+        }
+        state.setTokenizerTail(last ? "" : encoder.tail());
+        return new TextChunkResult(result, start, end);
+    }
+
+    /**
+     * Feeds the held-back tokenizer tail of a (forked) state as if its text had ended, so a question sees
+     * every character received; the state's tail is then empty.
+     */
+    public void flushTail(DocumentState state) {
+        String tail = state.tokenizerTail();
+        if (tail.isEmpty()) {
+            return;
+        }
+        int[] ids = requireTokenizer().streaming(TokenizerMode.LITERAL, tail).finish().ids();
+        if (ids.length > 0) {
+            advance(state, ids);
+        }
+        state.setTokenizerTail("");
     }
 
     public Model model() {

@@ -4,7 +4,7 @@ package io.spikestream.engine.tokenizer;
  * GPT-2's reversible map between bytes and printable characters, in which byte-level BPE vocabularies are
  * written: printable Latin-1 bytes stand for themselves, the others are shifted to U+0100 onwards.
  */
-final class ByteLevel {
+public final class ByteLevel {
     /** Character standing for each byte. */
     static final char[] BYTE_TO_CHAR = new char[256];
     /** Byte each character stands for, or -1 (indexed by char, up to U+0143). */
@@ -25,7 +25,7 @@ final class ByteLevel {
     }
 
     /** The bytes a vocabulary entry stands for, or null if it is not a byte-level string. */
-    static byte[] toBytes(String token) {
+    public static byte[] toBytes(String token) {
         byte[] out = new byte[token.length()];
         for (int i = 0; i < token.length(); i++) {
             char c = token.charAt(i);
@@ -37,7 +37,7 @@ final class ByteLevel {
         return out;
     }
 
-    static String fromBytes(byte[] bytes) {
+    public static String fromBytes(byte[] bytes) {
         char[] out = new char[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
             out[i] = BYTE_TO_CHAR[bytes[i] & 0xFF];
