@@ -1,0 +1,128 @@
+package io.spikestream.connectors.avro;
+
+import io.spikestream.avro.DocumentChunk;
+import io.spikestream.avro.DocumentQuery;
+import io.spikestream.avro.Enrichment;
+import io.spikestream.avro.EnrichmentKind;
+import io.spikestream.avro.LabelScore;
+import io.spikestream.avro.QueryKind;
+import io.spikestream.avro.Rejected;
+import io.spikestream.avro.SurprisingSpan;
+import io.spikestream.connectors.avro.AvroDecodeException.Reason;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AvroCodecTest {
+    static DocumentChunk chunk() {
+        return DocumentChunk.newBuilder().setDocId("doc-1").setSeq(3).setText("héllo\r\nwörld 🚀")
+                .setAttributes(Map.of("source", "a.log")).setLast(false).setEventTime(Instant.ofEpochMilli(1_764_000_000_123L)).build();
+    }
+
+    static Enrichment enrichment() {
+        return Enrichment.newBuilder().setDocId("doc-1").setSeq(3L).setQueryId(null).setKind(EnrichmentKind.CHUNK)
+                .setTokenStart(100).setTokenEnd(160).setMeanSurprisal(2.5).setMaxSurprisal(9.75).setPerplexity(Math.exp(2.5))
+                .setSpans(List.of(SurprisingSpan.newBuilder().setCharStart(4).setCharEnd(9).setText("wörld").setSurprisal(9.75)
+                        .setTokenPosition(130).build()))
+                .setEmbedding(List.of(0.5f, -1f)).setAnswer(null)
+                .setLabelScores(List.of(LabelScore.newBuilder().setLabel("breach").setLogLikelihood(-3).setProbability(0.7).build()))
+                .setStateBytes(123456).setModelFingerprint("ab12").setProcessedAtMs(5).setStateBytesWritten(2048).setError(null).build();
+    }
+
+    @Test
+    void everyTypeRoundTrips() throws AvroDecodeException {
+        assertThat(AvroCodec.documentChunk().decode(AvroCodec.documentChunk().encode(chunk()))).isEqualTo(chunk());
+        assertThat(AvroCodec.enrichment().decode(AvroCodec.enrichment().encode(enrichment()))).isEqualTo(enrichment());
+        DocumentQuery q = DocumentQuery.newBuilder().setDocId("d").setQueryId("q1").setKind(QueryKind.SCORE_LABELS).setPrompt("Is it a breach?")
+                .setLabels(List.of("yes", "no")).setMaxTokens(5).setTemperature(0f).setTopP(1f).setSeed(7).setEventTime(Instant.ofEpochMilli(9)).build();
+        assertThat(AvroCodec.documentQuery().decode(AvroCodec.documentQuery().encode(q))).isEqualTo(q);
+        Rejected r = Rejected.newBuilder().setSourceTopic("documents").setPartition(1).setOffset(42).setDocId(null).setReason("x")
+                .setRaw(ByteBuffer.wrap(new byte[] {1, 2, 3})).setRejectedAtMs(11).build();
+        assertThat(AvroCodec.rejected().decode(AvroCodec.rejected().encode(r))).isEqualTo(r);
+    }
+
+    @Test
+    void singleObjectHeader() {
+        byte[] bytes = AvroCodec.documentChunk().encode(chunk());
+        assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+        assertThat(bytes[1]).isEqualTo((byte) 0x01);
+        long fp = 0;
+        for (int i = 0; i < 8; i++) {
+            fp |= (bytes[2 + i] & 0xffL) << (8 * i);
+        }
+        assertThat(fp).isEqualTo(AvroCodec.documentChunk().fingerprint());
+    }
+
+    @Test
+    void badBytesAreRefusedWithTheReason() {
+        AvroCodec<DocumentChunk> codec = AvroCodec.documentChunk();
+        byte[] good = codec.encode(chunk());
+        assertReason(() -> codec.decode(new byte[0]), Reason.EMPTY);
+        assertReason(() -> codec.decode(null), Reason.EMPTY);
+        assertReason(() -> codec.decode(Arrays.copyOf(good, 5)), Reason.TRUNCATED_HEADER);
+        byte[] magic = good.clone();
+        magic[0] = '{';
+        assertReason(() -> codec.decode(magic), Reason.BAD_MAGIC);
+        assertReason(() -> codec.decode(AvroCodec.enrichment().encode(enrichment())), Reason.UNKNOWN_FINGERPRINT);
+        assertThatThrownBy(() -> codec.decode(AvroCodec.enrichment().encode(enrichment())))
+                .hasMessageContaining("the record is a io.spikestream.avro.Enrichment");
+        assertReason(() -> codec.decode(Arrays.copyOf(good, good.length - 3)), Reason.TRUNCATED);
+        byte[] longer = Arrays.copyOf(good, good.length + 2);
+        assertReason(() -> codec.decode(longer), Reason.TRAILING_BYTES);
+    }
+
+    @Test
+    void randomBytesNeverDecodeToGarbage() {
+        AvroCodec<DocumentChunk> codec = AvroCodec.documentChunk();
+        byte[] good = codec.encode(chunk());
+        SplittableRandom rnd = new SplittableRandom(3);
+        int refused = 0;
+        for (int trial = 0; trial < 2000; trial++) {
+            byte[] b = good.clone();
+            // keep the header, scramble the body
+            for (int k = 0; k < 1 + rnd.nextInt(4); k++) {
+                int at = 10 + rnd.nextInt(b.length - 10);
+                b[at] = (byte) rnd.nextInt(256);
+            }
+            try {
+                DocumentChunk decoded = codec.decode(b);
+                assertThat(AvroCodec.documentChunk().encode(decoded)).as("a decoded record re-encodes to the same bytes").isEqualTo(b);
+            } catch (AvroDecodeException e) {
+                refused++;
+                assertThat(e.reason()).isIn(Reason.TRUNCATED, Reason.MALFORMED, Reason.TRAILING_BYTES);
+            }
+        }
+        assertThat(refused).isPositive();
+    }
+
+    @Test
+    void flinkUsesItsAvroSerializerNotKryo() {
+        assertThat(TypeInformation.of(DocumentChunk.class)).isInstanceOf(AvroTypeInfo.class);
+        assertThat(TypeInformation.of(Enrichment.class)).isInstanceOf(AvroTypeInfo.class);
+        assertThat(TypeInformation.of(Rejected.class)).isInstanceOf(AvroTypeInfo.class);
+    }
+
+    @Test
+    void jsonIsValidAndNamesTheSchemaFields() {
+        String json = AvroJson.toJson(enrichment());
+        Map<String, Object> parsed = io.spikestream.engine.json.Json.parseObject(json);
+        assertThat(parsed).containsEntry("kind", "CHUNK").containsEntry("queryId", null).containsEntry("stateBytesWritten", 2048L);
+        assertThat(parsed.keySet()).containsExactlyElementsOf(
+                Enrichment.getClassSchema().getFields().stream().map(org.apache.avro.Schema.Field::name).toList());
+    }
+
+    private static void assertReason(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, Reason reason) {
+        assertThatThrownBy(call).isInstanceOf(AvroDecodeException.class)
+                .satisfies(e -> assertThat(((AvroDecodeException) e).reason()).isEqualTo(reason));
+    }
+}
