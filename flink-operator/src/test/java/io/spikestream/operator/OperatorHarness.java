@@ -1,0 +1,107 @@
+package io.spikestream.operator;
+
+import io.spikestream.avro.DocumentChunk;
+import io.spikestream.avro.DocumentQuery;
+import io.spikestream.avro.Enrichment;
+import io.spikestream.avro.QueryKind;
+import io.spikestream.avro.Rejected;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/** The operator in Flink's keyed two-input test harness (RocksDB state), with helpers to feed and read it. */
+final class OperatorHarness implements AutoCloseable {
+    private final KeyedTwoInputStreamOperatorTestHarness<String, DocumentChunk, DocumentQuery, Enrichment> harness;
+
+    OperatorHarness(OperatorOptions options, OperatorSubtaskState restoreFrom) throws Exception {
+        KeySelector<DocumentChunk, String> chunkKey = DocumentChunk::getDocId;
+        KeySelector<DocumentQuery, String> queryKey = DocumentQuery::getDocId;
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(
+                new KeyedCoProcessOperator<>(new DocumentProcessor(options, "documents", "queries")), chunkKey, queryKey, Types.STRING);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        harness.setup();
+        if (restoreFrom != null) {
+            harness.initializeState(restoreFrom);
+        }
+        harness.open();
+    }
+
+    static OperatorOptions options() {
+        return OperatorOptions.defaults(TestModel.dir().toString()).withPageSize(2).withEngineThreads(2);
+    }
+
+    void chunk(DocumentChunk c) throws Exception {
+        harness.processElement1(new StreamRecord<>(c));
+    }
+
+    void query(DocumentQuery q) throws Exception {
+        harness.processElement2(new StreamRecord<>(q));
+    }
+
+    void time(long ms) throws Exception {
+        harness.setProcessingTime(ms);
+    }
+
+    OperatorSubtaskState snapshot(long id) throws Exception {
+        return harness.snapshot(id, id);
+    }
+
+    /** Main output so far, with processing time zeroed (it is wall-clock in production). */
+    List<Enrichment> output() {
+        List<Enrichment> out = new ArrayList<>();
+        for (Object o : new ArrayList<>(harness.getOutput())) {
+            if (o instanceof StreamRecord<?> r && r.getValue() instanceof Enrichment e) {
+                out.add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
+            }
+        }
+        return out;
+    }
+
+    List<Rejected> rejected() {
+        ConcurrentLinkedQueue<StreamRecord<Rejected>> q = harness.getSideOutput(DocumentProcessor.REJECTED);
+        List<Rejected> out = new ArrayList<>();
+        if (q != null) {
+            q.forEach(r -> out.add(r.getValue()));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws Exception {
+        harness.close();
+    }
+
+    /** A document cut into chunks of the given sizes (characters), seq from 0, last on the final one. */
+    static List<DocumentChunk> chunks(String docId, String text, int... sizes) {
+        List<DocumentChunk> out = new ArrayList<>();
+        int pos = 0;
+        int k = 0;
+        while (pos < text.length()) {
+            int end = Math.min(text.length(), pos + sizes[k % sizes.length]);
+            out.add(chunk(docId, out.size(), text.substring(pos, end), end == text.length()));
+            pos = end;
+            k++;
+        }
+        return out;
+    }
+
+    static DocumentChunk chunk(String docId, long seq, String text, boolean last) {
+        return DocumentChunk.newBuilder().setDocId(docId).setSeq(seq).setText(text).setAttributes(Map.of()).setLast(last)
+                .setEventTime(Instant.ofEpochMilli(1000 + seq)).build();
+    }
+
+    static DocumentQuery query(String docId, String queryId, QueryKind kind, String prompt, List<String> labels) {
+        return DocumentQuery.newBuilder().setDocId(docId).setQueryId(queryId).setKind(kind).setPrompt(prompt).setLabels(labels)
+                .setMaxTokens(6).setTemperature(0.7f).setTopP(0.9f).setSeed(42).setEventTime(Instant.ofEpochMilli(5)).build();
+    }
+}

@@ -1,0 +1,35 @@
+package io.spikestream.operator;
+
+import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TinyTokenizer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The tiny bf16 fixture model with a tiny tokenizer, so the operator can read text. */
+final class TestModel {
+    static final String CORPUS = """
+            2026-11-01T00:00:00.000Z INFO  [auth-0] req=523938499 latency_ms=667 status=200 user=u594
+            2026-11-02T01:01:07.001Z WARN  [payments-2] upstream ledger timed out after 30000 ms
+            WHEREAS the Licensor wishes to grant, and the Licensee wishes to obtain, a non-exclusive licence (the "Licence").
+            Either Party may terminate this Agreement upon thirty (30) days' written notice.
+            """;
+    private static Path dir;
+
+    private TestModel() {
+    }
+
+    static synchronized Path dir() {
+        if (dir == null) {
+            try {
+                dir = TinyTokenizer.modelWithTokenizer(SharedFixtures.tinyBf16Sharded(), Files.createTempDirectory("operator-model"),
+                        CORPUS.repeat(4));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return dir;
+    }
+}
