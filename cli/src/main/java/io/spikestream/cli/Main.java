@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             io.spikestream.cli.kafka.KafkaCommand.class,
             io.spikestream.cli.kafka.ProduceCommand.class,
             io.spikestream.cli.kafka.ConsumeCommand.class,
+            io.spikestream.cli.job.JobCommand.class,
+            io.spikestream.cli.demo.DemoCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -55,4 +55,22 @@ public final class KafkaTopics {
             throw new IllegalStateException("interrupted while creating topics " + topics, e);
         }
     }
+
+    /** Those of {@code topics} that do not exist on the cluster (sorted); fails if the cluster cannot be reached. */
+    public static Set<String> missing(String bootstrapServers, Collection<String> topics) {
+        Properties props = new Properties();
+        props.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get();
+            Set<String> missing = new TreeSet<>(topics);
+            missing.removeAll(existing);
+            return missing;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot list the topics of " + bootstrapServers + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while listing topics", e);
+        }
+    }
 }

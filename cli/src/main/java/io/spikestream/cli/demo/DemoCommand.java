@@ -1,0 +1,238 @@
+package io.spikestream.cli.demo;
+
+import io.spikestream.avro.DocumentQuery;
+import io.spikestream.avro.QueryKind;
+import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.connectors.broker.EmbeddedKafka;
+import io.spikestream.connectors.kafka.KafkaTopics;
+import io.spikestream.connectors.kafka.Topics;
+import io.spikestream.connectors.producer.ChunkProducer;
+import io.spikestream.connectors.producer.ProducedDocument;
+import io.spikestream.operator.job.Checkpoints;
+import io.spikestream.operator.job.JobOptions;
+import io.spikestream.operator.job.SpikeStreamJob;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./spikestream demo}: the whole product on one machine with no setup. An embedded KRaft broker, the
+ * job on a local Flink MiniCluster (RocksDB, exactly-once checkpoints), the bundled documents published in
+ * chunks, enrichments printed as their transactions commit, questions asked of the ended documents, a summary.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run everything locally: embedded Kafka, the Flink job, the bundled documents, and print the results.",
+            "Without --model the model is generated with random weights: its scores are NOT meaningful."})
+public final class DemoCommand implements Callable<Integer> {
+    /** The bundled documents (resources under io/spikestream/demo/documents). */
+    static final List<String> DOCUMENTS = List.of("master-services-agreement.txt", "service.log", "incident-report.md");
+
+    @Option(names = "--model", description = "A gla_swa model directory (config.json, safetensors, tokenizer). Default: a generated random model.")
+    Path model;
+
+    @Option(names = "--work-dir", description = "Where Kafka data, checkpoints and the generated model go (default: a temporary directory, deleted at the end).")
+    Path workDir;
+
+    @Option(names = "--documents", arity = "1..*", description = "Documents to publish instead of the bundled ones (one document per file).")
+    List<Path> documents;
+
+    @Option(names = "--parallelism", defaultValue = "2", description = "Job parallelism (default 2).")
+    int parallelism;
+
+    @Option(names = "--chunk-bytes", defaultValue = "4096", description = "Chunk size the producer cuts documents into (default 4096).")
+    int chunkBytes;
+
+    @Option(names = "--checkpoint-interval", defaultValue = "1s", description = "Checkpoint interval; output commits at each (default 1s).")
+    String checkpointInterval;
+
+    @Option(names = "--timeout", defaultValue = "600", description = "Give up after this many seconds (default 600).")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        boolean temporary = workDir == null;
+        Path dir = temporary ? Files.createTempDirectory("spikestream-demo-") : workDir.toAbsolutePath();
+        Files.createDirectories(dir);
+        try {
+            return run(out, dir);
+        } finally {
+            if (temporary) {
+                deleteRecursively(dir);
+            }
+        }
+    }
+
+    private int run(PrintWriter out, Path dir) throws Exception {
+        out.println("SpikeStream demo  (work directory " + dir + ")");
+        Path modelDir;
+        if (model == null) {
+            long t = System.nanoTime();
+            modelDir = DemoModel.write(dir.resolve("model"));
+            out.printf("  model   generated gla_swa: hidden %d, %d layers (SWA at %d and %d, window %d), Qwen2 tokenizer (%.1f s)%n",
+                    DemoModel.HIDDEN, DemoModel.LAYERS, DemoModel.ATTENTION_LAYERS[0], DemoModel.ATTENTION_LAYERS[1], DemoModel.WINDOW,
+                    (System.nanoTime() - t) / 1e9);
+            out.println("  !!      RANDOM WEIGHTS: the surprisal scores, answers and labels below are NOT meaningful.");
+            out.println("          They show the pipeline working; run with --model DIR for a trained checkpoint.");
+        } else {
+            modelDir = model.toAbsolutePath();
+            out.println("  model   " + modelDir);
+        }
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).start()) {
+            String bootstrap = kafka.bootstrapServers();
+            KafkaTopics.ensure(bootstrap, 2, Topics.ALL);
+            out.println("  kafka   embedded KRaft broker at " + bootstrap + ", topics " + Topics.ALL);
+            Path checkpoints = dir.resolve("checkpoints");
+            JobOptions options = JobOptions.parse("--bootstrap-servers", bootstrap, "--model", modelDir.toString(),
+                    "--parallelism", Integer.toString(parallelism), "--checkpoint-interval", checkpointInterval,
+                    "--checkpoint-dir", checkpoints.toString(), "--group-id", "demo", "--transactional-id-prefix", "demo");
+            JobClient job = SpikeStreamJob.start(options);
+            out.printf("  flink   local MiniCluster, job %s, parallelism %d, RocksDB, exactly-once checkpoints every %d ms%n",
+                    job.getJobID(), parallelism, options.checkpointInterval().toMillis());
+            out.println();
+            try (DemoMonitor monitor = new DemoMonitor(bootstrap, out)) {
+                monitor.start();
+                Instant started = Instant.now();
+                List<ProducedDocument> produced = publish(bootstrap, out);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+                List<String> ids = produced.stream().map(ProducedDocument::docId).toList();
+                monitor.awaitEnded(ids, deadline, job);
+                Duration streaming = Duration.between(started, Instant.now());
+                List<String> queryIds = ask(bootstrap, ids, out);
+                monitor.awaitAnswers(queryIds, deadline, job);
+                job.cancel().get(30, TimeUnit.SECONDS);
+                out.println();
+                out.println(monitor.summary(produced, streaming, latestCheckpoint(checkpoints), model == null));
+            } catch (Exception e) {
+                cancelQuietly(job, e);
+                throw e;
+            }
+        }
+        return 0;
+    }
+
+    private List<ProducedDocument> publish(String bootstrap, PrintWriter out) throws IOException {
+        List<ProducedDocument> produced = new ArrayList<>();
+        try (ChunkProducer producer = ChunkProducer.builder().bootstrapServers(bootstrap).topic(Topics.DOCUMENTS).chunkBytes(chunkBytes).build()) {
+            if (documents != null) {
+                for (Path p : documents) {
+                    try (InputStream in = Files.newInputStream(p)) {
+                        produced.add(producer.produce(docId(p.getFileName().toString()), in, Map.of("file", p.getFileName().toString())));
+                    }
+                }
+            } else {
+                for (String name : DOCUMENTS) {
+                    try (InputStream in = DemoCommand.class.getResourceAsStream("/io/spikestream/demo/documents/" + name)) {
+                        if (in == null) {
+                            throw new IOException("the bundled document " + name + " is missing from the build");
+                        }
+                        produced.add(producer.produce(docId(name), in, Map.of("file", name)));
+                    }
+                }
+            }
+        }
+        for (ProducedDocument d : produced) {
+            out.printf("published %-28s %3d chunks, %,7d bytes -> topic %s%n", d.docId(), d.chunks(), d.bytes(), Topics.DOCUMENTS);
+        }
+        out.println("enrichments, as their Kafka transactions commit (read_committed):");
+        return produced;
+    }
+
+    /** One question of each kind, asked of the ended documents (their state is kept for the end grace period). */
+    private List<String> ask(String bootstrap, List<String> ids, PrintWriter out) throws Exception {
+        List<DocumentQuery> queries = new ArrayList<>();
+        String first = ids.get(0);
+        String last = ids.get(ids.size() - 1);
+        queries.add(query(first, "q-summary", QueryKind.GENERATE, "\nIn one sentence, this document is about", List.of()));
+        queries.add(query(last, "q-topic", QueryKind.SCORE_LABELS, "\nThis document is about",
+                List.of(" a service outage", " a sales contract", " a cooking recipe")));
+        if (ids.size() > 2) {
+            queries.add(query(ids.get(1), "q-embed", QueryKind.EMBED, null, List.of()));
+        }
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (DocumentQuery q : queries) {
+                producer.send(new ProducerRecord<>(Topics.QUERIES, q.getDocId().getBytes(StandardCharsets.UTF_8),
+                        AvroCodec.documentQuery().encode(q))).get();
+                out.printf("asked %s of %s: %s%n", q.getQueryId(), q.getDocId(), q.getKind()
+                        + (q.getPrompt() == null ? "" : " " + q.getPrompt().strip()) + (q.getLabels().isEmpty() ? "" : " " + q.getLabels()));
+            }
+        }
+        return queries.stream().map(DocumentQuery::getQueryId).toList();
+    }
+
+    private static DocumentQuery query(String docId, String id, QueryKind kind, String prompt, List<String> labels) {
+        return DocumentQuery.newBuilder().setDocId(docId).setQueryId(id).setKind(kind).setPrompt(prompt).setLabels(labels)
+                .setMaxTokens(12).setTemperature(0f).setTopP(1f).setSeed(7L).setEventTime(Instant.now()).build();
+    }
+
+    static String docId(String fileName) {
+        int dot = fileName.lastIndexOf('.');
+        return dot > 0 ? fileName.substring(0, dot) : fileName;
+    }
+
+    private static long latestCheckpoint(Path checkpoints) {
+        return Checkpoints.latest(checkpoints).map(p -> Long.parseLong(p.getFileName().toString().substring(4))).orElse(0L);
+    }
+
+    private static void cancelQuietly(JobClient job, Exception cause) {
+        try {
+            if (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    static JobStatus status(JobClient job) throws Exception {
+        return job.getJobStatus().get(10, TimeUnit.SECONDS);
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the demo's work directory " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.spikestream.cli.job;
+
+import io.spikestream.connectors.kafka.KafkaTopics;
+import io.spikestream.operator.job.JobOptions;
+import io.spikestream.operator.job.SpikeStreamJob;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.core.execution.JobClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Unmatched;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * {@code ./spikestream job}: the SpikeStream job on a local Flink (in this JVM) until it ends or Ctrl-C.
+ * The options are the job jar's ({@link JobOptions}), so a command line moves unchanged to {@code flink run}.
+ */
+@Command(name = "job",
+        description = {"Run the SpikeStream job on a local Flink until Ctrl-C (or, with --bounded, until the topics are read).",
+            "Checkpoints are retained in --checkpoint-dir; after a crash (even kill -9) run again with --resume latest.",
+            "Options are those of `flink run spikestream-job.jar`; `spikestream job --help` lists them."})
+public final class JobCommand implements Callable<Integer> {
+    @Unmatched
+    List<String> args = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (args.contains("--help") || args.contains("-h")) {
+            System.out.println("Usage: spikestream job --bootstrap-servers B --model DIR [options]");
+            System.out.println(JobOptions.usage());
+            System.out.println("  --create-topics: create missing topics with this many partitions (local runs only)");
+            return 0;
+        }
+        List<String> a = new java.util.ArrayList<>(args);
+        if (a.stream().noneMatch(x -> x.equals("--checkpoint-dir") || x.startsWith("--checkpoint-dir="))) {
+            a.addAll(List.of("--checkpoint-dir", "checkpoints")); // locally, retained checkpoints go to ./checkpoints
+        }
+        int createTopics = 0;
+        int i = a.indexOf("--create-topics");
+        if (i >= 0) {
+            if (i + 1 >= a.size()) {
+                throw new IllegalArgumentException("--create-topics needs a partition count");
+            }
+            createTopics = Integer.parseInt(a.get(i + 1));
+            a.subList(i, i + 2).clear();
+        }
+        JobOptions options = JobOptions.parse(a.toArray(String[]::new));
+        List<String> topics = List.of(options.documentsTopic(), options.queriesTopic(), options.enrichmentsTopic(), options.rejectedTopic());
+        if (createTopics > 0) {
+            KafkaTopics.ensure(options.bootstrapServers(), createTopics, topics);
+        }
+        // A missing topic would otherwise stall the job (sources wait, transactional sinks block), not fail it.
+        Set<String> missing = KafkaTopics.missing(options.bootstrapServers(), topics);
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("topics " + missing + " do not exist on " + options.bootstrapServers()
+                    + "; create them (key = document id, same partition count for documents and queries) or pass --create-topics N");
+        }
+        System.err.printf("spikestream job: %s -> %s (rejected: %s), queries %s, parallelism %s, checkpoints every %s in %s%s%n",
+                options.documentsTopic(), options.enrichmentsTopic(), options.rejectedTopic(), options.queriesTopic(),
+                options.parallelism() == 0 ? "default" : options.parallelism(), options.checkpointInterval(), options.checkpointDir(),
+                options.resume() == null ? "" : ", resuming from " + options.resume());
+        JobClient job = SpikeStreamJob.start(options);
+        System.err.println("spikestream job: running as " + job.getJobID() + " (Ctrl-C cancels; checkpoints stay for --resume latest)");
+        Thread cancel = new Thread(() -> {
+            try {
+                job.cancel().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                System.err.println("spikestream job: cancel failed: " + e.getCause());
+            }
+        }, "spikestream-job-cancel");
+        Runtime.getRuntime().addShutdownHook(cancel);
+        JobExecutionResult result = job.getJobExecutionResult().get();
+        try {
+            Runtime.getRuntime().removeShutdownHook(cancel);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is exiting (Ctrl-C): the hook cancels the job
+        }
+        System.err.printf("spikestream job: finished after %d ms%n", result.getNetRuntime());
+        return 0;
+    }
+}

@@ -1,0 +1,157 @@
+package io.spikestream.operator.job;
+
+import io.spikestream.avro.DocumentChunk;
+import io.spikestream.avro.DocumentQuery;
+import io.spikestream.avro.Enrichment;
+import io.spikestream.avro.Rejected;
+import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.connectors.kafka.AvroKafkaSink;
+import io.spikestream.connectors.kafka.DecodeFunction;
+import io.spikestream.connectors.kafka.RawKafkaSource;
+import io.spikestream.connectors.kafka.RawRecord;
+import io.spikestream.operator.DocumentProcessor;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The SpikeStream job: documents and queries from Kafka, keyed by document id, through the
+ * {@link DocumentProcessor}, to the enrichments topic exactly once; everything unusable to the rejected topic.
+ *
+ * <pre>
+ * documents ─► decode ─┐                        ┌─► enrichments (EXACTLY_ONCE)
+ *                      ├─► keyBy(docId) ─► DocumentProcessor
+ * queries   ─► decode ─┘                        └─► rejected (+ undecodable records)
+ * </pre>
+ * RocksDB with incremental checkpoints, retained on cancellation in {@code --checkpoint-dir}. The same class
+ * is the entry point of the fat job jar for {@code flink run} on a cluster.
+ */
+public final class SpikeStreamJob {
+    private static final Logger LOG = LoggerFactory.getLogger(SpikeStreamJob.class);
+
+    private SpikeStreamJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        JobOptions options = JobOptions.parse(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(options));
+        build(env, options);
+        env.execute("spikestream");
+    }
+
+    /** The Flink configuration the job needs: RocksDB, incremental exactly-once checkpoints, retained, restarts. */
+    public static Configuration configuration(JobOptions o) {
+        Configuration c = new Configuration();
+        c.setString("state.backend.type", "rocksdb");
+        c.setString("execution.checkpointing.incremental", "true");
+        c.setString("execution.checkpointing.interval", o.checkpointInterval().toMillis() + " ms");
+        c.setString("execution.checkpointing.mode", "EXACTLY_ONCE");
+        // A chunk can take seconds of inference: barriers must not queue behind in-flight chunks, or no
+        // checkpoint (hence no output commit) completes while a backlog drains.
+        c.setString("execution.checkpointing.unaligned.enabled", "true");
+        c.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+        c.setString("execution.checkpointing.num-retained", "3");
+        if (o.checkpointDir() != null) {
+            c.setString("execution.checkpointing.dir", checkpointUri(o.checkpointDir()));
+        }
+        c.setString("restart-strategy.type", "exponential-delay");
+        c.setString("restart-strategy.exponential-delay.initial-backoff", "500 ms");
+        c.setString("restart-strategy.exponential-delay.max-backoff", "30 s");
+        if (o.parallelism() > 0) {
+            c.setString("parallelism.default", Integer.toString(o.parallelism()));
+        }
+        resumePath(o).ifPresent(p -> c.setString("execution.state-recovery.path", p));
+        return c;
+    }
+
+    /** A local path becomes a file URI; anything with a scheme (s3://, hdfs://, file:) is kept. */
+    static String checkpointUri(String dir) {
+        return dir.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") || dir.startsWith("file:") ? dir
+                : Path.of(dir).toAbsolutePath().toUri().toString();
+    }
+
+    /** Where to resume from: {@code --resume latest} looks in the checkpoint directory. */
+    static Optional<String> resumePath(JobOptions o) {
+        if (o.resume() == null) {
+            return Optional.empty();
+        }
+        if (!o.resume().equals("latest")) {
+            return Optional.of(o.resume());
+        }
+        String uri = checkpointUri(o.checkpointDir());
+        if (!uri.startsWith("file:")) {
+            throw new IllegalArgumentException("--resume latest looks for checkpoints in a local --checkpoint-dir, not in " + uri
+                    + "; pass the checkpoint's path instead (--resume PATH, or flink run -s PATH)");
+        }
+        Optional<Path> latest = Checkpoints.latest(Path.of(java.net.URI.create(uri)));
+        if (latest.isEmpty()) {
+            LOG.warn("--resume latest: no retained checkpoint in {}; starting from the topics' committed offsets", o.checkpointDir());
+            return Optional.empty();
+        }
+        LOG.info("resuming from {}", latest.get());
+        return Optional.of(latest.get().toUri().toString());
+    }
+
+    /** Adds the job's operators to an environment. */
+    public static void build(StreamExecutionEnvironment env, JobOptions o) {
+        build(env, o, new DocumentProcessor(o.operator(), o.documentsTopic(), o.queriesTopic()));
+    }
+
+    /** Like {@link #build(StreamExecutionEnvironment, JobOptions)} with a given processor instance (tests inject failures). */
+    public static void build(StreamExecutionEnvironment env, JobOptions o, DocumentProcessor processor) {
+        SingleOutputStreamOperator<DocumentChunk> chunks = env
+                .fromSource(source(o, o.documentsTopic(), "documents"), WatermarkStrategy.noWatermarks(), "documents")
+                .uid("documents-source")
+                .process(new DecodeFunction<>(AvroCodec.documentChunk()))
+                .uid("decode-documents").name("decode documents");
+        SingleOutputStreamOperator<DocumentQuery> queries = env
+                .fromSource(source(o, o.queriesTopic(), "queries"), WatermarkStrategy.noWatermarks(), "queries")
+                .uid("queries-source")
+                .process(new DecodeFunction<>(AvroCodec.documentQuery()))
+                .uid("decode-queries").name("decode queries");
+        SingleOutputStreamOperator<Enrichment> enrichments = chunks.keyBy(DocumentChunk::getDocId)
+                .connect(queries.keyBy(DocumentQuery::getDocId))
+                .process(processor)
+                .uid("documents").name("spikestream documents");
+        enrichments.sinkTo(AvroKafkaSink.enrichments().bootstrapServers(o.bootstrapServers()).topic(o.enrichmentsTopic())
+                        .transactionalIdPrefix(o.transactionalIdPrefix() + "-enrichments").transactionTimeout(o.transactionTimeout()).brokerMaxTransactionTimeout(brokerMax(o)).build())
+                .uid("enrichments-sink").name("enrichments");
+        DataStream<Rejected> rejected = chunks.getSideOutput(DecodeFunction.REJECTED)
+                .union(queries.getSideOutput(DecodeFunction.REJECTED), enrichments.getSideOutput(DocumentProcessor.REJECTED));
+        rejected.sinkTo(AvroKafkaSink.rejected().bootstrapServers(o.bootstrapServers()).topic(o.rejectedTopic())
+                        .transactionalIdPrefix(o.transactionalIdPrefix() + "-rejected").transactionTimeout(o.transactionTimeout()).brokerMaxTransactionTimeout(brokerMax(o)).build())
+                .uid("rejected-sink").name("rejected");
+    }
+
+    /** An explicit --transaction-timeout above the default broker maximum says the broker allows it (it refuses it otherwise). */
+    private static java.time.Duration brokerMax(JobOptions o) {
+        java.time.Duration defaultMax = java.time.Duration.ofMinutes(15);
+        return o.transactionTimeout().compareTo(defaultMax) > 0 ? o.transactionTimeout() : defaultMax;
+    }
+
+    private static KafkaSource<RawRecord> source(JobOptions o, String topic, String role) {
+        RawKafkaSource.Builder b = RawKafkaSource.builder().bootstrapServers(o.bootstrapServers()).topics(topic)
+                .groupId(o.groupId() + "-" + role);
+        if (o.bounded()) {
+            b.bounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
+    /** Starts the job without waiting for it (the demo and tests watch its output meanwhile). */
+    public static JobClient start(JobOptions o) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(o));
+        build(env, o);
+        return env.executeAsync("spikestream");
+    }
+}
