@@ -19,14 +19,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.Collector;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -124,29 +120,10 @@ class SpikeStreamJobITCase {
         }
     }
 
-    static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID());
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            return out;
-        }
-    }
-
     /** Output per document, in order, without the wall-clock field. */
     static Map<String, List<Enrichment>> output(String topic) throws Exception {
         Map<String, List<Enrichment>> byDoc = new TreeMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : readCommitted(topic)) {
+        for (ConsumerRecord<byte[], byte[]> r : KAFKA.readCommitted(topic)) {
             Enrichment e = AvroCodec.enrichment().decode(r.value());
             byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
         }
@@ -174,7 +151,7 @@ class SpikeStreamJobITCase {
             SpikeStreamJob.build(env, o);
             env.execute("reference");
             reference = output(out);
-            List<ConsumerRecord<byte[], byte[]>> rejected = readCommitted(rej);
+            List<ConsumerRecord<byte[], byte[]>> rejected = KAFKA.readCommitted(rej);
             assertThat(rejected).hasSize(1);
             Rejected r = AvroCodec.rejected().decode(rejected.get(0).value());
             assertThat(r.getDocId()).isEqualTo("broken");

@@ -44,7 +44,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Kernel threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--baseline-memory", description = "Largest full-attention KV cache to allocate, in MiB (default: 60% of the max heap).")
+    @Option(names = "--baseline-memory", description = "Largest full-attention KV cache to allocate, in MiB (default: 60%% of the max heap).")
     Long baselineMemoryMiB;
 
     @Override

@@ -19,14 +19,10 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -56,26 +52,6 @@ class KafkaRoundTripITCase {
 
     static final String TEXT = "2026-11-01 INFO started\n2026-11-01 WARN disk 91% full\r\nCafé ünïcödé 中文 🚀\n".repeat(12);
 
-    /** Every committed record of a topic, from the beginning (read_committed). */
-    static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID());
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            return out;
-        }
-    }
-
     @Test
     void producedChunksReassembleTheDocumentInOrder() throws Exception {
         String topic = KafkaBrokerExtension.uniqueTopic("documents");
@@ -85,7 +61,7 @@ class KafkaRoundTripITCase {
             doc = producer.produce("log-1", new ByteArrayInputStream(TEXT.getBytes(StandardCharsets.UTF_8)), Map.of("source", "test"));
         }
         List<DocumentChunk> chunks = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : readCommitted(topic)) {
+        for (ConsumerRecord<byte[], byte[]> r : KAFKA.readCommitted(topic)) {
             assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("log-1");
             chunks.add(AvroCodec.documentChunk().decode(r.value()));
         }
@@ -156,7 +132,7 @@ class KafkaRoundTripITCase {
         try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             raw.send(new ProducerRecord<>(in, "poison".getBytes(StandardCharsets.UTF_8), "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8))).get();
         }
-        List<ConsumerRecord<byte[], byte[]>> input = readCommitted(in);
+        List<ConsumerRecord<byte[], byte[]>> input = KAFKA.readCommitted(in);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
@@ -181,14 +157,14 @@ class KafkaRoundTripITCase {
             }
         }
         List<String> written = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : readCommitted(out)) {
+        for (ConsumerRecord<byte[], byte[]> r : KAFKA.readCommitted(out)) {
             Enrichment e = AvroCodec.enrichment().decode(r.value());
             assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(e.getDocId());
             written.add(e.getDocId() + "#" + e.getSeq());
         }
         assertThat(written).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(expected).hasSize(input.size() - 1);
-        List<ConsumerRecord<byte[], byte[]>> rej = readCommitted(rejected);
+        List<ConsumerRecord<byte[], byte[]>> rej = KAFKA.readCommitted(rejected);
         assertThat(rej).hasSize(1);
         Rejected r = AvroCodec.rejected().decode(rej.get(0).value());
         assertThat(r.getDocId()).isEqualTo("poison");

@@ -1,9 +1,9 @@
 package io.spikestream.engine.model;
 
 import io.spikestream.engine.kernels.Dot;
-import io.spikestream.engine.kernels.Exp;
 import io.spikestream.engine.kernels.MatMul;
 import io.spikestream.engine.kernels.Parallel;
+import io.spikestream.engine.kernels.SumExp;
 import io.spikestream.engine.tensor.Matrix;
 
 /**
@@ -32,7 +32,6 @@ final class LanguageModelHead {
         }
         parallel.forRange(slices, (s0, s1) -> {
             float[] scratch = logits == null ? new float[n * SLICE] : null;
-            float[] e = new float[SLICE];
             for (int s = s0; s < s1; s++) {
                 int r0 = s * SLICE;
                 int rows = Math.min(SLICE, vocab - r0);
@@ -51,18 +50,8 @@ final class LanguageModelHead {
                 }
                 for (int t = 0; t < n; t++) {
                     int base = t * stride + col;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int r = 0; r < rows; r++) {
-                        max = Math.max(max, src[base + r]);
-                    }
-                    for (int r = 0; r < rows; r++) {
-                        e[r] = src[base + r] - max;
-                    }
-                    Exp.exp(e, 0, e, 0, rows);
-                    double sum = 0;
-                    for (int r = 0; r < rows; r++) {
-                        sum += e[r];
-                    }
+                    float max = SumExp.max(src, base, rows);
+                    float sum = SumExp.sumExp(src, base, rows, max);
                     sliceMax[s * n + t] = max;
                     sliceSum[s * n + t] = sum;
                 }
