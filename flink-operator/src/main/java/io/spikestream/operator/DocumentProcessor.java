@@ -205,7 +205,7 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
         int n = r.result().size();
         long written = store.save(doc, start, n);
         cache.put(docId, doc);
-        SurprisalSummary s = SurprisalSummary.of(r, chunk.getText(), options.topSpans());
+        SurprisalSummary s = SurprisalSummary.of(r, chunk.getText(), options.topSpans(), id -> engine.decode(new int[] {id}));
         meta.nextSeq = chunk.getSeq() + 1;
         meta.chunksApplied++;
         meta.tokens = doc.position();

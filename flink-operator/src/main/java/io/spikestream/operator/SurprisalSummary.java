@@ -6,12 +6,14 @@ import io.spikestream.engine.TextChunkResult;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 
 /**
  * Surprisal statistics of one chunk: mean and max over its scored tokens (every token but a document's very
  * first, which has no context), perplexity = e^mean, and the most surprising tokens as spans of the chunk
- * text. A token that began in text carried over from the previous chunk starts at offset 0.
+ * text. A token that began in text carried over from the previous chunk starts at offset 0; one that lies
+ * wholly in that carried text has an empty range and its decoded text (from {@code tokenText}).
  *
  * @param scored number of tokens with a surprisal
  * @param sum    sum of their surprisals (nats)
@@ -20,7 +22,7 @@ import java.util.stream.IntStream;
  */
 public record SurprisalSummary(int scored, double sum, double max, List<SurprisingSpan> spans) {
 
-    public static SurprisalSummary of(TextChunkResult r, String text, int topSpans) {
+    public static SurprisalSummary of(TextChunkResult r, String text, int topSpans, IntFunction<String> tokenText) {
         double[] logProbs = r.result().logProbs();
         int scored = 0;
         double sum = 0;
@@ -44,7 +46,7 @@ public record SurprisalSummary(int scored, double sum, double max, List<Surprisi
                     spans.add(SurprisingSpan.newBuilder()
                             .setCharStart(start)
                             .setCharEnd(end)
-                            .setText(text.substring(start, end))
+                            .setText(end > start ? text.substring(start, end) : tokenText.apply(r.result().tokens()[i]))
                             .setSurprisal(-logProbs[i])
                             .setTokenPosition(r.result().startPosition() + i)
                             .build());
