@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             io.spikestream.cli.kafka.ConsumeCommand.class,
             io.spikestream.cli.job.JobCommand.class,
             io.spikestream.cli.demo.DemoCommand.class,
+            io.spikestream.cli.trainer.LogsCommand.class,
+            io.spikestream.cli.trainer.TrainTokenizerCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

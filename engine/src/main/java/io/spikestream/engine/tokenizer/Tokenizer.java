@@ -181,6 +181,21 @@ public final class Tokenizer {
         return added.holdBack(text, from, to, mode);
     }
 
+    /**
+     * The pieces BPE merges never cross: NFC of {@code text} cut by Qwen2's pre-tokenizer pattern (no added
+     * tokens recognized). Tokenizer training counts these.
+     */
+    public static List<String> preTokenize(String text) {
+        String normalized = normalize(text);
+        List<String> pieces = new java.util.ArrayList<>();
+        for (int i = 0, n = normalized.length(); i < n; ) {
+            int end = PreTokenizer.next(normalized, i, n);
+            pieces.add(normalized.substring(i, end));
+            i = end;
+        }
+        return pieces;
+    }
+
     /** NFC; text without characters from U+0300 on is already normalized. */
     static String normalize(String s) {
         for (int i = 0; i < s.length(); i++) {
