@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             io.spikestream.cli.demo.DemoCommand.class,
             io.spikestream.cli.trainer.LogsCommand.class,
             io.spikestream.cli.trainer.TrainTokenizerCommand.class,
+            io.spikestream.cli.trainer.ConvertCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

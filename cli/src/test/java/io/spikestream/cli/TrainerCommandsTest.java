@@ -49,4 +49,18 @@ class TrainerCommandsTest {
         assertThat(tokenizer.decode(expected)).isEqualTo(sample);
         assertThat(ids.out().trim().split(",")).hasSize(expected.length);
     }
+
+    @Test
+    void convertWritesAModelTheEngineRuns() throws Exception {
+        Path src = tmp.resolve("qwen2");
+        io.spikestream.trainer.testing.TinyTransformer.write(src, "qwen2", true, false, 3);
+        CliRun run = CliRun.run("", "convert", "--from", src.toString(), "--to", tmp.resolve("gla").toString(), "--attn-layers", "1",
+                "--window", "8");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("sliding-window layers [1] (window 8)");
+        CliRun logits = CliRun.run("", "logits", "--model", tmp.resolve("gla").toString(), "--tokens", "1,2,3,4,5,6,7,8,9,10", "--chunk", "3");
+        assertThat(logits.exitCode()).as(logits.err()).isZero();
+        assertThat(CliRun.run("", "logits", "--model", tmp.resolve("gla").toString(), "--tokens", "1,2,3,4,5,6,7,8,9,10").out())
+                .isEqualTo(logits.out());
+    }
 }

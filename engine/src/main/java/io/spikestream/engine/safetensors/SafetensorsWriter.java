@@ -3,20 +3,27 @@ package io.spikestream.engine.safetensors;
 import io.spikestream.engine.json.Json;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Writes a safetensors file (used to generate the demo model and test checkpoints). */
+/**
+ * Writes a safetensors file: tensors from bytes or floats (the demo model, test checkpoints), or copied from
+ * another checkpoint's tensor without loading it onto the heap (checkpoint conversion).
+ */
 public final class SafetensorsWriter {
-    private record Entry(String name, DType dtype, long[] shape, byte[] data) {
+    /** A tensor to write: its bytes, or the tensor of an open checkpoint they are streamed from. */
+    private record Entry(String name, DType dtype, long[] shape, byte[] data, TensorInfo source) {
+        long length() {
+            return data != null ? data.length : source.length();
+        }
     }
 
     private final List<Entry> entries = new ArrayList<>();
@@ -31,7 +38,13 @@ public final class SafetensorsWriter {
         if (n * dtype.bytes() != data.length) {
             throw new IllegalArgumentException("tensor " + name + ": " + data.length + " bytes for " + n + " elements of " + dtype);
         }
-        entries.add(new Entry(name, dtype, shape.clone(), data));
+        entries.add(new Entry(name, dtype, shape.clone(), data, null));
+        return this;
+    }
+
+    /** Adds a tensor of an open checkpoint under {@code name}; its bytes are streamed when the file is written. */
+    public SafetensorsWriter copy(String name, TensorInfo source) {
+        entries.add(new Entry(name, source.dtype(), source.shape().clone(), null, source));
         return this;
     }
 
@@ -74,20 +87,32 @@ public final class SafetensorsWriter {
             for (int i = 0; i < e.shape.length; i++) {
                 header.append(i == 0 ? "" : ",").append(e.shape[i]);
             }
-            header.append("],\"data_offsets\":[").append(offset).append(',').append(offset + e.data.length).append("]}");
-            offset += e.data.length;
+            header.append("],\"data_offsets\":[").append(offset).append(',').append(offset + e.length()).append("]}");
+            offset += e.length();
         }
         header.append('}');
         byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
         int padding = (8 - headerBytes.length % 8) % 8; // data aligned to 8 bytes, as the reference writer does
-        try (OutputStream out = Files.newOutputStream(file)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length + padding);
-            out.write(len.array());
-            out.write(headerBytes);
-            out.write(" ".repeat(padding).getBytes(StandardCharsets.US_ASCII));
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            writeFully(out, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, headerBytes.length + padding));
+            writeFully(out, ByteBuffer.wrap(headerBytes));
+            writeFully(out, ByteBuffer.wrap(" ".repeat(padding).getBytes(StandardCharsets.US_ASCII)));
             for (Entry e : entries) {
-                out.write(e.data);
+                if (e.data != null) {
+                    writeFully(out, ByteBuffer.wrap(e.data));
+                } else {
+                    for (ByteBuffer piece : e.source.file().map(e.source.offset(), e.source.length(), e.dtype.bytes(), 1L << 30)) {
+                        writeFully(out, piece.duplicate());
+                    }
+                }
             }
+        }
+    }
+
+    private static void writeFully(FileChannel out, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) {
+            out.write(buf);
         }
     }
 }
