@@ -1,0 +1,46 @@
+package io.spikestream.trainer.model;
+
+/** y = x·Wᵀ (+ b) over T rows, PyTorch layout W[out][in]; and its backward. Float64, row-major. */
+final class Linear {
+    private Linear() {
+    }
+
+    static double[] forward(double[] x, int t, int in, double[] w, double[] b, int out) {
+        double[] y = new double[t * out];
+        for (int r = 0; r < t; r++) {
+            for (int o = 0; o < out; o++) {
+                double s = b == null ? 0 : b[o];
+                int wo = o * in;
+                int xr = r * in;
+                for (int i = 0; i < in; i++) {
+                    s += x[xr + i] * w[wo + i];
+                }
+                y[r * out + o] = s;
+            }
+        }
+        return y;
+    }
+
+    /** Accumulates dW (and db) and returns dx. */
+    static double[] backward(double[] dy, double[] x, int t, int in, double[] w, int out, double[] dw, double[] db) {
+        double[] dx = new double[t * in];
+        for (int r = 0; r < t; r++) {
+            for (int o = 0; o < out; o++) {
+                double g = dy[r * out + o];
+                if (g == 0) {
+                    continue;
+                }
+                int wo = o * in;
+                int xr = r * in;
+                for (int i = 0; i < in; i++) {
+                    dx[xr + i] += g * w[wo + i];
+                    dw[wo + i] += g * x[xr + i];
+                }
+                if (db != null) {
+                    db[o] += g;
+                }
+            }
+        }
+        return dx;
+    }
+}

@@ -1,0 +1,71 @@
+package io.spikestream.trainer.model;
+
+import io.spikestream.engine.model.Configuration;
+import io.spikestream.engine.safetensors.Checkpoint;
+import io.spikestream.engine.safetensors.DType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** Writes a trained model as a gla_swa checkpoint directory: config.json, model.safetensors, tokenizer files. */
+public final class ModelWriter {
+    static final List<String> TOKENIZER_FILES = List.of("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
+            "added_tokens.json", "special_tokens_map.json");
+
+    private ModelWriter() {
+    }
+
+    public static void write(Path dir, Parameters p, DType dtype, Path tokenizerDir) throws IOException {
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(Checkpoint.SINGLE_FILE + ".tmp");
+        p.save(tmp, dtype);
+        Files.move(tmp, dir.resolve(Checkpoint.SINGLE_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.writeString(dir.resolve(Configuration.FILE_NAME), config(p.config(), dtype));
+        if (tokenizerDir != null && !tokenizerDir.toAbsolutePath().equals(dir.toAbsolutePath())) {
+            for (String f : TOKENIZER_FILES) {
+                if (Files.exists(tokenizerDir.resolve(f))) {
+                    Files.copy(tokenizerDir.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    static String config(Configuration c, DType dtype) {
+        String attn = Arrays.stream(c.attentionLayers()).mapToObj(Integer::toString).collect(Collectors.joining(", "));
+        String eos = c.eosTokenIds().length == 0 ? "" : ",\n  \"eos_token_id\": " + c.eosTokenIds()[0];
+        String bos = c.bosTokenId() < 0 ? "" : ",\n  \"bos_token_id\": " + c.bosTokenId();
+        String torch = switch (dtype) {
+            case BF16 -> "bfloat16";
+            case F16 -> "float16";
+            default -> "float32";
+        };
+        return String.format(Locale.ROOT, """
+                {
+                  "architectures": ["GLAswaForCausalLM"],
+                  "model_type": "gla_swa",
+                  "attn_mode": "chunk",
+                  "attn_layers": [%s],
+                  "hidden_size": %d,
+                  "num_attention_heads": %d,
+                  "num_key_value_heads": %d,
+                  "num_hidden_layers": %d,
+                  "intermediate_size": %d,
+                  "vocab_size": %d,
+                  "sliding_window": %d,
+                  "rope_theta": %s,
+                  "norm_eps": %s,
+                  "hidden_act": "swish",
+                  "use_short_conv": false,
+                  "tie_word_embeddings": %s,
+                  "torch_dtype": "%s"%s%s
+                }
+                """, attn, c.hiddenSize(), c.numHeads(), c.numKvHeads(), c.numLayers(), c.intermediateSize(), c.vocabSize(),
+                c.slidingWindow(), Double.toString(c.ropeTheta()), Double.toString(c.normEps()), c.tieWordEmbeddings(), torch, bos, eos);
+    }
+}
