@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
             io.spikestream.cli.trainer.LogsCommand.class,
             io.spikestream.cli.trainer.TrainTokenizerCommand.class,
             io.spikestream.cli.trainer.ConvertCommand.class,
+            io.spikestream.cli.trainer.TrainCommand.class,
+            io.spikestream.cli.trainer.ScoreLinesCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

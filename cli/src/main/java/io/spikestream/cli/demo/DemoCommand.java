@@ -11,6 +11,8 @@ import io.spikestream.connectors.producer.ProducedDocument;
 import io.spikestream.operator.job.Checkpoints;
 import io.spikestream.operator.job.JobOptions;
 import io.spikestream.operator.job.SpikeStreamJob;
+import io.spikestream.trainer.corpus.Anomaly;
+import io.spikestream.trainer.corpus.AnomalyInjector;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -44,18 +46,21 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run everything locally: embedded Kafka, the Flink job, the bundled documents, and print the results.",
-            "Without --model the model is generated with random weights: its scores are NOT meaningful."})
+            "Default model: models/demo-logs (trained on generated service logs); without it, random weights (scores NOT meaningful)."})
 public final class DemoCommand implements Callable<Integer> {
-    /** The bundled documents (resources under io/spikestream/demo/documents). */
-    static final List<String> DOCUMENTS = List.of("master-services-agreement.txt", "service.log", "incident-report.md");
+    /** The bundled documents (resources under io/spikestream/demo/documents), published after the generated log. */
+    static final List<String> BUNDLED = List.of("master-services-agreement.txt", "incident-report.md");
+    static final long LOG_SEED = 2026;
+    static final double LOG_ANOMALY_RATE = 0.01;
+    static final int LOG_LINES = 2500;
 
-    @Option(names = "--model", description = "A gla_swa model directory (config.json, safetensors, tokenizer). Default: a generated random model.")
+    @Option(names = "--model", description = "A gla_swa model directory (config.json, safetensors, tokenizer). Default: models/demo-logs, or a generated random model if it is missing.")
     Path model;
 
     @Option(names = "--work-dir", description = "Where Kafka data, checkpoints and the generated model go (default: a temporary directory, deleted at the end).")
     Path workDir;
 
-    @Option(names = "--documents", arity = "1..*", description = "Documents to publish instead of the bundled ones (one document per file).")
+    @Option(names = "--documents", arity = "1..*", description = "Documents to publish instead of the generated log and bundled ones (one per file).")
     List<Path> documents;
 
     @Option(names = "--parallelism", defaultValue = "2", description = "Job parallelism (default 2).")
@@ -88,7 +93,12 @@ public final class DemoCommand implements Callable<Integer> {
     private int run(PrintWriter out, Path dir) throws Exception {
         out.println("SpikeStream demo  (work directory " + dir + ")");
         Path modelDir;
-        if (model == null) {
+        Path trained = model == null ? shippedModel() : null;
+        boolean random = model == null && trained == null;
+        if (trained != null) {
+            modelDir = trained;
+            out.println("  model   " + modelDir + " (trained by ./spikestream train on generated service logs; see README)");
+        } else if (model == null) {
             long t = System.nanoTime();
             modelDir = DemoModel.write(dir.resolve("model"));
             out.printf("  model   generated gla_swa: hidden %d, %d layers (SWA at %d and %d, window %d), Qwen2 tokenizer (%.1f s)%n",
@@ -112,10 +122,11 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf("  flink   local MiniCluster, job %s, parallelism %d, RocksDB, exactly-once checkpoints every %d ms%n",
                     job.getJobID(), parallelism, options.checkpointInterval().toMillis());
             out.println();
-            try (DemoMonitor monitor = new DemoMonitor(bootstrap, out)) {
+            List<DemoDocument> docs = documents();
+            try (DemoMonitor monitor = new DemoMonitor(bootstrap, out, docs)) {
                 monitor.start();
                 Instant started = Instant.now();
-                List<ProducedDocument> produced = publish(bootstrap, out);
+                List<ProducedDocument> produced = publish(bootstrap, out, docs);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
                 List<String> ids = produced.stream().map(ProducedDocument::docId).toList();
                 monitor.awaitEnded(ids, deadline, job);
@@ -124,7 +135,7 @@ public final class DemoCommand implements Callable<Integer> {
                 monitor.awaitAnswers(queryIds, deadline, job);
                 job.cancel().get(30, TimeUnit.SECONDS);
                 out.println();
-                out.println(monitor.summary(produced, streaming, latestCheckpoint(checkpoints), model == null));
+                out.println(monitor.summary(produced, streaming, latestCheckpoint(checkpoints), random));
             } catch (Exception e) {
                 cancelQuietly(job, e);
                 throw e;
@@ -133,24 +144,12 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<ProducedDocument> publish(String bootstrap, PrintWriter out) throws IOException {
+    private List<ProducedDocument> publish(String bootstrap, PrintWriter out, List<DemoDocument> docs) throws IOException {
         List<ProducedDocument> produced = new ArrayList<>();
         try (ChunkProducer producer = ChunkProducer.builder().bootstrapServers(bootstrap).topic(Topics.DOCUMENTS).chunkBytes(chunkBytes).build()) {
-            if (documents != null) {
-                for (Path p : documents) {
-                    try (InputStream in = Files.newInputStream(p)) {
-                        produced.add(producer.produce(docId(p.getFileName().toString()), in, Map.of("file", p.getFileName().toString())));
-                    }
-                }
-            } else {
-                for (String name : DOCUMENTS) {
-                    try (InputStream in = DemoCommand.class.getResourceAsStream("/io/spikestream/demo/documents/" + name)) {
-                        if (in == null) {
-                            throw new IOException("the bundled document " + name + " is missing from the build");
-                        }
-                        produced.add(producer.produce(docId(name), in, Map.of("file", name)));
-                    }
-                }
+            for (DemoDocument d : docs) {
+                produced.add(producer.produce(d.docId(), new java.io.ByteArrayInputStream(d.text().getBytes(StandardCharsets.UTF_8)),
+                        Map.of("source", "demo")));
             }
         }
         for (ProducedDocument d : produced) {
@@ -160,12 +159,52 @@ public final class DemoCommand implements Callable<Integer> {
         return produced;
     }
 
+    /**
+     * What the demo publishes: the given files, or a generated service log with a few injected anomalies
+     * (seeded: the same every run) and the bundled agreement and incident report.
+     */
+    private List<DemoDocument> documents() throws IOException {
+        List<DemoDocument> docs = new ArrayList<>();
+        if (documents != null) {
+            for (Path p : documents) {
+                docs.add(DemoDocument.of(docId(p.getFileName().toString()), Files.readString(p, StandardCharsets.UTF_8), chunkBytes, Map.of()));
+            }
+            return docs;
+        }
+        AnomalyInjector.LabelledLog log = new AnomalyInjector(LOG_SEED, LOG_ANOMALY_RATE).generate(LOG_LINES);
+        Map<Integer, Anomaly> injected = new java.util.HashMap<>();
+        log.injections().forEach(i -> injected.put(i.line(), i.kind()));
+        docs.add(DemoDocument.of("service-log", String.join("\n", log.lines()) + "\n", chunkBytes, injected));
+        for (String name : BUNDLED) {
+            try (InputStream in = DemoCommand.class.getResourceAsStream("/io/spikestream/demo/documents/" + name)) {
+                if (in == null) {
+                    throw new IOException("the bundled document " + name + " is missing from the build");
+                }
+                docs.add(DemoDocument.of(docId(name), new String(in.readAllBytes(), StandardCharsets.UTF_8), chunkBytes, Map.of()));
+            }
+        }
+        return docs;
+    }
+
+    /** models/demo-logs of this checkout (the launcher passes its root as spikestream.home), if present. */
+    static Path shippedModel() {
+        String home = System.getProperty("spikestream.home");
+        Path dir = (home == null ? Path.of(".") : Path.of(home)).resolve("models").resolve("demo-logs");
+        return Files.isRegularFile(dir.resolve("config.json")) ? dir.toAbsolutePath() : null;
+    }
+
     /** One question of each kind, asked of the ended documents (their state is kept for the end grace period). */
     private List<String> ask(String bootstrap, List<String> ids, PrintWriter out) throws Exception {
         List<DocumentQuery> queries = new ArrayList<>();
         String first = ids.get(0);
         String last = ids.get(ids.size() - 1);
-        queries.add(query(first, "q-summary", QueryKind.GENERATE, "\nIn one sentence, this document is about", List.of()));
+        if (first.equals("service-log")) {
+            // a model of logs continues a log: ask it for the line it expects next
+            queries.add(query(first, "q-next-line", QueryKind.GENERATE, "2026-11-01T", List.of()));
+            queries.get(0).setMaxTokens(48);
+        } else {
+            queries.add(query(first, "q-summary", QueryKind.GENERATE, "\nIn one sentence, this document is about", List.of()));
+        }
         queries.add(query(last, "q-topic", QueryKind.SCORE_LABELS, "\nThis document is about",
                 List.of(" a service outage", " a sales contract", " a cooking recipe")));
         if (ids.size() > 2) {

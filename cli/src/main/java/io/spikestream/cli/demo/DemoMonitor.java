@@ -44,8 +44,13 @@ final class DemoMonitor implements AutoCloseable {
     private volatile boolean stopped;
     private volatile RuntimeException failure;
 
-    DemoMonitor(String bootstrap, PrintWriter out) {
+    private final Map<String, DemoDocument> documents = new LinkedHashMap<>();
+    private int topLinesInjected;
+    private int topLinesOfInjectedDocs;
+
+    DemoMonitor(String bootstrap, PrintWriter out, List<DemoDocument> docs) {
         this.out = out;
+        docs.forEach(d -> documents.put(d.docId(), d));
         Properties p = new Properties();
         p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -102,13 +107,13 @@ final class DemoMonitor implements AutoCloseable {
                 }
                 notifyAll();
             }
-            out.println(line(e));
+            out.println(line(e, documents.get(e.getDocId())));
         } catch (AvroDecodeException e) {
             out.println("undecodable record at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
         }
     }
 
-    static String line(Enrichment e) {
+    String line(Enrichment e, DemoDocument doc) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "  %-26s ", e.getDocId()));
         switch (e.getKind()) {
@@ -118,7 +123,22 @@ final class DemoMonitor implements AutoCloseable {
                         e.getStateBytes(), e.getStateBytesWritten()));
                 if (!e.getSpans().isEmpty()) {
                     SurprisingSpan s = e.getSpans().get(0);
-                    sb.append("  most surprising ").append(quote(s.getText()));
+                    if (doc != null && doc.text().indexOf('\n') >= 0) {
+                        int index = doc.lineAt(e.getSeq(), s.getCharStart());
+                        sb.append(String.format(Locale.ROOT, "%n      most surprising: line %d %s (at %s)", index + 1, quote(doc.line(index)),
+                                quote(s.getText())));
+                        if (!doc.injected().isEmpty()) {
+                            synchronized (this) {
+                                topLinesOfInjectedDocs++;
+                                if (doc.injected().containsKey(index)) {
+                                    topLinesInjected++;
+                                    sb.append("  <- injected ").append(doc.injected().get(index));
+                                }
+                            }
+                        }
+                    } else {
+                        sb.append("  most surprising ").append(quote(s.getText()));
+                    }
                 }
             }
             case END -> sb.append(String.format(Locale.ROOT, "END   %d tokens, mean surprisal %.2f nats, state %,d B",
@@ -147,7 +167,7 @@ final class DemoMonitor implements AutoCloseable {
 
     private static String quote(String s) {
         String t = s.replace("\n", "\\n").replace("\t", "\\t");
-        return "\"" + (t.length() > 60 ? t.substring(0, 57) + "..." : t) + "\"";
+        return "\"" + (t.length() > 90 ? t.substring(0, 87) + "..." : t) + "\"";
     }
 
     /** Waits until every document's END record is committed. */
@@ -198,6 +218,13 @@ final class DemoMonitor implements AutoCloseable {
                 chunks.isEmpty() ? 0.0 : (double) written / chunks.size(), maxWritten));
         sb.append(String.format(Locale.ROOT, "  checkpoints      %d taken, every one an exactly-once commit point (newest retained: chk-%d)%n", checkpoints, checkpoints));
         sb.append(String.format(Locale.ROOT, "  answers          %d%n", answers.size()));
+        for (DemoDocument d : documents.values()) {
+            if (!d.injected().isEmpty()) {
+                sb.append(String.format(Locale.ROOT, "  anomalies        %s: %d lines injected (%s) in %d lines; %d of its %d chunks' most"
+                        + " surprising lines are injected ones%n", d.docId(), d.injected().size(),
+                        new java.util.TreeSet<>(d.injected().values()), d.lineStarts().length, topLinesInjected, topLinesOfInjectedDocs));
+            }
+        }
         if (randomModel) {
             sb.append("  note             the model has RANDOM weights: scores and answers are not meaningful (use --model DIR)");
         }

@@ -10,8 +10,8 @@ import java.util.SplittableRandom;
 
 /**
  * A log stream with labelled anomalies: {@link LogGenerator}'s normal events, each replaced with probability
- * {@code rate} by an anomalous one. Every anomalous line is recorded (line index, kind, what was injected),
- * so detection quality can be measured line by line. Same seed, same stream.
+ * {@code rate} by an anomalous one. Each injection is recorded with the line that carries it (line index,
+ * kind, the line), so detection quality can be measured line by line. Same seed, same stream.
  */
 public final class AnomalyInjector {
     static final String[] UNSEEN_EXCEPTIONS = {
@@ -68,10 +68,11 @@ public final class AnomalyInjector {
                 case CORRUPTED -> List.of(corrupt(event.get(0)));
                 case UNUSUAL_VALUE -> List.of(unusual());
             };
-            for (String line : injected) {
-                injections.add(new Injection(out.size(), kind, kind == Anomaly.UNSEEN_ERROR ? injected.get(1) : line));
-                out.add(line);
-            }
+            // An unseen error is labelled on the line that carries the new exception: its header ("ERROR ... request
+            // N failed") and stack frames are the normal error template, no more anomalous than in any other error.
+            int labelled = kind == Anomaly.UNSEEN_ERROR ? 1 : 0;
+            injections.add(new Injection(out.size() + labelled, kind, injected.get(labelled)));
+            out.addAll(injected);
         }
         return new LabelledLog(out, injections);
     }

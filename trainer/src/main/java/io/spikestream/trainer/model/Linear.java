@@ -9,13 +9,21 @@ final class Linear {
         double[] y = new double[t * out];
         for (int r = 0; r < t; r++) {
             for (int o = 0; o < out; o++) {
-                double s = b == null ? 0 : b[o];
                 int wo = o * in;
                 int xr = r * in;
-                for (int i = 0; i < in; i++) {
-                    s += x[xr + i] * w[wo + i];
+                // four independent sums: the adds pipeline instead of waiting on each other (fixed order: deterministic)
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                int i = 0;
+                for (; i + 3 < in; i += 4) {
+                    s0 += x[xr + i] * w[wo + i];
+                    s1 += x[xr + i + 1] * w[wo + i + 1];
+                    s2 += x[xr + i + 2] * w[wo + i + 2];
+                    s3 += x[xr + i + 3] * w[wo + i + 3];
                 }
-                y[r * out + o] = s;
+                for (; i < in; i++) {
+                    s0 += x[xr + i] * w[wo + i];
+                }
+                y[r * out + o] = (b == null ? 0 : b[o]) + ((s0 + s1) + (s2 + s3));
             }
         }
         return y;

@@ -75,11 +75,14 @@ class LogCorpusTest {
                 }
                 case CORRUPTED -> assertThat(line).matches(".*[\\uFFFD\\u2400-\\u241F!-~]{8,}$");
                 case UNUSUAL_VALUE -> assertThat(line).matches(".* (\\d{5,}) .*");
-                case UNSEEN_ERROR -> assertThat(AnomalyInjector.UNSEEN_EXCEPTIONS).contains(i.detail());
+                case UNSEEN_ERROR -> {
+                    assertThat(AnomalyInjector.UNSEEN_EXCEPTIONS).contains(line);
+                    assertThat(log.lines().get(i.line() - 1)).contains(" ERROR [");
+                    assertThat(log.lines().get(i.line() + 1)).startsWith("\tat ");
+                }
             }
-            if (i.kind() != Anomaly.UNSEEN_ERROR || line.startsWith("20")) {
-                events++;
-            }
+            assertThat(i.detail()).isEqualTo(line);
+            events++;
         }
         assertThat(kinds).containsOnlyKeys(Anomaly.values());
         // about 2% of the ~18,000 events are anomalous

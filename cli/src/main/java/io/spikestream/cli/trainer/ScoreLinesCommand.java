@@ -1,0 +1,98 @@
+package io.spikestream.cli.trainer;
+
+import io.spikestream.engine.ChunkResult;
+import io.spikestream.engine.Engine;
+import io.spikestream.engine.EngineOptions;
+import io.spikestream.engine.json.Json;
+import io.spikestream.engine.state.DocumentState;
+import io.spikestream.trainer.eval.RocAuc;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+
+/** {@code ./spikestream score-lines}: per-line surprisal of a log under a model, and detection quality. */
+@Command(name = "score-lines", mixinStandardHelpOptions = true,
+        description = {"Read a log through a model as one document and score every line by its surprisal (mean -ln p over its",
+            "tokens). Prints the most surprising lines; with --labels (from `logs --labels`), the ROC AUC of the scores."})
+public final class ScoreLinesCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true) Path model;
+    @Option(names = "--log", required = true) Path log;
+    @Option(names = "--labels", description = "Anomaly labels: JSON lines with a \"line\" index.") Path labels;
+    @Option(names = "--top", defaultValue = "10") int top;
+    @Option(names = "--scores", description = "Also write each line's mean and max surprisal here (tab-separated, one line each).") Path scores;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        double[] mean = new double[lines.size()];
+        double[] max = new double[lines.size()];
+        long start = System.nanoTime();
+        long tokens = 0;
+        double sum = 0;
+        long scored = 0;
+        try (Engine engine = Engine.load(model, EngineOptions.defaults())) {
+            DocumentState doc = engine.newDocument();
+            for (int i = 0; i < lines.size(); i++) {
+                int[] ids = engine.encodeLiteral(lines.get(i) + "\n");
+                ChunkResult r = engine.advance(doc, ids);
+                double s = 0;
+                double m = 0;
+                int n = 0;
+                for (double lp : r.logProbs()) {
+                    if (!Double.isNaN(lp)) {
+                        s -= lp;
+                        m = Math.max(m, -lp);
+                        n++;
+                    }
+                }
+                mean[i] = n == 0 ? 0 : s / n;
+                max[i] = m;
+                tokens += ids.length;
+                sum += s;
+                scored += n;
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (scores != null) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < mean.length; i++) {
+                sb.append(String.format(Locale.ROOT, "%.6f\t%.6f%n", mean[i], max[i]));
+            }
+            Files.writeString(scores, sb.toString());
+        }
+        System.out.printf(Locale.ROOT, "%d lines, %,d tokens in %.1f s (%,.0f tokens/s); perplexity %.3f (%.4f nats/token)%n", lines.size(),
+                tokens, seconds, tokens / seconds, Math.exp(sum / scored), sum / scored);
+        System.out.println("most surprising lines (mean nats/token):");
+        IntStream.range(0, lines.size()).boxed().sorted(Comparator.comparingDouble((Integer i) -> -mean[i])).limit(top)
+                .forEach(i -> System.out.printf(Locale.ROOT, "  %6.2f  line %-6d %s%n", mean[i], i + 1,
+                        lines.get(i).length() > 110 ? lines.get(i).substring(0, 107) + "..." : lines.get(i)));
+        if (labels != null) {
+            boolean[] anomalous = new boolean[lines.size()];
+            for (String l : Files.readAllLines(labels, StandardCharsets.UTF_8)) {
+                Map<String, Object> label = Json.parseObject(l);
+                anomalous[((Number) label.get("line")).intValue()] = true;
+            }
+            System.out.printf(Locale.ROOT, "ROC AUC of line scores: mean surprisal %.4f, max surprisal %.4f (%d anomalous of %d lines)%n",
+                    RocAuc.of(mean, anomalous), RocAuc.of(max, anomalous), count(anomalous), lines.size());
+        }
+        return 0;
+    }
+
+    private static int count(boolean[] b) {
+        int n = 0;
+        for (boolean x : b) {
+            n += x ? 1 : 0;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,200 @@
+package io.spikestream.cli.trainer;
+
+import io.spikestream.engine.model.Configuration;
+import io.spikestream.engine.safetensors.DType;
+import io.spikestream.engine.tokenizer.Tokenizer;
+import io.spikestream.engine.tokenizer.TokenizerMode;
+import io.spikestream.trainer.corpus.LogGenerator;
+import io.spikestream.trainer.model.AdamW;
+import io.spikestream.trainer.model.ModelWriter;
+import io.spikestream.trainer.model.Parameters;
+import io.spikestream.trainer.model.Trainer;
+import io.spikestream.trainer.model.TrainingState;
+import io.spikestream.trainer.tokenizer.BpeTrainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code ./spikestream train}: trains a gla_swa model (and its tokenizer) on text, writes an engine checkpoint. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a gla_swa model on text (files, or a generated service log) and write it as a checkpoint the",
+            "engine loads: config.json, model.safetensors, tokenizer files, and trainer-state.safetensors for --resume."})
+public final class TrainCommand implements Callable<Integer> {
+    static final int MAX_VALIDATION_TOKENS = 16_384;
+
+    @Option(names = "--out", required = true, description = "Model directory to write (checkpoints go here too).")
+    Path out;
+
+    @Option(names = "--corpus", arity = "1..*", description = "UTF-8 text files (one document each). Default: a generated service log.")
+    List<Path> corpus;
+
+    @Option(names = "--generate-logs", defaultValue = "100000", description = "Lines of generated service log when no --corpus (default 100000).")
+    int generatedLines;
+
+    @Option(names = "--tokenizer", description = "Use this tokenizer (vocab.json + merges.txt) instead of training one.")
+    Path tokenizerDir;
+
+    @Option(names = "--vocab-size", defaultValue = "1024", description = "Vocabulary of the tokenizer trained on the corpus (default 1024).")
+    int vocabSize;
+
+    @Option(names = "--init", description = "Start from this gla_swa model (its config, weights and tokenizer), e.g. one from `convert`.")
+    Path init;
+
+    @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out (weights, optimizer state, step).")
+    boolean resume;
+
+    @Option(names = "--hidden", defaultValue = "64") int hidden;
+    @Option(names = "--layers", defaultValue = "4") int layers;
+    @Option(names = "--heads", defaultValue = "4") int heads;
+    @Option(names = "--kv-heads", defaultValue = "2") int kvHeads;
+    @Option(names = "--intermediate", defaultValue = "192") int intermediate;
+    @Option(names = "--window", defaultValue = "64") int window;
+
+    @Option(names = "--steps", defaultValue = "600") int steps;
+    @Option(names = "--batch", defaultValue = "8") int batch;
+    @Option(names = "--seq", defaultValue = "128", description = "Tokens per training sequence (default 128).") int seq;
+    @Option(names = "--lr", defaultValue = "3e-3", description = "Peak learning rate (default 3e-3).") double lr;
+    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--threads", description = "Training threads (default: the cores; results do not depend on it).") Integer threads;
+    @Option(names = "--validation", defaultValue = "0.05", description = "Held-out fraction of the corpus (default 0.05).") double validationFraction;
+    @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
+    @Option(names = "--dtype", defaultValue = "bf16", description = "Weight format of the written model: bf16 (default) or f32.") String dtype;
+
+    @Override
+    public Integer call() throws IOException {
+        long start = System.nanoTime();
+        Files.createDirectories(out);
+        List<String> documents = corpus();
+        int split = (int) Math.round(documents.size() * (1 - validationFraction));
+        if (split <= 0 || split >= documents.size()) {
+            throw new IllegalArgumentException("--validation " + validationFraction + " leaves no training or no validation text");
+        }
+        Path tokDir = tokenizer(documents.subList(0, split));
+        Tokenizer tokenizer = Tokenizer.load(tokDir);
+        int[] train = encode(tokenizer, documents.subList(0, split));
+        int[] validation = encode(tokenizer, documents.subList(split, documents.size()));
+        if (validation.length > MAX_VALIDATION_TOKENS) {
+            validation = java.util.Arrays.copyOf(validation, MAX_VALIDATION_TOKENS); // validation runs at every checkpoint
+        }
+        Parameters p;
+        if (resume) {
+            p = Parameters.load(out);
+        } else if (init != null) {
+            p = Parameters.load(init);
+        } else {
+            p = Parameters.random(config(tokenizer.vocabSize()), seed);
+        }
+        if (p.config().vocabSize() < tokenizer.vocabSize()) {
+            throw new IllegalArgumentException("the model's vocabulary (" + p.config().vocabSize() + ") is smaller than the tokenizer's ("
+                    + tokenizer.vocabSize() + ")");
+        }
+        AdamW optimizer = new AdamW(p, AdamW.Settings.defaults(lr, steps));
+        if (resume) {
+            TrainingState.restore(out, p, optimizer);
+        }
+        DType format = switch (dtype.toLowerCase(Locale.ROOT)) {
+            case "bf16" -> DType.BF16;
+            case "f32" -> DType.F32;
+            default -> throw new IllegalArgumentException("--dtype must be bf16 or f32, got " + dtype);
+        };
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        System.err.printf(Locale.ROOT, "train: %,d parameters, %s; %,d training tokens, %,d validation tokens; %d steps of %d×%d tokens%s%n",
+                p.count(), p.config(), train.length, validation.length, steps, batch, seq,
+                optimizer.steps() > 0 ? ", resuming at step " + optimizer.steps() : "");
+        Trainer.Settings settings = new Trainer.Settings(seq, batch, steps, lr, seed, checkpointEvery, nThreads);
+        final Path tokenizerFiles = tokDir;
+        double val = Trainer.train(p, optimizer, train, validation, settings, progress -> {
+            if (progress.step() % 10 == 0 || progress.validationLoss() != null) {
+                System.err.println("train: " + progress);
+            }
+        }, step -> {
+            if (step % checkpointEvery == 0 || step == steps) {
+                try {
+                    ModelWriter.write(out, p, format, tokenizerFiles);
+                    TrainingState.save(out, p, optimizer);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("cannot write the checkpoint to " + out, e);
+                }
+            }
+        });
+        long bytes = Files.size(out.resolve("model.safetensors"));
+        System.err.printf(Locale.ROOT, "train: done in %.0f s; validation loss %.4f nats/token (perplexity %.2f); model %s: %,d bytes%n",
+                (System.nanoTime() - start) / 1e9, val, Math.exp(val), out, bytes);
+        return 0;
+    }
+
+    private List<String> corpus() throws IOException {
+        List<String> docs = new ArrayList<>();
+        if (corpus != null) {
+            for (Path f : corpus) {
+                // split each file into ~4 KB pieces at line ends, so a held-out fraction exists even for one file
+                StringBuilder piece = new StringBuilder();
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    piece.append(line).append('\n');
+                    if (piece.length() >= 4096) {
+                        docs.add(piece.toString());
+                        piece.setLength(0);
+                    }
+                }
+                if (!piece.isEmpty()) {
+                    docs.add(piece.toString());
+                }
+            }
+        } else {
+            List<String> lines = new LogGenerator(seed).lines(generatedLines);
+            StringBuilder piece = new StringBuilder();
+            for (String line : lines) {
+                piece.append(line).append('\n');
+                if (piece.length() >= 4096) {
+                    docs.add(piece.toString());
+                    piece.setLength(0);
+                }
+            }
+            if (!piece.isEmpty()) {
+                docs.add(piece.toString());
+            }
+        }
+        return docs;
+    }
+
+    private Path tokenizer(List<String> trainingText) throws IOException {
+        if (resume) {
+            return out;
+        }
+        if (init != null) {
+            return init;
+        }
+        if (tokenizerDir != null) {
+            return tokenizerDir;
+        }
+        BpeTrainer bpe = new BpeTrainer();
+        trainingText.forEach(bpe::add);
+        bpe.train(vocabSize, BpeTrainer.DEFAULT_SPECIALS).write(out);
+        return out;
+    }
+
+    private static int[] encode(Tokenizer tokenizer, List<String> docs) {
+        return tokenizer.encode(String.join("", docs), TokenizerMode.LITERAL);
+    }
+
+    private Configuration config(int vocab) {
+        StringBuilder attn = new StringBuilder();
+        for (int i = 1; i < layers; i += 2) {
+            attn.append(attn.isEmpty() ? "" : ", ").append(i);
+        }
+        return Configuration.parse(String.format(Locale.ROOT, """
+                {"model_type": "gla_swa", "hidden_size": %d, "num_attention_heads": %d, "num_key_value_heads": %d,
+                 "num_hidden_layers": %d, "intermediate_size": %d, "vocab_size": %d, "sliding_window": %d,
+                 "rope_theta": 10000.0, "norm_eps": 1e-6, "attn_layers": [%s], "tie_word_embeddings": false,
+                 "eos_token_id": %d, "torch_dtype": "bfloat16"}
+                """, hidden, heads, kvHeads, layers, intermediate, vocab, window, attn, vocab - BpeTrainer.DEFAULT_SPECIALS.size()));
+    }
+}
