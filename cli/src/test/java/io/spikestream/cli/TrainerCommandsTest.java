@@ -79,6 +79,14 @@ class TrainerCommandsTest {
         assertThat(resumed.exitCode()).as(resumed.err()).isZero();
         assertThat(resumed.err()).contains("resuming at step 6").contains("step 9/9");
 
+        // --init: a new run starting from that model's weights and tokenizer (as after `convert`)
+        Path tuned = tmp.resolve("tuned");
+        CliRun fromInit = CliRun.run("", "train", "--out", tuned.toString(), "--init", model.toString(), "--generate-logs", "1500",
+                "--seed", "4", "--steps", "2", "--batch", "2", "--seq", "32", "--checkpoint-every", "2");
+        assertThat(fromInit.exitCode()).as(fromInit.err()).isZero();
+        assertThat(Files.readString(tuned.resolve("config.json"))).isEqualTo(Files.readString(model.resolve("config.json")));
+        assertThat(tuned.resolve("vocab.json")).hasSameTextualContentAs(model.resolve("vocab.json"));
+
         Path log = tmp.resolve("eval.log");
         Path labels = tmp.resolve("labels.jsonl");
         Files.writeString(log, CliRun.run("", "logs", "--lines", "400", "--seed", "9", "--anomaly-rate", "0.05", "--labels",

@@ -3,12 +3,15 @@ package io.spikestream.trainer.model;
 import io.spikestream.engine.model.Configuration;
 
 /**
- * The GLA token mixer for training: forward over a sequence from an empty state, keeping what the backward
- * pass needs (every state S_t), and the backward pass through the recurrence (reverse-mode over time).
- * The recurrence S_t = diag(e^{g_t}) S_{t−1} + k_t v_tᵀ computes the same function as the chunked form the engine
- * runs; in float64 the difference is rounding only.
+ * The GLA token mixer for training in its chunked form (REFERENCE.md, fla's chunk_gla): within a chunk of 16
+ * positions with cumulative log decays b_t, o_t = (q̂_t ⊙ e^{b_t})ᵀ S_prev + Σ_{s≤t} ((q̂_t ⊙ e^{b_t − b_s})·k_s) v_s
+ * and S_next = e^{b_last} ⊙ S_prev + Σ_s (k_s ⊙ e^{b_last − b_s}) ⊗ v_s; every exponent is ≤ 0. Only the state at each
+ * chunk start is kept for the backward pass, which runs chunk by chunk in reverse, carrying d(loss)/dS.
  */
 final class GlaMixer {
+    /** Positions per chunk of the chunked form, aligned to the sequence start like the engine's blocks. */
+    static final int CHUNK = 16;
+
     private final Configuration c;
     private final Parameters p;
     private final String prefix;
@@ -61,30 +64,58 @@ final class GlaMixer {
             g[i] = logSigmoid(z[i]) / c.gateLogitNormalizer();
         }
         double scale = 1 / Math.sqrt(d);
-        double[] states = new double[t * kvh * d * d];
+        int chunks = (t + CHUNK - 1) / CHUNK;
+        double[] states = new double[chunks * kvh * d * d]; // the state at each chunk's start
         double[] o = new double[t * nh * d];
         double[] s = new double[kvh * d * d];
-        for (int i = 0; i < t; i++) {
+        double[] b = new double[CHUNK * d];
+        for (int ch = 0; ch < chunks; ch++) {
+            int c0 = ch * CHUNK;
+            int n = Math.min(CHUNK, t - c0);
+            System.arraycopy(s, 0, states, ch * kvh * d * d, s.length);
             for (int j = 0; j < kvh; j++) {
-                for (int key = 0; key < d; key++) {
-                    double decay = Math.exp(g[i * kvh * d + j * d + key]);
-                    double kk = k[i * kvh * d + j * d + key];
-                    int row = j * d * d + key * d;
-                    for (int val = 0; val < d; val++) {
-                        s[row + val] = decay * s[row + val] + kk * v[i * kvh * d + j * d + val];
+                cumulativeDecay(g, c0, n, j, b);
+                int sj = j * d * d;
+                for (int hq = j * groups; hq < (j + 1) * groups; hq++) {
+                    for (int ti = 0; ti < n; ti++) {
+                        int qo = (c0 + ti) * nh * d + hq * d;
+                        int oo = qo;
+                        // inter-chunk: (q̂_t ⊙ e^{b_t})ᵀ S_prev
+                        for (int key = 0; key < d; key++) {
+                            double qk = q[qo + key] * scale * Math.exp(b[ti * d + key]);
+                            for (int val = 0; val < d; val++) {
+                                o[oo + val] += qk * s[sj + key * d + val];
+                            }
+                        }
+                        // intra-chunk: Σ_{s≤t} ((q̂_t ⊙ e^{b_t − b_s})·k_s) v_s
+                        for (int si = 0; si <= ti; si++) {
+                            double score = 0;
+                            int ko = (c0 + si) * kvh * d + j * d;
+                            for (int key = 0; key < d; key++) {
+                                score += q[qo + key] * scale * k[ko + key] * Math.exp(b[ti * d + key] - b[si * d + key]);
+                            }
+                            for (int val = 0; val < d; val++) {
+                                o[oo + val] += score * v[ko + val];
+                            }
+                        }
                     }
                 }
-                for (int hq = j * groups; hq < (j + 1) * groups; hq++) {
-                    for (int key = 0; key < d; key++) {
-                        double qq = q[i * nh * d + hq * d + key] * scale;
-                        int row = j * d * d + key * d;
+                // S_next = e^{b_last} ⊙ S_prev + Σ_s (k_s ⊙ e^{b_last − b_s}) ⊗ v_s
+                int last = (n - 1) * d;
+                for (int key = 0; key < d; key++) {
+                    double keep = Math.exp(b[last + key]);
+                    for (int val = 0; val < d; val++) {
+                        s[sj + key * d + val] *= keep;
+                    }
+                    for (int si = 0; si < n; si++) {
+                        int ko = (c0 + si) * kvh * d + j * d;
+                        double kk = k[ko + key] * Math.exp(b[last + key] - b[si * d + key]);
                         for (int val = 0; val < d; val++) {
-                            o[i * nh * d + hq * d + val] += qq * s[row + val];
+                            s[sj + key * d + val] += kk * v[ko + val];
                         }
                     }
                 }
             }
-            System.arraycopy(s, 0, states, i * kvh * d * d, s.length);
         }
         double[] inv = new double[t * nh];
         double[] on = RmsNormLayer.forward(o, d, p.value(prefix + "g_norm.weight"), c.normEps(), inv);
@@ -111,43 +142,100 @@ final class GlaMixer {
         double[] dk = new double[x.k.length];
         double[] dv = new double[x.v.length];
         double[] dg = new double[x.g.length];
-        double[] dS = new double[kvh * d * d];
-        for (int i = t - 1; i >= 0; i--) {
-            int st = i * kvh * d * d;
+        double[] dS = new double[kvh * d * d]; // d(loss)/d(state at the end of the current chunk)
+        double[] b = new double[CHUNK * d];
+        double[] db = new double[CHUNK * d];
+        double[] dA = new double[CHUNK * CHUNK];
+        int chunks = (t + CHUNK - 1) / CHUNK;
+        for (int ch = chunks - 1; ch >= 0; ch--) {
+            int c0 = ch * CHUNK;
+            int n = Math.min(CHUNK, t - c0);
+            int sp = ch * kvh * d * d; // S_prev of this chunk
             for (int j = 0; j < kvh; j++) {
-                // contributions of the reads o_{h,i} = q̂ᵀ S_i
+                cumulativeDecay(x.g, c0, n, j, b);
+                java.util.Arrays.fill(db, 0);
+                int sj = j * d * d;
+                int last = (n - 1) * d;
+                double[] dPrev = new double[d * d];
                 for (int hq = j * groups; hq < (j + 1) * groups; hq++) {
-                    for (int key = 0; key < d; key++) {
-                        double qq = x.q[i * nh * d + hq * d + key] * scale;
-                        int row = j * d * d + key * d;
-                        double acc = 0;
-                        for (int val = 0; val < d; val++) {
-                            double go = dO[i * nh * d + hq * d + val];
-                            dS[row + val] += qq * go;
-                            acc += x.states[st + row + val] * go;
+                    for (int ti = 0; ti < n; ti++) {
+                        int qo = (c0 + ti) * nh * d + hq * d;
+                        for (int si = 0; si <= ti; si++) {
+                            int vo = (c0 + si) * kvh * d + j * d;
+                            double acc = 0;
+                            for (int val = 0; val < d; val++) {
+                                acc += dO[qo + val] * x.v[vo + val];
+                            }
+                            dA[ti * CHUNK + si] = acc;
                         }
-                        dq[i * nh * d + hq * d + key] += acc * scale;
+                        for (int key = 0; key < d; key++) {
+                            double e = Math.exp(b[ti * d + key]);
+                            double qs = x.q[qo + key] * scale;
+                            double sdo = 0;
+                            for (int val = 0; val < d; val++) {
+                                sdo += x.states[sp + sj + key * d + val] * dO[qo + val];
+                                dPrev[key * d + val] += qs * e * dO[qo + val];
+                            }
+                            double dqs = e * sdo;
+                            db[ti * d + key] += qs * e * sdo;
+                            for (int si = 0; si <= ti; si++) {
+                                int ko = (c0 + si) * kvh * d + j * d;
+                                double w = dA[ti * CHUNK + si] * Math.exp(b[ti * d + key] - b[si * d + key]);
+                                dqs += w * x.k[ko + key];
+                                dk[ko + key] += w * qs;
+                                double term = w * qs * x.k[ko + key];
+                                db[ti * d + key] += term;
+                                db[si * d + key] -= term;
+                            }
+                            dq[qo + key] += dqs * scale;
+                        }
+                        // dv_s += A_ts dO_t
+                        for (int si = 0; si <= ti; si++) {
+                            int ko = (c0 + si) * kvh * d + j * d;
+                            double a = 0;
+                            for (int key = 0; key < d; key++) {
+                                a += x.q[qo + key] * scale * x.k[ko + key] * Math.exp(b[ti * d + key] - b[si * d + key]);
+                            }
+                            for (int val = 0; val < d; val++) {
+                                dv[ko + val] += a * dO[qo + val];
+                            }
+                        }
                     }
                 }
-                // S_i = diag(e^{g_i}) S_{i−1} + k_i v_iᵀ
+                // through S_next = e^{b_last} ⊙ S_prev + Σ_s (k_s ⊙ e^{b_last − b_s}) ⊗ v_s
                 for (int key = 0; key < d; key++) {
-                    int gi = i * kvh * d + j * d + key;
-                    double decay = Math.exp(x.g[gi]);
-                    int row = j * d * d + key * d;
-                    double dkAcc = 0;
-                    double daAcc = 0;
+                    double keep = Math.exp(b[last + key]);
+                    double dbLast = 0;
                     for (int val = 0; val < d; val++) {
-                        double ds = dS[row + val];
-                        dkAcc += ds * x.v[i * kvh * d + j * d + val];
-                        dv[i * kvh * d + j * d + val] += ds * x.k[gi];
-                        if (i > 0) {
-                            daAcc += ds * x.states[st - kvh * d * d + row + val];
-                        }
-                        dS[row + val] = decay * ds;
+                        double dsn = dS[sj + key * d + val];
+                        dPrev[key * d + val] += keep * dsn;
+                        dbLast += dsn * keep * x.states[sp + sj + key * d + val];
                     }
-                    dk[gi] += dkAcc;
-                    dg[gi] = daAcc * decay;
+                    for (int si = 0; si < n; si++) {
+                        int ko = (c0 + si) * kvh * d + j * d;
+                        double e = Math.exp(b[last + key] - b[si * d + key]);
+                        double dsv = 0;
+                        for (int val = 0; val < d; val++) {
+                            double dsn = dS[sj + key * d + val];
+                            dsv += dsn * x.v[ko + val];
+                            dv[ko + val] += dsn * x.k[ko + key] * e;
+                        }
+                        dk[ko + key] += dsv * e;
+                        double term = dsv * x.k[ko + key] * e;
+                        dbLast += term;
+                        db[si * d + key] -= term;
+                    }
+                    db[last + key] += dbLast;
                 }
+                // b_t = Σ_{u ≤ t} g_u within the chunk: dg_u = Σ_{t ≥ u} db_t
+                for (int key = 0; key < d; key++) {
+                    double run = 0;
+                    for (int ti = n - 1; ti >= 0; ti--) {
+                        run += db[ti * d + key];
+                        dg[(c0 + ti) * kvh * d + j * d + key] = run;
+                    }
+                }
+                System.arraycopy(dPrev, 0, dS, sj, d * d);
             }
         }
         double[] dz = new double[x.z.length];
@@ -166,6 +254,19 @@ final class GlaMixer {
         add(da, Linear.backward(dv, x.a, t, h, p.value(prefix + "v_proj.weight"), kvh * d, p.grad(prefix + "v_proj.weight"),
                 p.grad(prefix + "v_proj.bias")));
         return da;
+    }
+
+    /** b[i·d + key] = Σ_{u=c0..c0+i} g_u[key] for kv head j: the cumulative log decay inside a chunk. */
+    private void cumulativeDecay(double[] g, int c0, int n, int j, double[] b) {
+        int d = c.headDim();
+        int kvh = c.numKvHeads();
+        for (int key = 0; key < d; key++) {
+            double run = 0;
+            for (int i = 0; i < n; i++) {
+                run += g[(c0 + i) * kvh * d + j * d + key];
+                b[i * d + key] = run;
+            }
+        }
     }
 
     static double[] relu(double[] x) {

@@ -69,7 +69,12 @@ class TrainingModelTest {
         Configuration c = tiny();
         Parameters p = randomized(c, 3);
         TrainingModel model = new TrainingModel(p);
-        int[] tokens = {1, 7, 3, 3, 19, 0, 12, 5, 8, 2, 11};
+        // 37 tokens: three GLA chunks of 16 (the last partial), several sliding windows of 3
+        int[] tokens = new int[37];
+        SplittableRandom seq = new SplittableRandom(4);
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = seq.nextInt(c.vocabSize());
+        }
         p.zeroGrads();
         model.lossAndGradients(tokens);
         SplittableRandom pick = new SplittableRandom(9);
