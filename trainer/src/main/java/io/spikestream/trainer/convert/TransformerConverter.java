@@ -1,6 +1,8 @@
 package io.spikestream.trainer.convert;
 
 import io.spikestream.engine.json.Json;
+import io.spikestream.engine.model.Configuration;
+import io.spikestream.trainer.model.ModelWriter;
 import io.spikestream.engine.safetensors.Checkpoint;
 import io.spikestream.engine.safetensors.CheckpointException;
 import io.spikestream.engine.safetensors.DType;
@@ -11,10 +13,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -69,11 +69,12 @@ public final class TransformerConverter {
         Arrays.sort(attn);
         Files.createDirectories(to);
         SplittableRandom random = new SplittableRandom(options.seed());
+        DType dtype;
         try (Checkpoint ckpt = Checkpoint.open(from)) {
             SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
                     .metadata("spikestream", "converted from " + type + " (" + from.getFileName() + ")");
             TensorInfo embed = ckpt.require("model.embed_tokens.weight", vocab, h);
-            DType dtype = embed.dtype();
+            dtype = embed.dtype();
             w.copy("model.embeddings.weight", embed);
             for (int i = 0; i < layers; i++) {
                 String s = "model.layers." + i + ".";
@@ -104,7 +105,8 @@ public final class TransformerConverter {
             w.copy("lm_head.weight", tied ? embed : ckpt.require("lm_head.weight", vocab, h));
             w.write(to.resolve(Checkpoint.SINGLE_FILE));
         }
-        Files.writeString(to.resolve("config.json"), config(src, attn, options.window(), h, heads, kvHeads, layers, inter, vocab));
+        Files.writeString(to.resolve(Configuration.FILE_NAME),
+                ModelWriter.config(config(src, attn, options.window(), h, heads, kvHeads, layers, inter, vocab), dtype));
         for (String f : List.of("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "added_tokens.json",
                 "special_tokens_map.json", "generation_config.json")) {
             if (Files.exists(from.resolve(f))) {
@@ -152,57 +154,19 @@ public final class TransformerConverter {
         return n.intValue();
     }
 
-    private static String config(Map<String, Object> src, int[] attn, int window, int h, int heads, int kvHeads, int layers, int inter,
-            int vocab) {
-        StringBuilder layersJson = new StringBuilder();
-        for (int i = 0; i < attn.length; i++) {
-            layersJson.append(i == 0 ? "" : ", ").append(attn[i]);
-        }
+    /** The gla_swa configuration of the converted model: the source's sizes, RoPE, norm eps and token ids. */
+    private static Configuration config(Map<String, Object> src, int[] attn, int window, int h, int heads, int kvHeads, int layers,
+            int inter, int vocab) {
         double theta = src.get("rope_theta") instanceof Number n ? n.doubleValue() : 10000.0;
         double eps = src.get("rms_norm_eps") instanceof Number n ? n.doubleValue() : 1e-6;
-        List<String> extra = new ArrayList<>();
-        for (String k : List.of("bos_token_id", "eos_token_id", "max_position_embeddings")) {
-            if (src.get(k) != null) {
-                extra.add("  \"" + k + "\": " + jsonValue(src.get(k)));
-            }
+        int bos = src.get("bos_token_id") instanceof Number n ? n.intValue() : -1;
+        int[] eos;
+        if (src.get("eos_token_id") instanceof List<?> list) {
+            eos = list.stream().mapToInt(x -> ((Number) x).intValue()).toArray();
+        } else {
+            eos = src.get("eos_token_id") instanceof Number n ? new int[] {n.intValue()} : new int[0];
         }
-        String dtype = src.get("torch_dtype") instanceof String s ? s : "float32";
-        return String.format(Locale.ROOT, """
-                {
-                  "architectures": ["GLAswaForCausalLM"],
-                  "model_type": "gla_swa",
-                  "attn_mode": "chunk",
-                  "attn_layers": [%s],
-                  "hidden_size": %d,
-                  "num_attention_heads": %d,
-                  "num_key_value_heads": %d,
-                  "num_hidden_layers": %d,
-                  "intermediate_size": %d,
-                  "vocab_size": %d,
-                  "sliding_window": %d,
-                  "rope_theta": %s,
-                  "norm_eps": %s,
-                  "hidden_act": "swish",
-                  "use_short_conv": false,
-                  "tie_word_embeddings": false,
-                  "torch_dtype": %s,
-                %s
-                }
-                """, layersJson, h, heads, kvHeads, layers, inter, vocab, window, Double.toString(theta), Double.toString(eps),
-                Json.quote(dtype), String.join(",\n", extra)).replace(",\n\n}", "\n}");
-    }
-
-    private static String jsonValue(Object v) {
-        if (v instanceof List<?> list) {
-            StringBuilder sb = new StringBuilder("[");
-            for (int i = 0; i < list.size(); i++) {
-                sb.append(i == 0 ? "" : ", ").append(jsonValue(list.get(i)));
-            }
-            return sb.append(']').toString();
-        }
-        if (v instanceof Number n) {
-            return n.doubleValue() == Math.rint(n.doubleValue()) ? Long.toString(n.longValue()) : n.toString();
-        }
-        return v instanceof String s ? Json.quote(s) : String.valueOf(v);
+        return new Configuration(h, heads, kvHeads, layers, inter, vocab, window, theta, eps, attn, false, bos, eos, GATE_RANK, 16.0,
+                "float32");
     }
 }

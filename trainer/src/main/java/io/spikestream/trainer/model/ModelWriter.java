@@ -36,9 +36,12 @@ public final class ModelWriter {
         }
     }
 
-    static String config(Configuration c, DType dtype) {
+    /** The config.json of a gla_swa model with weights in {@code dtype} (also written by the converter). */
+    public static String config(Configuration c, DType dtype) {
         String attn = Arrays.stream(c.attentionLayers()).mapToObj(Integer::toString).collect(Collectors.joining(", "));
-        String eos = c.eosTokenIds().length == 0 ? "" : ",\n  \"eos_token_id\": " + c.eosTokenIds()[0];
+        int[] eosIds = c.eosTokenIds();
+        String eos = eosIds.length == 0 ? "" : ",\n  \"eos_token_id\": " + (eosIds.length == 1 ? Integer.toString(eosIds[0])
+                : Arrays.stream(eosIds).mapToObj(Integer::toString).collect(Collectors.joining(", ", "[", "]")));
         String bos = c.bosTokenId() < 0 ? "" : ",\n  \"bos_token_id\": " + c.bosTokenId();
         String torch = switch (dtype) {
             case BF16 -> "bfloat16";
