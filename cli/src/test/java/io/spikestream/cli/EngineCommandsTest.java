@@ -2,7 +2,7 @@ package io.spikestream.cli;
 
 import io.spikestream.engine.json.Json;
 import io.spikestream.engine.testing.ExpectedOutputs;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class EngineCommandsTest {
     @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded"})
     @SuppressWarnings("unchecked")
     void logitsMatchTheReferenceAndDoNotDependOnChunkingOrRestore(String fixture) {
-        Path dir = SharedFixtures.fixture(fixture);
+        Path dir = TestData.fixture(fixture);
         ExpectedOutputs expected = ExpectedOutputs.read(dir);
         String tokens = Arrays.stream(expected.tokens()).mapToObj(Integer::toString).collect(Collectors.joining(","));
         CliRun whole = CliRun.run("", "logits", "--model", dir.toString(), "--tokens", tokens);
@@ -52,7 +52,7 @@ class EngineCommandsTest {
 
     @Test
     void logitsRejectsBadTokensWithoutPrintingJson() {
-        CliRun r = CliRun.run("", "logits", "--model", SharedFixtures.tinyF32().toString(), "--tokens", "1,2,512");
+        CliRun r = CliRun.run("", "logits", "--model", TestData.tinyF32().toString(), "--tokens", "1,2,512");
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).contains("token id 512 at index 2 is outside the vocabulary [0, 512)");
@@ -61,8 +61,8 @@ class EngineCommandsTest {
     @Test
     @SuppressWarnings("unchecked")
     void tokenizeReproducesTheFixtureCasesInBothModes() throws IOException {
-        String model = SharedFixtures.spikingBrain7b().toString();
-        for (String line : Files.readAllLines(SharedFixtures.tokenizerFixtures().resolve("qwen2-cases.jsonl"))) {
+        String model = TestData.spikingBrain7b().toString();
+        for (String line : Files.readAllLines(TestData.tokenizerFixtures().resolve("qwen2-cases.jsonl"))) {
             Map<String, Object> c = Json.parseObject(line);
             String text = (String) c.get("text");
             CliRun literal = CliRun.run(text, "tokenize", "--model", model);
@@ -74,7 +74,7 @@ class EngineCommandsTest {
 
     @Test
     void generationIsReproducibleForASeed() {
-        String model = SharedFixtures.tinyBf16Sharded().toString();
+        String model = TestData.tinyBf16Sharded().toString();
         String[] args = {"generate", "--model", model, "--prompt-tokens", "5,6,7", "--max-tokens", "8", "--temperature", "0.8",
             "--top-p", "0.9", "--seed", "11", "--json"};
         CliRun a = CliRun.run("", args);

@@ -6,7 +6,7 @@ import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.connectors.avro.AvroCodec;
 import io.spikestream.connectors.producer.TextChunker;
 import io.spikestream.connectors.testing.KafkaBrokerExtension;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import io.spikestream.engine.testing.TinyTokenizer;
 import io.spikestream.operator.job.Checkpoints;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,7 +47,7 @@ class JobCommandITCase {
 
     @Test
     void aJobKilledWithSigkillResumesFromItsLatestCheckpointLosingAndDuplicatingNothing() throws Exception {
-        Path model = TinyTokenizer.modelWithTokenizer(SharedFixtures.tinyBf16Sharded(), tmp.resolve("model"), CORPUS.repeat(4));
+        Path model = TinyTokenizer.modelWithTokenizer(TestData.tinyBf16Sharded(), tmp.resolve("model"), CORPUS.repeat(4));
         List<DocumentChunk> chunks = chunks("doc", CORPUS.repeat(11), 150);
         int half = chunks.size() * 2 / 3;
 

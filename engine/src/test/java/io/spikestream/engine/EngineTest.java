@@ -8,7 +8,7 @@ import io.spikestream.engine.json.Json;
 import io.spikestream.engine.model.Model;
 import io.spikestream.engine.state.DocumentState;
 import io.spikestream.engine.testing.ExpectedOutputs;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,8 +29,8 @@ class EngineTest {
 
     @BeforeAll
     static void load() {
-        engine = Engine.load(SharedFixtures.tinyBf16Sharded(), new EngineOptions(2));
-        tokens = ExpectedOutputs.read(SharedFixtures.tinyBf16Sharded()).tokens();
+        engine = Engine.load(TestData.tinyBf16Sharded(), new EngineOptions(2));
+        tokens = ExpectedOutputs.read(TestData.tinyBf16Sharded()).tokens();
     }
 
     @AfterAll
@@ -41,7 +41,7 @@ class EngineTest {
     @Test
     @SuppressWarnings("unchecked")
     void surprisalAndArgmaxMatchTheReference() throws IOException {
-        Map<String, Object> expected = Json.parseObject(Files.readString(SharedFixtures.tinyBf16Sharded().resolve("expected.json")));
+        Map<String, Object> expected = Json.parseObject(Files.readString(TestData.tinyBf16Sharded().resolve("expected.json")));
         List<Object> nll = (List<Object>) expected.get("next_token_nll");
         List<Object> argmax = (List<Object>) expected.get("argmax");
         DocumentState doc = engine.newDocument();

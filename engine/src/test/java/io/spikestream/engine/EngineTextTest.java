@@ -1,7 +1,7 @@
 package io.spikestream.engine;
 
 import io.spikestream.engine.state.DocumentState;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import io.spikestream.engine.testing.TinyTokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,7 +28,7 @@ class EngineTextTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path dir = TinyTokenizer.modelWithTokenizer(SharedFixtures.tinyBf16Sharded(), Files.createTempDirectory("tiny-model"),
+        Path dir = TinyTokenizer.modelWithTokenizer(TestData.tinyBf16Sharded(), Files.createTempDirectory("tiny-model"),
                 TEXT.repeat(3));
         engine = Engine.load(dir, new EngineOptions(2));
     }
@@ -128,7 +128,7 @@ class EngineTextTest {
 
     @Test
     void engineWithoutTokenizerSaysSo() {
-        try (Engine ids = Engine.load(SharedFixtures.tinyF32(), new EngineOptions(1))) {
+        try (Engine ids = Engine.load(TestData.tinyF32(), new EngineOptions(1))) {
             assertThat(ids.tokenizer()).isEmpty();
             assertThatThrownBy(() -> ids.advanceText(ids.newDocument(), "x", false))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("no tokenizer files");
@@ -137,7 +137,7 @@ class EngineTextTest {
 
     @Test
     void aTokenizerLargerThanTheModelIsRefused() {
-        assertThatThrownBy(() -> new Engine(engine.model(), SharedFixtures.spikingBrain7b(), new EngineOptions(1)))
+        assertThatThrownBy(() -> new Engine(engine.model(), TestData.spikingBrain7b(), new EngineOptions(1)))
                 .hasMessageContaining("the model's vocabulary has only 512");
         assertThat(Arrays.stream(engine.encodeLiteral(TEXT)).max().orElseThrow()).isLessThan(512);
     }

@@ -1,6 +1,6 @@
 package io.spikestream.operator;
 
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import io.spikestream.engine.testing.TinyTokenizer;
 
 import java.io.IOException;
@@ -24,7 +24,7 @@ final class TestModel {
     static synchronized Path dir() {
         if (dir == null) {
             try {
-                dir = TinyTokenizer.modelWithTokenizer(SharedFixtures.tinyBf16Sharded(), Files.createTempDirectory("operator-model"),
+                dir = TinyTokenizer.modelWithTokenizer(TestData.tinyBf16Sharded(), Files.createTempDirectory("operator-model"),
                         CORPUS.repeat(4));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

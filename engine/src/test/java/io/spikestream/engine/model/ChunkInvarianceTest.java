@@ -4,7 +4,7 @@ import io.spikestream.engine.Engine;
 import io.spikestream.engine.EngineOptions;
 import io.spikestream.engine.testing.ExpectedOutputs;
 import io.spikestream.engine.testing.Runs;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,7 +20,7 @@ class ChunkInvarianceTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded"})
     void chunkSizesGiveIdenticalBits(String fixture) {
-        Path dir = SharedFixtures.fixture(fixture);
+        Path dir = TestData.fixture(fixture);
         int[] tokens = ExpectedOutputs.read(dir).tokens();
         try (Engine engine = Engine.load(dir, new EngineOptions(2))) {
             int w = engine.model().config().slidingWindow();
@@ -42,7 +42,7 @@ class ChunkInvarianceTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded"})
     void saveAndRestoreAnywhereGivesIdenticalBits(String fixture) {
-        Path dir = SharedFixtures.fixture(fixture);
+        Path dir = TestData.fixture(fixture);
         int[] tokens = ExpectedOutputs.read(dir).tokens();
         try (Engine engine = Engine.load(dir, new EngineOptions(2))) {
             int w = engine.model().config().slidingWindow();

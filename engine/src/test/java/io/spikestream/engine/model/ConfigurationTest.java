@@ -1,6 +1,6 @@
 package io.spikestream.engine.model;
 
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,7 +10,7 @@ class ConfigurationTest {
 
     @Test
     void readsTheRealSpikingBrain7bConfig() {
-        Configuration c = Configuration.load(SharedFixtures.spikingBrain7b());
+        Configuration c = Configuration.load(TestData.spikingBrain7b());
         assertThat(c.hiddenSize()).isEqualTo(3584);
         assertThat(c.headDim()).isEqualTo(128);
         assertThat(c.groups()).isEqualTo(7);

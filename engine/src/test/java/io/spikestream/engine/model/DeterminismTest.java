@@ -5,7 +5,7 @@ import io.spikestream.engine.EngineOptions;
 import io.spikestream.engine.safetensors.DType;
 import io.spikestream.engine.testing.ExpectedOutputs;
 import io.spikestream.engine.testing.Runs;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -18,7 +18,7 @@ class DeterminismTest {
 
     @Test
     void fixtureLogitsAreTheSameForAnyThreadCount() {
-        Path dir = SharedFixtures.tinyBf16Sharded();
+        Path dir = TestData.tinyBf16Sharded();
         int[] tokens = ExpectedOutputs.read(dir).tokens();
         Runs.Output one;
         try (Engine engine = Engine.load(dir, new EngineOptions(1))) {

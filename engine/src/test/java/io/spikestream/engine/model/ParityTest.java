@@ -3,7 +3,7 @@ package io.spikestream.engine.model;
 import io.spikestream.engine.kernels.Parallel;
 import io.spikestream.engine.state.DocumentState;
 import io.spikestream.engine.testing.ExpectedOutputs;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,7 +17,7 @@ class ParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded"})
     void logitsMatchTheFloat64Reference(String fixture) {
-        Path dir = SharedFixtures.fixture(fixture);
+        Path dir = TestData.fixture(fixture);
         ExpectedOutputs expected = ExpectedOutputs.read(dir);
         try (Model model = Model.load(dir); Parallel parallel = new Parallel(2)) {
             DocumentState state = model.newState();

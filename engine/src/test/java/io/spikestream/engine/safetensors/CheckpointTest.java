@@ -1,7 +1,7 @@
 package io.spikestream.engine.safetensors;
 
 import io.spikestream.engine.model.Model;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +22,7 @@ class CheckpointTest {
 
     /** Copies the f32 fixture, passing every tensor through {@code edit} (return null to drop it). */
     private Path rewrite(BiFunction<String, TensorInfo, TensorInfo> edit, BiFunction<String, byte[], byte[]> data) throws IOException {
-        Path src = SharedFixtures.tinyF32();
+        Path src = TestData.tinyF32();
         Files.copy(src.resolve("config.json"), tmp.resolve("config.json"));
         SafetensorsWriter w = new SafetensorsWriter();
         try (SafetensorsFile f = SafetensorsFile.open(src.resolve("model.safetensors"))) {
@@ -41,7 +41,7 @@ class CheckpointTest {
     @Test
     void rewrittenCopyLoadsWithTheSameFingerprint() throws IOException {
         Path copy = rewrite((n, i) -> i, (n, b) -> b);
-        try (Model a = Model.load(copy); Model b = Model.load(SharedFixtures.tinyF32())) {
+        try (Model a = Model.load(copy); Model b = Model.load(TestData.tinyF32())) {
             assertThat(a.fingerprint()).isEqualTo(b.fingerprint());
         }
     }
@@ -54,7 +54,7 @@ class CheckpointTest {
             }
             return b;
         });
-        try (Model a = Model.load(copy); Model b = Model.load(SharedFixtures.tinyF32())) {
+        try (Model a = Model.load(copy); Model b = Model.load(TestData.tinyF32())) {
             assertThat(a.fingerprint()).isNotEqualTo(b.fingerprint());
         }
     }
@@ -117,7 +117,7 @@ class CheckpointTest {
 
     @Test
     void missingShardIsReported() throws IOException {
-        Path src = SharedFixtures.tinyBf16Sharded();
+        Path src = TestData.tinyBf16Sharded();
         for (String f : new String[] {"config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors"}) {
             Files.copy(src.resolve(f), tmp.resolve(f));
         }
@@ -129,7 +129,7 @@ class CheckpointTest {
 
     @Test
     void noWeightsAtAll() throws IOException {
-        Files.copy(SharedFixtures.tinyF32().resolve("config.json"), tmp.resolve("config.json"));
+        Files.copy(TestData.tinyF32().resolve("config.json"), tmp.resolve("config.json"));
         assertThatThrownBy(() -> Model.load(tmp)).hasMessageContaining("no weights in");
     }
 

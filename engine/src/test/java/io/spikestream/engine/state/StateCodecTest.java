@@ -3,7 +3,7 @@ package io.spikestream.engine.state;
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.EngineOptions;
 import io.spikestream.engine.testing.ExpectedOutputs;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,8 +22,8 @@ class StateCodecTest {
 
     @BeforeAll
     static void load() {
-        engine = Engine.load(SharedFixtures.tinyF32(), new EngineOptions(2));
-        tokens = ExpectedOutputs.read(SharedFixtures.tinyF32()).tokens();
+        engine = Engine.load(TestData.tinyF32(), new EngineOptions(2));
+        tokens = ExpectedOutputs.read(TestData.tinyF32()).tokens();
     }
 
     @AfterAll
@@ -83,7 +83,7 @@ class StateCodecTest {
     @Test
     void aStateOfAnotherModelIsRefused() {
         byte[] fromBf16;
-        try (Engine other = Engine.load(SharedFixtures.tinyBf16Sharded(), new EngineOptions(1))) {
+        try (Engine other = Engine.load(TestData.tinyBf16Sharded(), new EngineOptions(1))) {
             DocumentState s = other.newDocument();
             other.advance(s, new int[] {1, 2, 3});
             fromBf16 = other.save(s);

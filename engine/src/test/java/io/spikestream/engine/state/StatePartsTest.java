@@ -3,7 +3,7 @@ package io.spikestream.engine.state;
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.EngineOptions;
 import io.spikestream.engine.testing.ExpectedOutputs;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,8 +23,8 @@ class StatePartsTest {
 
     @BeforeAll
     static void load() {
-        engine = Engine.load(SharedFixtures.tinyBf16Sharded(), new EngineOptions(1));
-        tokens = ExpectedOutputs.read(SharedFixtures.tinyBf16Sharded()).tokens();
+        engine = Engine.load(TestData.tinyBf16Sharded(), new EngineOptions(1));
+        tokens = ExpectedOutputs.read(TestData.tinyBf16Sharded()).tokens();
     }
 
     @AfterAll
@@ -104,7 +104,7 @@ class StatePartsTest {
         byte[] page = StateParts.windowPage(doc, 1, 0, PAGE);
         assertThatThrownBy(() -> StateParts.restoreWindowPage(page, fresh, 1, 1, PAGE)).isInstanceOf(StateFormatException.class)
                 .hasMessageContaining("does not fit page 1");
-        try (Engine other = Engine.load(SharedFixtures.tinyF32(), new EngineOptions(1))) {
+        try (Engine other = Engine.load(TestData.tinyF32(), new EngineOptions(1))) {
             assertThatThrownBy(() -> StateParts.restoreHeader(header, other.newDocument()))
                     .isInstanceOf(StateFormatException.class).hasMessageContaining("belongs to model");
         }

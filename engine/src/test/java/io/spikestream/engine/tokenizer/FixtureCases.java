@@ -1,7 +1,7 @@
 package io.spikestream.engine.tokenizer;
 
 import io.spikestream.engine.json.Json;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +22,7 @@ final class FixtureCases {
 
     static synchronized Tokenizer qwen2() {
         if (tokenizer == null) {
-            tokenizer = Tokenizer.load(SharedFixtures.spikingBrain7b());
+            tokenizer = Tokenizer.load(TestData.spikingBrain7b());
         }
         return tokenizer;
     }
@@ -58,7 +58,7 @@ final class FixtureCases {
 
     private static String read(String name) {
         try {
-            return Files.readString(SharedFixtures.tokenizerFixtures().resolve(name));
+            return Files.readString(TestData.tokenizerFixtures().resolve(name));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,7 +1,7 @@
 package io.spikestream.engine.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class HuggingFaceDifferentialTest {
     static void load() throws Exception {
         dir = Files.createTempDirectory("hf-tokenizer");
         Path json = dir.resolve("tokenizer.json");
-        HuggingFaceExport.write(SharedFixtures.spikingBrain7b(), json);
+        HuggingFaceExport.write(TestData.spikingBrain7b(), json);
         hf = HuggingFaceTokenizer.newInstance(json, Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "false",
                 "maxLength", "1000000"));
     }

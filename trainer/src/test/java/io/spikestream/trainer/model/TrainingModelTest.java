@@ -5,7 +5,7 @@ import io.spikestream.engine.EngineOptions;
 import io.spikestream.engine.model.Configuration;
 import io.spikestream.engine.model.Model;
 import io.spikestream.engine.testing.ExpectedOutputs;
-import io.spikestream.engine.testing.SharedFixtures;
+import io.spikestream.engine.testing.TestData;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class TrainingModelTest {
 
     @Test
     void theTrainingForwardPassGivesTheReferenceLogits() {
-        for (Path fixture : new Path[] {SharedFixtures.tinyF32(), SharedFixtures.tinyBf16Sharded()}) {
+        for (Path fixture : new Path[] {TestData.tinyF32(), TestData.tinyBf16Sharded()}) {
             ExpectedOutputs expected = ExpectedOutputs.read(fixture);
             Parameters p = Parameters.load(fixture);
             double[] logits = new TrainingModel(p).logits(expected.tokens());
