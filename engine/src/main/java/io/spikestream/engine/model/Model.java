@@ -8,9 +8,15 @@ import io.spikestream.engine.kernels.RmsNorm;
 import io.spikestream.engine.kernels.Rope;
 import io.spikestream.engine.safetensors.Checkpoint;
 import io.spikestream.engine.safetensors.DType;
+import io.spikestream.engine.spiking.EnergyModel;
+import io.spikestream.engine.spiking.KvQuantizer;
+import io.spikestream.engine.spiking.SpikeSite;
+import io.spikestream.engine.spiking.SpikeStatistics;
+import io.spikestream.engine.spiking.Spikes;
 import io.spikestream.engine.state.DocumentState;
 import io.spikestream.engine.state.GlaState;
 import io.spikestream.engine.state.KvWindow;
+import io.spikestream.engine.state.QuantizedKvWindow;
 import io.spikestream.engine.tensor.Matrix;
 
 import java.nio.file.Path;
@@ -29,6 +35,11 @@ import java.util.List;
  * A chunk is processed as matrix-matrix products (each weight matrix streamed once per chunk); results are
  * the same bits for any chunking of a document and any thread count. Instances are immutable and may be
  * shared by threads; the mutable part of a document lives in its {@link DocumentState}.
+ *
+ * <p>A W8ASpike model ({@link Weights#spiking()}) differs only where REFERENCE.md says so: its projections
+ * are {@link SpikingLinear}s (spikes shared per input), its GLA gate is dense, and its sliding-window layers
+ * spike the query after RoPE per head and attend to int8 keys and values, which their
+ * {@link QuantizedKvWindow} stores. Every spiked activation is counted in the pass's {@link SpikeStatistics}.
  */
 public final class Model implements AutoCloseable {
     /** Largest number of tokens in one internal pass; longer inputs are cut (results do not change). */
@@ -40,6 +51,14 @@ public final class Model implements AutoCloseable {
     private final ModelFingerprint fingerprint;
     private final Rope rope;
     private final Checkpoint checkpoint;
+    private final boolean spiking;
+    /** Spike sites (indices into {@link #sites}) per layer: attention input, o_proj input, MLP input, SWA query. */
+    private final int[] attentionSite;
+    private final int[] outputSite;
+    private final int[] mlpSite;
+    private final int[] querySite;
+    private final List<SpikeSite> sites;
+    private final EnergyModel energy;
 
     private Model(Configuration config, Weights weights, LayerKind[] kinds, ModelFingerprint fingerprint, Checkpoint checkpoint) {
         this.config = config;
@@ -48,6 +67,51 @@ public final class Model implements AutoCloseable {
         this.fingerprint = fingerprint;
         this.rope = new Rope(config.headDim(), config.ropeTheta());
         this.checkpoint = checkpoint;
+        this.spiking = weights.spiking();
+        int layers = kinds.length;
+        this.attentionSite = new int[layers];
+        this.outputSite = new int[layers];
+        this.mlpSite = new int[layers];
+        this.querySite = new int[layers];
+        List<SpikeSite> s = new ArrayList<>();
+        long dense = (long) config.vocabSize() * config.hiddenSize();
+        long floatMacs = dense;
+        for (int i = 0; i < layers; i++) {
+            LayerWeights lw = weights.layers().get(i);
+            AttentionWeights aw = lw.attention();
+            long attnRows = aw.q().rows() + aw.k().rows() + aw.v().rows()
+                    + (kinds[i] == LayerKind.GLA && aw.gate() instanceof GlaGate.Dense gd ? gd.rows() : 0);
+            attentionSite[i] = add(s, new SpikeSite(i, SpikeSite.Kind.ATTENTION_INPUT, aw.q().cols(), attnRows));
+            outputSite[i] = add(s, new SpikeSite(i, SpikeSite.Kind.OUTPUT_PROJECTION_INPUT, aw.o().cols(), aw.o().rows()));
+            mlpSite[i] = add(s, new SpikeSite(i, SpikeSite.Kind.MLP_INPUT, lw.gateProj().cols(),
+                    lw.gateProj().rows() + lw.upProj().rows()));
+            querySite[i] = kinds[i] == LayerKind.SWA
+                    ? add(s, new SpikeSite(i, SpikeSite.Kind.QUERY, config.numHeads() * config.headDim(), 0)) : -1;
+            dense += macs(aw.q()) + macs(aw.k()) + macs(aw.v()) + macs(aw.o()) + macs(lw.gateProj()) + macs(lw.upProj())
+                    + (long) lw.downProj().rows() * lw.downProj().cols();
+            if (kinds[i] == LayerKind.GLA && aw.gate() instanceof GlaGate.LowRank lr) {
+                dense += (long) lr.down().rows() * lr.down().cols() + (long) lr.up().rows() * lr.up().cols();
+            } else if (kinds[i] == LayerKind.GLA && aw.gate() instanceof GlaGate.Dense gd) {
+                dense += macs(gd.linear());
+            }
+            floatMacs += (long) lw.downProj().rows() * lw.downProj().cols();
+        }
+        this.sites = List.copyOf(s);
+        this.energy = new EnergyModel(dense, floatMacs);
+    }
+
+    private static int add(List<SpikeSite> sites, SpikeSite site) {
+        sites.add(site);
+        return sites.size() - 1;
+    }
+
+    private static long macs(Linear l) {
+        return (long) l.rows() * l.cols();
+    }
+
+    /** A model from weights built in memory (post-training quantization, benchmarks). */
+    public static Model fromWeights(Configuration config, Weights weights, ModelFingerprint fingerprint) {
+        return new Model(config, weights, kindsOf(config), fingerprint, null);
     }
 
     /** Loads {@code config.json} and the safetensors weights of a model directory (memory-mapped). */
@@ -80,22 +144,33 @@ public final class Model implements AutoCloseable {
         List<LayerWeights> layers = new ArrayList<>();
         for (int i = 0; i < config.numLayers(); i++) {
             boolean gla = !config.isAttentionLayer(i);
-            AttentionWeights attention = new AttentionWeights(
-                    randomMatrix(dtype, qDim, h, next), randomVector(qDim, next, 0.1f, 0f),
-                    randomMatrix(dtype, kvDim, h, next), randomVector(kvDim, next, 0.1f, 0f),
-                    randomMatrix(dtype, kvDim, h, next), randomVector(kvDim, next, 0.1f, 0f),
-                    randomMatrix(dtype, h, qDim, next),
-                    gla ? randomMatrix(dtype, rank, h, next) : null,
-                    gla ? randomMatrix(dtype, kvDim, rank, next) : null,
-                    gla ? randomVector(kvDim, next, 1f, 2f) : null,
-                    gla ? randomVector(d, next, 0.1f, 1f) : null);
+            Linear q = dense(randomMatrix(dtype, qDim, h, next));
+            float[] qBias = randomVector(qDim, next, 0.1f, 0f);
+            Linear k = dense(randomMatrix(dtype, kvDim, h, next));
+            float[] kBias = randomVector(kvDim, next, 0.1f, 0f);
+            Linear v = dense(randomMatrix(dtype, kvDim, h, next));
+            float[] vBias = randomVector(kvDim, next, 0.1f, 0f);
+            Linear o = dense(randomMatrix(dtype, h, qDim, next));
+            GlaGate gate = null;
+            if (gla) {
+                Matrix down = randomMatrix(dtype, rank, h, next);
+                Matrix upGate = randomMatrix(dtype, kvDim, rank, next);
+                gate = new GlaGate.LowRank(down, upGate, randomVector(kvDim, next, 1f, 2f));
+            }
+            float[] gNorm = gla ? randomVector(d, next, 0.1f, 1f) : null;
+            AttentionWeights attention = new AttentionWeights(q, qBias, k, kBias, v, vBias, o, gate, gNorm);
             layers.add(new LayerWeights(randomVector(h, next, 0.1f, 1f), attention, randomVector(h, next, 0.1f, 1f),
-                    randomMatrix(dtype, inter, h, next), randomMatrix(dtype, inter, h, next), randomMatrix(dtype, h, inter, next)));
+                    dense(randomMatrix(dtype, inter, h, next)), dense(randomMatrix(dtype, inter, h, next)),
+                    randomMatrix(dtype, h, inter, next)));
         }
         float[] norm = randomVector(h, next, 0.1f, 1f);
         Matrix lmHead = config.tieWordEmbeddings() ? embeddings : randomMatrix(dtype, config.vocabSize(), h, next);
         Weights weights = new Weights(embeddings, layers, norm, lmHead);
         return new Model(config, weights, kindsOf(config), ModelFingerprint.ofGenerated(config, dtype.name(), seed), null);
+    }
+
+    private static Linear dense(Matrix m) {
+        return new DenseLinear(m);
     }
 
     private static Matrix randomMatrix(DType dtype, int rows, int cols, long[] next) {
@@ -124,6 +199,9 @@ public final class Model implements AutoCloseable {
      * baseline of the benchmark (GLA layers' q/k/v/o used as softmax attention with RoPE).
      */
     public Model withAllLayers(LayerKind kind) {
+        if (spiking && kind == LayerKind.FULL_ATTENTION) {
+            throw new IllegalArgumentException("the full-attention baseline is defined for float models, not W8ASpike");
+        }
         LayerKind[] all = new LayerKind[kinds.length];
         Arrays.fill(all, kind);
         if (kind == LayerKind.GLA) {
@@ -154,6 +232,25 @@ public final class Model implements AutoCloseable {
         return fingerprint;
     }
 
+    /** Whether this is a W8ASpike (spiking) model. */
+    public boolean spiking() {
+        return spiking;
+    }
+
+    /** Where the model spikes (empty for a float model's statistics, which count nothing). */
+    public List<SpikeSite> spikeSites() {
+        return sites;
+    }
+
+    public EnergyModel energyModel() {
+        return energy;
+    }
+
+    /** An empty accumulator of this model's spike statistics. */
+    public SpikeStatistics newSpikeStatistics() {
+        return new SpikeStatistics(sites, energy);
+    }
+
     /** The state of an empty document. */
     public DocumentState newState() {
         int d = config.headDim();
@@ -163,7 +260,8 @@ public final class Model implements AutoCloseable {
         for (int i = 0; i < kinds.length; i++) {
             switch (kinds[i]) {
                 case GLA -> gla[i] = new GlaState(config.numKvHeads(), d);
-                case SWA -> windows[i] = new KvWindow(config.slidingWindow(), kvDim);
+                case SWA -> windows[i] = spiking ? new QuantizedKvWindow(config.slidingWindow(), kvDim, d)
+                        : new KvWindow(config.slidingWindow(), kvDim);
                 case FULL_ATTENTION -> windows[i] = new KvWindow(KvWindow.UNBOUNDED, kvDim);
             }
         }
@@ -176,8 +274,9 @@ public final class Model implements AutoCloseable {
      * @param logProbs   per token, log p(token | everything before it); NaN for the document's first token
      * @param lastHidden final normalized hidden vector of the last token (an embedding of the document so far)
      * @param logits     n×V logits when requested, else null
+     * @param spikes     the pass's spike statistics (W8ASpike models), else null
      */
-    public record Result(double[] logProbs, float[] lastHidden, float[] logits) {
+    public record Result(double[] logProbs, float[] lastHidden, float[] logits, SpikeStatistics spikes) {
     }
 
     /**
@@ -189,15 +288,16 @@ public final class Model implements AutoCloseable {
         int vocab = config.vocabSize();
         double[] logProbs = new double[n];
         float[] logits = wantLogits ? new float[Math.multiplyExact(n, vocab)] : null;
+        SpikeStatistics spikes = spiking ? newSpikeStatistics() : null;
         for (int done = 0; done < n; done += MAX_PASS_TOKENS) {
             int c = Math.min(MAX_PASS_TOKENS, n - done);
             float[] passLogits = wantLogits ? new float[c * vocab] : null;
-            pass(state, tokens, offset + done, c, logProbs, done, passLogits, parallel);
+            pass(state, tokens, offset + done, c, logProbs, done, passLogits, spikes, parallel);
             if (wantLogits) {
                 System.arraycopy(passLogits, 0, logits, done * vocab, c * vocab);
             }
         }
-        return new Result(logProbs, state.lastHidden().clone(), logits);
+        return new Result(logProbs, state.lastHidden().clone(), logits, spikes);
     }
 
     /** The full logits of the last token consumed (for generation). */
@@ -235,7 +335,7 @@ public final class Model implements AutoCloseable {
     }
 
     private void pass(DocumentState state, int[] tokens, int offset, int n, double[] logProbs, int outOffset, float[] logits,
-                      Parallel parallel) {
+                      SpikeStatistics spikes, Parallel parallel) {
         int h = config.hiddenSize();
         int d = config.headDim();
         int qDim = config.numHeads() * d;
@@ -243,6 +343,9 @@ public final class Model implements AutoCloseable {
         int inter = config.intermediateSize();
         long p0 = state.position();
         double eps = config.normEps();
+        if (spikes != null) {
+            spikes.addTokens(n);
+        }
 
         float[] x = new float[n * h];
         for (int t = 0; t < n; t++) {
@@ -265,16 +368,15 @@ public final class Model implements AutoCloseable {
             LayerWeights lw = weights.layers().get(i);
             AttentionWeights aw = lw.attention();
             RmsNorm.rows(x, lw.attnNorm(), eps, a, n, h);
-            MatMul.matmul(aw.q(), aw.qBias(), a, n, q, parallel);
-            MatMul.matmul(aw.k(), aw.kBias(), a, n, k, parallel);
-            MatMul.matmul(aw.v(), aw.vBias(), a, n, v, parallel);
+            LinearInput attnIn = new LinearInput(a, n, h, spikes, attentionSite[i]);
+            aw.q().apply(attnIn, aw.qBias(), q, parallel);
+            aw.k().apply(attnIn, aw.kBias(), k, parallel);
+            aw.v().apply(attnIn, aw.vBias(), v, parallel);
             if (kinds[i] == LayerKind.GLA) {
                 Activations.relu(q, n * qDim);
                 Activations.relu(k, n * kvDim);
-                float[] low = new float[n * config.gateLowRankDim()];
                 float[] g = new float[n * kvDim];
-                MatMul.matmul(aw.gate0(), null, a, n, low, parallel);
-                MatMul.matmul(aw.gate1(), aw.gate1Bias(), low, n, g, parallel);
+                aw.gate().logits(attnIn, g, parallel);
                 float normalizer = (float) config.gateLogitNormalizer();
                 for (int e = 0; e < g.length; e++) {
                     g[e] = Activations.logSigmoid(g[e]) / normalizer;
@@ -291,14 +393,19 @@ public final class Model implements AutoCloseable {
                         rope.rotate(k, t * kvDim + j * d, cos, sin, t * d / 2);
                     }
                 }
-                WindowAttention.forward(window, p0, n, q, k, v, config.numHeads(), d, mixed, parallel);
-                WindowAttention.remember(window, p0, n, k, v);
+                if (window instanceof QuantizedKvWindow quantized) {
+                    spikingWindowAttention(quantized, i, p0, n, q, k, v, mixed, spikes, parallel);
+                } else {
+                    WindowAttention.forward(window, p0, n, q, k, v, config.numHeads(), d, mixed, parallel);
+                    WindowAttention.remember(window, p0, n, k, v);
+                }
             }
-            MatMul.matmul(aw.o(), null, mixed, n, proj, parallel);
+            aw.o().apply(new LinearInput(mixed, n, qDim, spikes, outputSite[i]), null, proj, parallel);
             Axpy.add(proj, 0, x, 0, n * h);
             RmsNorm.rows(x, lw.mlpNorm(), eps, a, n, h);
-            MatMul.matmul(lw.gateProj(), null, a, n, gate, parallel);
-            MatMul.matmul(lw.upProj(), null, a, n, up, parallel);
+            LinearInput mlpIn = new LinearInput(a, n, h, spikes, mlpSite[i]);
+            lw.gateProj().apply(mlpIn, null, gate, parallel);
+            lw.upProj().apply(mlpIn, null, up, parallel);
             Activations.siluMul(gate, up, n * inter);
             MatMul.matmul(lw.downProj(), null, gate, n, proj, parallel);
             Axpy.add(proj, 0, x, 0, n * h);
@@ -314,6 +421,34 @@ public final class Model implements AutoCloseable {
             logProbs[outOffset + t] = LanguageModelHead.logit(weights.lmHead(), hidden, (t - 1) * h, tokens[offset + t]) - lse[t - 1];
         }
         state.advance(n, hidden, (n - 1) * h, lse[n - 1]);
+    }
+
+    /**
+     * W8ASpike sliding-window attention (REFERENCE.md): the query after RoPE is spiked per token and head and
+     * used as s · V_th; keys and values are quantized per token and key/value head to int8, attended to as
+     * code · scale, and their codes stored in the window.
+     */
+    private void spikingWindowAttention(QuantizedKvWindow window, int layer, long p0, int n, float[] q, float[] k, float[] v,
+                                        float[] mixed, SpikeStatistics spikes, Parallel parallel) {
+        int d = config.headDim();
+        int qDim = config.numHeads() * d;
+        int kvHeads = config.numKvHeads();
+        Spikes query = Spikes.encode(q, n, qDim, d);
+        if (spikes != null) {
+            spikes.record(querySite[layer], query);
+        }
+        query.dequantize(q);
+        byte[] keyCodes = new byte[k.length];
+        byte[] valueCodes = new byte[v.length];
+        float[] keyScales = new float[n * kvHeads];
+        float[] valueScales = new float[n * kvHeads];
+        KvQuantizer.quantize(k, n, kvHeads, d, keyCodes, keyScales);
+        KvQuantizer.quantize(v, n, kvHeads, d, valueCodes, valueScales);
+        WindowAttention.forward(window, p0, n, q, k, v, config.numHeads(), d, mixed, parallel);
+        long first = Math.max(p0, p0 + n - window.window());
+        for (long p = first; p < p0 + n; p++) {
+            window.put(p, keyCodes, keyScales, valueCodes, valueScales, (int) (p - p0));
+        }
     }
 
     @Override

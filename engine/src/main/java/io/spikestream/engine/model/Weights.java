@@ -10,14 +10,24 @@ public record Weights(Matrix embeddings, List<LayerWeights> layers, float[] norm
         layers = List.copyOf(layers);
     }
 
+    /** Whether the projections are W8ASpike spiking linears (the checkpoint is a W8ASpike one). */
+    public boolean spiking() {
+        return !layers.isEmpty() && layers.get(0).attention().q() instanceof SpikingLinear;
+    }
+
     /** Bytes the weights occupy in their stored format (memory-mapped or heap). */
     public long storedBytes() {
-        long total = embeddings.storedBytes() + (lmHead == embeddings ? 0 : lmHead.storedBytes()) + 4L * norm.length;
+        return embeddings.storedBytes() + (lmHead == embeddings ? 0 : lmHead.storedBytes()) + 4L * norm.length + layerBytes();
+    }
+
+    /** Bytes of the decoder layers' projections (what W8ASpike changes; embeddings and lm_head stay float). */
+    public long layerBytes() {
+        long total = 0;
         for (LayerWeights l : layers) {
             AttentionWeights a = l.attention();
             total += a.q().storedBytes() + a.k().storedBytes() + a.v().storedBytes() + a.o().storedBytes();
             if (a.hasGate()) {
-                total += a.gate0().storedBytes() + a.gate1().storedBytes();
+                total += a.gate().storedBytes();
             }
             total += l.gateProj().storedBytes() + l.upProj().storedBytes() + l.downProj().storedBytes();
         }

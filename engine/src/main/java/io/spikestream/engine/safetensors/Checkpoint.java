@@ -124,6 +124,24 @@ public final class Checkpoint implements AutoCloseable {
         return info;
     }
 
+    /** An integer tensor (codes, exception indices) of exactly this dtype and shape, or an error naming it. */
+    public TensorInfo requireTyped(String name, DType dtype, long... expectedShape) {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw new CheckpointException("missing tensor '" + name + "' (expected " + dtype + " of shape "
+                    + java.util.Arrays.toString(expectedShape) + ") in " + directory);
+        }
+        if (info.dtype() != dtype) {
+            throw new CheckpointException("tensor '" + name + "' has dtype " + info.dtype() + " but must be " + dtype
+                    + " (in " + info.file().path() + ")");
+        }
+        if (!info.hasShape(expectedShape)) {
+            throw new CheckpointException("tensor '" + name + "' has shape " + info.shapeString() + " but needs "
+                    + java.util.Arrays.toString(expectedShape) + " (in " + info.file().path() + ")");
+        }
+        return info;
+    }
+
     @Override
     public void close() {
         RuntimeException failure = null;

@@ -5,7 +5,7 @@ package io.spikestream.engine.state;
  * lives in slot {@code p mod capacity}. A sliding-window layer keeps its last W positions (capacity W); the
  * full-attention baseline keeps every position (the capacity grows with the document).
  */
-public final class KvWindow {
+public sealed class KvWindow permits QuantizedKvWindow {
     /** A full-attention layer's window: unbounded. */
     public static final int UNBOUNDED = Integer.MAX_VALUE;
 
@@ -23,7 +23,7 @@ public final class KvWindow {
         this.values = new float[keys.length];
     }
 
-    private KvWindow(KvWindow o) {
+    KvWindow(KvWindow o) {
         this.window = o.window;
         this.kvDim = o.kvDim;
         this.capacity = o.capacity;

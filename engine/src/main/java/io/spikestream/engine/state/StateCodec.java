@@ -22,16 +22,21 @@ import java.util.zip.CRC32C;
  * u64 position
  * f64 log-partition of the last token, H × f32 its final hidden vector
  * u32 n, n bytes UTF-8: tokenizer tail
- * per layer:  u8 kind (0 GLA, 1 sliding window, 2 full attention)
+ * per layer:  u8 kind (0 GLA, 1 sliding window, 2 full attention, 3 int8 sliding window)
  *   GLA:      kv·D·D × f32 S, then (position mod BLOCK) × 3·kv·D × f32 open-block keys, values, decays
  *   window:   min(position, W) × 2·kv·D × f32 keys and values, oldest position first
+ *   int8:     min(position, W) × (kv·D × i8 key codes, kv × f32 key scales, kv·D × i8 value codes,
+ *             kv × f32 value scales), oldest position first (W8ASpike models)
  * u32 CRC32C of everything above
  * </pre>
  * Restoring checks the CRC before anything else, then the version, the model and the layout; a state is
- * either restored completely or refused with a reason, never half-loaded.
+ * either restored completely or refused with a reason, never half-loaded. Version 2 added the int8 window;
+ * version 1 states (float models only) have the same layout and still load.
  */
 public final class StateCodec {
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** The oldest version this engine reads. */
+    public static final int OLDEST_VERSION = 1;
     private static final byte[] MAGIC = "SPKSTATE".getBytes(StandardCharsets.US_ASCII);
     private static final int HEADER_BYTES = 8 + 2 + 2 + ModelFingerprint.LENGTH + 6 * 4 + 8;
 
@@ -63,6 +68,14 @@ public final class StateCodec {
                 putFloats(out, g.keys, 0, pending);
                 putFloats(out, g.values, 0, pending);
                 putFloats(out, g.decays, 0, pending);
+            } else if (w instanceof QuantizedKvWindow qw) {
+                out.put((byte) 3);
+                for (long p = position - w.held(position); p < position; p++) {
+                    out.put(qw.keyCodes, qw.offset(p), qw.kvDim());
+                    putFloats(out, qw.keyScales, qw.scaleOffset(p), qw.heads());
+                    out.put(qw.valueCodes, qw.offset(p), qw.kvDim());
+                    putFloats(out, qw.valueScales, qw.scaleOffset(p), qw.heads());
+                }
             } else {
                 out.put((byte) (w.unbounded() ? 2 : 1));
                 for (long p = position - w.held(position); p < position; p++) {
@@ -88,6 +101,8 @@ public final class StateCodec {
             KvWindow w = state.window(i);
             if (g != null) {
                 size += 4L * g.s.length + 12L * (position % GlaState.BLOCK) * g.kvHeads() * g.headDim();
+            } else if (w instanceof QuantizedKvWindow qw) {
+                size += w.held(position) * (2L * qw.kvDim() + 8L * qw.heads());
             } else {
                 size += 8L * w.held(position) * w.kvDim();
             }
@@ -121,8 +136,9 @@ public final class StateCodec {
         }
         in.position(MAGIC.length);
         int version = Short.toUnsignedInt(in.getShort());
-        if (version != VERSION) {
-            throw new StateFormatException("state format version " + version + " is not supported (this engine reads version " + VERSION + ")");
+        if (version < OLDEST_VERSION || version > VERSION) {
+            throw new StateFormatException("state format version " + version + " is not supported (this engine reads versions "
+                    + OLDEST_VERSION + " to " + VERSION + ")");
         }
         in.getShort();
         byte[] fp = new byte[ModelFingerprint.LENGTH];
@@ -175,9 +191,10 @@ public final class StateCodec {
             int kind = in.get();
             GlaState g = state.gla(i);
             KvWindow w = state.window(i);
-            int expectedKind = g != null ? 0 : w.unbounded() ? 2 : 1;
+            int expectedKind = g != null ? 0 : w instanceof QuantizedKvWindow ? 3 : w.unbounded() ? 2 : 1;
             if (kind != expectedKind) {
-                throw new StateFormatException("state layer " + i + " has kind " + kind + ", the model's layer is kind " + expectedKind);
+                throw new StateFormatException("state layer " + i + " is a " + KINDS[Math.floorMod(kind, 4)] + " layer ("
+                        + kind + "), the model's layer is a " + KINDS[expectedKind] + " layer (" + expectedKind + ")");
             }
             if (g != null) {
                 getFloats(in, g.s, 0, g.s.length);
@@ -185,6 +202,14 @@ public final class StateCodec {
                 getFloats(in, g.keys, 0, pending);
                 getFloats(in, g.values, 0, pending);
                 getFloats(in, g.decays, 0, pending);
+            } else if (w instanceof QuantizedKvWindow qw) {
+                for (long p = position - w.held(position); p < position; p++) {
+                    getBytes(in, qw.keyCodes, qw.offset(p), qw.kvDim());
+                    getFloats(in, qw.keyScales, qw.scaleOffset(p), qw.heads());
+                    getBytes(in, qw.valueCodes, qw.offset(p), qw.kvDim());
+                    getFloats(in, qw.valueScales, qw.scaleOffset(p), qw.heads());
+                    qw.derive(qw.offset(p) / qw.kvDim());
+                }
             } else {
                 w.ensureCapacity(position);
                 for (long p = position - w.held(position); p < position; p++) {
@@ -198,6 +223,15 @@ public final class StateCodec {
         }
         state.restore(position, lse);
         return state;
+    }
+
+    private static final String[] KINDS = {"GLA", "sliding-window", "full-attention", "int8 sliding-window"};
+
+    private static void getBytes(ByteBuffer in, byte[] a, int offset, int n) {
+        if (in.remaining() < n) {
+            throw new BufferUnderflowException();
+        }
+        in.get(a, offset, n);
     }
 
     private static void putFloats(ByteBuffer out, float[] a, int offset, int n) {

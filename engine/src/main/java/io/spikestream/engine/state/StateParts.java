@@ -125,7 +125,10 @@ public final class StateParts {
         return pages;
     }
 
-    /** Keys and values of ring slots [page·pageSize, …) of a sliding-window layer. */
+    /**
+     * Keys and values of ring slots [page·pageSize, …) of a sliding-window layer: floats, or for an int8
+     * window (W8ASpike) the codes and scales of every slot.
+     */
     public static byte[] windowPage(DocumentState s, int layer, int page, int pageSize) {
         KvWindow w = requireWindow(s, layer);
         int from = page * pageSize;
@@ -133,11 +136,20 @@ public final class StateParts {
         if (slots <= 0) {
             throw new IllegalArgumentException("page " + page + " is outside a window of " + w.capacity() + " slots");
         }
-        int floats = slots * w.kvDim();
-        ByteBuffer b = allocate(4 + 4 + 4 + 8L * floats);
+        int values = slots * w.kvDim();
+        if (w instanceof QuantizedKvWindow qw) {
+            int scales = slots * qw.heads();
+            ByteBuffer b = allocate(4 + 4 + 4 + 2L * values + 8L * scales);
+            b.putInt(layer).putInt(page).putInt(-slots);
+            b.put(qw.keyCodes, from * w.kvDim(), values).put(qw.valueCodes, from * w.kvDim(), values);
+            putFloats(b, qw.keyScales, from * qw.heads(), scales);
+            putFloats(b, qw.valueScales, from * qw.heads(), scales);
+            return seal(b);
+        }
+        ByteBuffer b = allocate(4 + 4 + 4 + 8L * values);
         b.putInt(layer).putInt(page).putInt(slots);
-        putFloats(b, w.keys, from * w.kvDim(), floats);
-        putFloats(b, w.values, from * w.kvDim(), floats);
+        putFloats(b, w.keys, from * w.kvDim(), values);
+        putFloats(b, w.values, from * w.kvDim(), values);
         return seal(b);
     }
 
@@ -146,12 +158,26 @@ public final class StateParts {
         ByteBuffer b = open(bytes, "window page " + page + " of layer " + layer);
         int storedLayer = b.getInt();
         int storedPage = b.getInt();
-        int slots = b.getInt();
+        int storedSlots = b.getInt();
         int from = page * pageSize;
-        if (storedLayer != layer || storedPage != page || slots != Math.min(pageSize, w.capacity() - from)
-                || b.remaining() != 8L * slots * w.kvDim() + 4) {
-            throw new StateFormatException("window page " + storedPage + " of layer " + storedLayer + " does not fit page "
-                    + page + " of layer " + layer);
+        int slots = Math.min(pageSize, w.capacity() - from);
+        // The slot count is negative in int8 pages: a page of the other kind is refused, not misread.
+        boolean quantized = w instanceof QuantizedKvWindow;
+        long body = quantized ? 2L * slots * w.kvDim() + 8L * slots * ((QuantizedKvWindow) w).heads() : 8L * slots * w.kvDim();
+        if (storedLayer != layer || storedPage != page || storedSlots != (quantized ? -slots : slots) || b.remaining() != body + 4) {
+            throw new StateFormatException("window page " + storedPage + " of layer " + storedLayer + " (" + Math.abs(storedSlots)
+                    + (storedSlots < 0 ? " int8" : " float") + " slots) does not fit page " + page + " of layer " + layer
+                    + " (" + slots + (quantized ? " int8" : " float") + " slots)");
+        }
+        if (w instanceof QuantizedKvWindow qw) {
+            int values = slots * w.kvDim();
+            b.get(qw.keyCodes, from * w.kvDim(), values).get(qw.valueCodes, from * w.kvDim(), values);
+            getFloats(b, qw.keyScales, from * qw.heads(), slots * qw.heads());
+            getFloats(b, qw.valueScales, from * qw.heads(), slots * qw.heads());
+            for (int slot = from; slot < from + slots; slot++) {
+                qw.derive(slot);
+            }
+            return;
         }
         getFloats(b, w.keys, from * w.kvDim(), slots * w.kvDim());
         getFloats(b, w.values, from * w.kvDim(), slots * w.kvDim());

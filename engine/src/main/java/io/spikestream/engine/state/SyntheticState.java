@@ -24,6 +24,17 @@ public final class SyntheticState {
                 for (int k = 0; k < g.decays.length; k++) {
                     g.decays[k] = -Math.abs(g.decays[k]);
                 }
+            } else if (w instanceof QuantizedKvWindow qw) {
+                for (int k = 0; k < qw.keyCodes.length; k++) {
+                    qw.keyCodes[k] = (byte) (Matrix.uniform(s, k) * 127);
+                    qw.valueCodes[k] = (byte) (Matrix.uniform(s + 1, k) * 127);
+                }
+                java.util.Arrays.fill(qw.keyScales, 1f / 127);
+                java.util.Arrays.fill(qw.valueScales, 1f / 127);
+                for (int slot = 0; slot < qw.capacity(); slot++) {
+                    qw.derive(slot);
+                }
+                s += 2;
             } else {
                 w.ensureCapacity(position);
                 random(w.keys, s++, 1f);

@@ -130,6 +130,56 @@ public abstract sealed class Matrix permits F32Matrix, BF16Matrix, F16Matrix {
         return wrap(dtype, rows, cols, pages, "generated");
     }
 
+    /**
+     * A heap copy of {@code src} in another float format, streamed row by row (no float[] of the whole
+     * matrix). Exact when every value is representable in {@code dtype} (see {@link #representableInBf16}).
+     */
+    public static Matrix convert(Matrix src, DType dtype) {
+        int rows = src.rows();
+        int cols = src.cols();
+        long rowBytes = (long) cols * dtype.bytes();
+        int rowsPerPage = (int) Math.max(1, MAX_PAGE_BYTES / Math.max(1, rowBytes));
+        int pageCount = Math.max(1, (rows + rowsPerPage - 1) / rowsPerPage);
+        ByteBuffer[] pages = new ByteBuffer[pageCount];
+        float[] row = new float[cols];
+        for (int p = 0; p < pageCount; p++) {
+            int r0 = p * rowsPerPage;
+            int r1 = Math.min(rows, r0 + rowsPerPage);
+            ByteBuffer page = ByteBuffer.allocate((int) ((r1 - r0) * rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
+            for (int r = r0; r < r1; r++) {
+                src.widenRow(r, row, 0);
+                for (float v : row) {
+                    switch (dtype) {
+                        case F32 -> page.putFloat(v);
+                        case BF16 -> page.putShort(BF16Matrix.encode(v));
+                        case F16 -> page.putShort(F16Matrix.encodeHalf(v));
+                        default -> throw new IllegalArgumentException("unsupported weight dtype " + dtype);
+                    }
+                }
+            }
+            page.flip();
+            pages[p] = page;
+        }
+        return wrap(dtype, rows, cols, pages, "converted");
+    }
+
+    /** Whether every value of the matrix is exactly a bfloat16 (its low 16 bits are zero). */
+    public static boolean representableInBf16(Matrix m) {
+        if (m.dtype() == DType.BF16) {
+            return true;
+        }
+        float[] row = new float[m.cols()];
+        for (int r = 0; r < m.rows(); r++) {
+            m.widenRow(r, row, 0);
+            for (float v : row) {
+                if ((Float.floatToRawIntBits(v) & 0xFFFF) != 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** A value in [-1, 1) from (seed, index) by the SplitMix64 finalizer. */
     public static float uniform(long seed, long index) {
         long z = seed * 0x9E3779B97F4A7C15L + index * 0xBF58476D1CE4E5B9L + 0x94D049BB133111EBL;

@@ -1,0 +1,376 @@
+package io.spikestream.engine.tensor;
+
+import io.spikestream.engine.safetensors.CheckpointException;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * The weights of a spiking (W8ASpike) linear [out, in]: integer codes with one float scale per output row
+ * and group of {@code groupSize} input features, {@code W ≈ code · scale}.
+ *
+ * <p>Stored input-major ({@code codes[in][outPadded]}, one byte each, outputs padded with zero codes to a
+ * multiple of 16): a spike on input feature i adds row i times its count to every output, so an event-driven
+ * kernel reads only the rows of features that spiked, and the sums of a group fill vector lanes without
+ * horizontal reductions. Codes are exact integers and never clamped: the byte holds clamp(code, −128, 127)
+ * and the rare codes outside int8 are exceptions (kept per group and block of {@link #BLOCK} outputs as
+ * the difference to the byte), so every code survives exactly.
+ */
+public final class SpikeWeights {
+    /** Outputs are padded to a multiple of this (one 512-bit vector of floats). */
+    public static final int LANES = 16;
+    /** Outputs per exception block (the kernels' output tile). */
+    public static final int BLOCK = 64;
+    private static final long MAX_PAGE_BYTES = 1L << 30;
+
+    private final int out;
+    private final int in;
+    private final int outPadded;
+    private final int groupSize;
+    private final int groups;
+    private final ByteBuffer[] pages;
+    private final int rowsPerPage;
+    private final float[] scales;
+    private final int[] exceptionStart;
+    private final int[] exceptionPosition;
+    private final float[] exceptionDelta;
+    private final int maxAbsCode;
+
+    private SpikeWeights(int out, int in, int groupSize, ByteBuffer[] pages, float[] scales, int[] exceptionStart,
+                         int[] exceptionPosition, float[] exceptionDelta, int maxAbsCode) {
+        this.out = out;
+        this.in = in;
+        this.outPadded = padded(out);
+        this.groupSize = groupSize;
+        this.groups = in / groupSize;
+        this.pages = pages;
+        this.rowsPerPage = rowsPerPage(outPadded);
+        this.scales = scales;
+        this.exceptionStart = exceptionStart;
+        this.exceptionPosition = exceptionPosition;
+        this.exceptionDelta = exceptionDelta;
+        this.maxAbsCode = maxAbsCode;
+    }
+
+    /** Codes of one weight row (output o), PyTorch layout: {@code codes[i]} for input i. */
+    @FunctionalInterface
+    public interface CodeRows {
+        void row(int o, int[] codes);
+    }
+
+    public static int padded(int out) {
+        return (out + LANES - 1) / LANES * LANES;
+    }
+
+    private static int rowsPerPage(int rowBytes) {
+        return (int) Math.max(1, MAX_PAGE_BYTES / rowBytes);
+    }
+
+    /**
+     * Builds the input-major store from codes given row by row.
+     *
+     * @param scales [out][in / groupSize], row-major (the checkpoint's {@code weight_quantizer.scales})
+     */
+    public static SpikeWeights build(int out, int in, int groupSize, CodeRows rows, float[] scales) {
+        checkShape(out, in, groupSize, scales.length, "codes");
+        int outPadded = padded(out);
+        int groups = in / groupSize;
+        int perPage = rowsPerPage(outPadded);
+        ByteBuffer[] pages = new ByteBuffer[(in + perPage - 1) / perPage];
+        for (int p = 0; p < pages.length; p++) {
+            int count = Math.min(perPage, in - p * perPage);
+            pages[p] = ByteBuffer.allocate(count * outPadded).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        float[] scalesT = new float[groups * outPadded];
+        for (int o = 0; o < out; o++) {
+            for (int g = 0; g < groups; g++) {
+                scalesT[g * outPadded + o] = scales[o * groups + g];
+            }
+        }
+        Exceptions exceptions = new Exceptions(groups, blocks(outPadded));
+        // A block of rows at a time, so that each input row is written in runs of BLOCK bytes.
+        int[][] codes = new int[Math.min(BLOCK, out)][in];
+        int maxAbs = 0;
+        for (int o0 = 0; o0 < out; o0 += BLOCK) {
+            int count = Math.min(BLOCK, out - o0);
+            for (int r = 0; r < count; r++) {
+                rows.row(o0 + r, codes[r]);
+            }
+            for (int i = 0; i < in; i++) {
+                ByteBuffer page = pages[i / perPage];
+                int base = (i % perPage) * outPadded + o0;
+                for (int r = 0; r < count; r++) {
+                    int c = codes[r][i];
+                    int stored = Math.max(-128, Math.min(127, c));
+                    page.put(base + r, (byte) stored);
+                    maxAbs = Math.max(maxAbs, Math.abs(c));
+                    if (c != stored) {
+                        exceptions.add(i / groupSize, (o0 + r) / BLOCK, (i % groupSize) * BLOCK + (o0 + r) % BLOCK, c - stored);
+                    }
+                }
+            }
+        }
+        return new SpikeWeights(out, in, groupSize, pages, scalesT, exceptions.start(), exceptions.positions(),
+                exceptions.deltas(), maxAbs);
+    }
+
+    /**
+     * Wraps an input-major code store as written by {@link #writeCodesTo} (e.g. memory-mapped), its scales
+     * [groups][outPadded], and the codes outside int8 by flat index {@code i · outPadded + o}.
+     */
+    public static SpikeWeights wrap(int out, int in, int groupSize, ByteBuffer[] pages, float[] scalesT, int[] exceptionIndex,
+                                    int[] exceptionCode, String name) {
+        int outPadded = padded(out);
+        int groups = in / groupSize;
+        checkShape(out, in, groupSize, (long) scalesT.length / outPadded * out, name);
+        int perPage = rowsPerPage(outPadded);
+        long total = 0;
+        for (ByteBuffer p : pages) {
+            total += p.capacity();
+        }
+        if (total != (long) in * outPadded || pages.length != (in + perPage - 1) / perPage) {
+            throw new CheckpointException("tensor '" + name + "' holds " + total + " code bytes, expected " + in + " × " + outPadded);
+        }
+        int maxAbs = 0;
+        for (int i = 0; i < in; i++) {
+            ByteBuffer page = pages[i / perPage];
+            int base = (i % perPage) * outPadded;
+            for (int o = 0; o < outPadded; o++) {
+                int c = page.get(base + o);
+                if (o >= out && c != 0) {
+                    throw new CheckpointException("tensor '" + name + "' has a non-zero code in the padding of input row " + i);
+                }
+                maxAbs = Math.max(maxAbs, Math.abs(c));
+            }
+        }
+        Exceptions exceptions = new Exceptions(groups, blocks(outPadded));
+        for (int e = 0; e < exceptionIndex.length; e++) {
+            long index = exceptionIndex[e];
+            int i = (int) (index / outPadded);
+            int o = (int) (index % outPadded);
+            if (index < 0 || i >= in || o >= out) {
+                throw new CheckpointException("tensor '" + name + "' has an exception at index " + index + " outside [" + in + ", " + out + "]");
+            }
+            int stored = pages[i / perPage].get((i % perPage) * outPadded + o);
+            int c = exceptionCode[e];
+            if (c >= -128 && c <= 127 || stored != Math.max(-128, Math.min(127, c))) {
+                throw new CheckpointException("tensor '" + name + "' has an inconsistent exception at input " + i + ", output " + o
+                        + ": code " + c + " with stored byte " + stored);
+            }
+            maxAbs = Math.max(maxAbs, Math.abs(c));
+            exceptions.add(i / groupSize, o / BLOCK, (i % groupSize) * BLOCK + o % BLOCK, c - stored);
+        }
+        for (float s : scalesT) {
+            if (!Float.isFinite(s)) {
+                throw new CheckpointException("tensor '" + name + "' has a scale that is not finite: " + s);
+            }
+        }
+        return new SpikeWeights(out, in, groupSize, pages, scalesT, exceptions.start(), exceptions.positions(),
+                exceptions.deltas(), maxAbs);
+    }
+
+    private static void checkShape(int out, int in, int groupSize, long scaleCount, String name) {
+        if (out <= 0 || in <= 0 || groupSize <= 0 || in % groupSize != 0) {
+            throw new CheckpointException("tensor '" + name + "': group size " + groupSize + " does not divide the " + in
+                    + " input features");
+        }
+        if (scaleCount != (long) out * (in / groupSize)) {
+            throw new CheckpointException("tensor '" + name + "': " + scaleCount + " scales for " + out + " rows × "
+                    + in / groupSize + " groups");
+        }
+    }
+
+    private static int blocks(int outPadded) {
+        return (outPadded + BLOCK - 1) / BLOCK;
+    }
+
+    public int rows() {
+        return out;
+    }
+
+    public int cols() {
+        return in;
+    }
+
+    public int outPadded() {
+        return outPadded;
+    }
+
+    public int groupSize() {
+        return groupSize;
+    }
+
+    public int groups() {
+        return groups;
+    }
+
+    /** Output blocks of {@link #BLOCK} (the last may be narrower: {@code outPadded − b·BLOCK}). */
+    public int blocks() {
+        return blocks(outPadded);
+    }
+
+    /** The largest |code|, exceptions included (bounds the integer sums of a group). */
+    public int maxAbsCode() {
+        return maxAbsCode;
+    }
+
+    public int exceptionCount() {
+        return exceptionPosition.length;
+    }
+
+    /** The exact code of output o, input i. */
+    public int code(int o, int i) {
+        int stored = page(i).get(rowOffset(i) + o);
+        int g = i / groupSize;
+        int b = o / BLOCK;
+        int pos = (i % groupSize) * BLOCK + o % BLOCK;
+        for (int e = exceptionStart(g, b); e < exceptionEnd(g, b); e++) {
+            if (exceptionPosition[e] == pos) {
+                return stored + (int) exceptionDelta[e];
+            }
+        }
+        return stored;
+    }
+
+    public float scale(int o, int g) {
+        return scales[g * outPadded + o];
+    }
+
+    /** Scales [groups][outPadded] (zero in the padding). */
+    public float[] scalesByGroup() {
+        return scales;
+    }
+
+    /** The page holding input row i. */
+    public ByteBuffer page(int i) {
+        return pages[i / rowsPerPage];
+    }
+
+    /** Byte offset of input row i in its page. */
+    public int rowOffset(int i) {
+        return (i % rowsPerPage) * outPadded;
+    }
+
+    /** First exception of (group g, output block b); exceptions of a cell run to the next cell's start. */
+    public int exceptionStart(int g, int b) {
+        return exceptionStart[g * blocks() + b];
+    }
+
+    /** One past the last exception of (group g, output block b). */
+    public int exceptionEnd(int g, int b) {
+        return exceptionStart[g * blocks() + b + 1];
+    }
+
+    /** Position of exception e in its cell: {@code (i mod groupSize) · BLOCK + (o mod BLOCK)}. */
+    public int exceptionPosition(int e) {
+        return exceptionPosition[e];
+    }
+
+    /** The exact code minus the stored byte (a small integer, as float). */
+    public float exceptionDelta(int e) {
+        return exceptionDelta[e];
+    }
+
+    /** Bytes held: one per code, four per scale, eight per exception. */
+    public long storedBytes() {
+        return (long) in * outPadded + 4L * scales.length + 8L * exceptionPosition.length;
+    }
+
+    /** The pages of input-major codes, in order (what the compact layout stores). */
+    public ByteBuffer[] codePages() {
+        return pages.clone();
+    }
+
+    /** Exceptions as flat indices {@code i · outPadded + o} and their exact codes, sorted by index. */
+    public int[][] exceptionsByIndex() {
+        long[] keyed = new long[exceptionPosition.length];
+        int k = 0;
+        for (int g = 0; g < groups; g++) {
+            for (int b = 0; b < blocks(); b++) {
+                for (int e = exceptionStart(g, b); e < exceptionEnd(g, b); e++) {
+                    int i = g * groupSize + exceptionPosition[e] / BLOCK;
+                    int o = b * BLOCK + exceptionPosition[e] % BLOCK;
+                    keyed[k++] = (long) i * outPadded + o;
+                }
+            }
+        }
+        Arrays.sort(keyed);
+        int[] index = new int[keyed.length];
+        int[] codes = new int[keyed.length];
+        for (int e = 0; e < keyed.length; e++) {
+            index[e] = Math.toIntExact(keyed[e]);
+            codes[e] = code((int) (keyed[e] % outPadded), (int) (keyed[e] / outPadded));
+        }
+        return new int[][] {index, codes};
+    }
+
+    /** Collects exceptions, then orders them by (group, block) cell and position within the cell. */
+    private static final class Exceptions {
+        private final int blocks;
+        private final int[] counts;
+        private int[] cell = new int[16];
+        private long[] entry = new long[16];
+        private int n;
+        private int[] start;
+        private long[] ordered;
+
+        Exceptions(int groups, int blocks) {
+            this.blocks = blocks;
+            this.counts = new int[groups * blocks];
+        }
+
+        void add(int g, int b, int position, int delta) {
+            if (n == entry.length) {
+                cell = Arrays.copyOf(cell, n * 2);
+                entry = Arrays.copyOf(entry, n * 2);
+            }
+            cell[n] = g * blocks + b;
+            entry[n] = ((long) position << 32) | (delta & 0xffffffffL);
+            counts[g * blocks + b]++;
+            n++;
+        }
+
+        /** Counting sort by cell, then each cell's entries by position. */
+        private void order() {
+            if (ordered != null) {
+                return;
+            }
+            start = new int[counts.length + 1];
+            for (int c = 0; c < counts.length; c++) {
+                start[c + 1] = start[c] + counts[c];
+            }
+            int[] next = Arrays.copyOf(start, counts.length);
+            ordered = new long[n];
+            for (int e = 0; e < n; e++) {
+                ordered[next[cell[e]]++] = entry[e];
+            }
+            for (int c = 0; c < counts.length; c++) {
+                Arrays.sort(ordered, start[c], start[c + 1]);
+            }
+        }
+
+        int[] start() {
+            order();
+            return start;
+        }
+
+        int[] positions() {
+            order();
+            int[] out = new int[n];
+            for (int e = 0; e < n; e++) {
+                out[e] = (int) (ordered[e] >>> 32);
+            }
+            return out;
+        }
+
+        float[] deltas() {
+            order();
+            float[] out = new float[n];
+            for (int e = 0; e < n; e++) {
+                out[e] = (int) ordered[e];
+            }
+            return out;
+        }
+    }
+}
