@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -15,15 +16,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a safetensors file: tensors from bytes or floats (the demo model, test checkpoints), or copied from
- * another checkpoint's tensor without loading it onto the heap (checkpoint conversion).
+ * Writes a safetensors file: tensors from bytes or floats (the demo model, test checkpoints), copied from
+ * another checkpoint's tensor without loading it onto the heap (checkpoint conversion), or streamed from
+ * buffers or a producer when the file is written (quantized checkpoints larger than the heap would like).
  */
 public final class SafetensorsWriter {
-    /** A tensor to write: its bytes, or the tensor of an open checkpoint they are streamed from. */
-    private record Entry(String name, DType dtype, long[] shape, byte[] data, TensorInfo source) {
-        long length() {
-            return data != null ? data.length : source.length();
-        }
+    /** Writes a tensor's bytes, in order, when the file is written. */
+    @FunctionalInterface
+    public interface Producer {
+        void writeTo(WritableByteChannel out) throws IOException;
+    }
+
+    /** A tensor to write: its bytes, or the tensor of an open checkpoint they are streamed from, or a producer. */
+    private record Entry(String name, DType dtype, long[] shape, byte[] data, TensorInfo source, long length, Producer producer) {
     }
 
     private final List<Entry> entries = new ArrayList<>();
@@ -38,13 +43,26 @@ public final class SafetensorsWriter {
         if (n * dtype.bytes() != data.length) {
             throw new IllegalArgumentException("tensor " + name + ": " + data.length + " bytes for " + n + " elements of " + dtype);
         }
-        entries.add(new Entry(name, dtype, shape.clone(), data, null));
+        entries.add(new Entry(name, dtype, shape.clone(), data, null, data.length, null));
         return this;
     }
 
     /** Adds a tensor of an open checkpoint under {@code name}; its bytes are streamed when the file is written. */
     public SafetensorsWriter copy(String name, TensorInfo source) {
-        entries.add(new Entry(name, source.dtype(), source.shape().clone(), null, source));
+        entries.add(new Entry(name, source.dtype(), source.shape().clone(), null, source, source.length(), null));
+        return this;
+    }
+
+    /** Adds a tensor whose {@code length} bytes {@code producer} writes when the file is written. */
+    public SafetensorsWriter stream(String name, DType dtype, long[] shape, long length, Producer producer) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        if (n * dtype.bytes() != length) {
+            throw new IllegalArgumentException("tensor " + name + ": " + length + " bytes for " + n + " elements of " + dtype);
+        }
+        entries.add(new Entry(name, dtype, shape.clone(), null, null, length, producer));
         return this;
     }
 
@@ -87,8 +105,8 @@ public final class SafetensorsWriter {
             for (int i = 0; i < e.shape.length; i++) {
                 header.append(i == 0 ? "" : ",").append(e.shape[i]);
             }
-            header.append("],\"data_offsets\":[").append(offset).append(',').append(offset + e.length()).append("]}");
-            offset += e.length();
+            header.append("],\"data_offsets\":[").append(offset).append(',').append(offset + e.length).append("]}");
+            offset += e.length;
         }
         header.append('}');
         byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
@@ -101,6 +119,12 @@ public final class SafetensorsWriter {
             for (Entry e : entries) {
                 if (e.data != null) {
                     writeFully(out, ByteBuffer.wrap(e.data));
+                } else if (e.producer != null) {
+                    long before = out.position();
+                    e.producer.writeTo(out);
+                    if (out.position() - before != e.length) {
+                        throw new IOException("tensor " + e.name + " wrote " + (out.position() - before) + " bytes, declared " + e.length);
+                    }
                 } else {
                     for (ByteBuffer piece : e.source.file().map(e.source.offset(), e.source.length(), e.dtype.bytes(), 1L << 30)) {
                         writeFully(out, piece.duplicate());
@@ -110,7 +134,8 @@ public final class SafetensorsWriter {
         }
     }
 
-    private static void writeFully(FileChannel out, ByteBuffer buf) throws IOException {
+    /** Writes all of {@code buf} (from its position) to {@code out}. */
+    public static void writeFully(WritableByteChannel out, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             out.write(buf);
         }

@@ -104,6 +104,18 @@ class StateCodecTest {
     }
 
     @Test
+    void aVersionOneStateStillLoadsAndContinuesExactly() {
+        DocumentState doc = stateAfter(9);
+        byte[] v1 = engine.save(doc);
+        ByteBuffer.wrap(v1).order(ByteOrder.LITTLE_ENDIAN).putShort(8, (short) 1);
+        resealCrc(v1);
+        DocumentState restored = engine.restore(v1);
+        int[] more = {3, 1, 4, 1, 5, 9, 2, 6};
+        assertThat(engine.advance(restored, more).logProbs()).isEqualTo(engine.advance(doc, more).logProbs());
+        assertThat(ByteBuffer.wrap(engine.save(doc)).order(ByteOrder.LITTLE_ENDIAN).getShort(8)).isEqualTo((short) StateCodec.VERSION);
+    }
+
+    @Test
     void invalidUtf8TailWithAValidCrcIsRefused() {
         DocumentState s = stateAfter(5);
         s.setTokenizerTail("ab");

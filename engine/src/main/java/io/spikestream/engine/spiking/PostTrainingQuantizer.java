@@ -1,0 +1,106 @@
+package io.spikestream.engine.spiking;
+
+import io.spikestream.engine.model.AttentionWeights;
+import io.spikestream.engine.model.DenseLinear;
+import io.spikestream.engine.model.GlaGate;
+import io.spikestream.engine.model.LayerWeights;
+import io.spikestream.engine.model.Linear;
+import io.spikestream.engine.model.Model;
+import io.spikestream.engine.model.ModelFingerprint;
+import io.spikestream.engine.model.SpikingLinear;
+import io.spikestream.engine.model.Weights;
+import io.spikestream.engine.safetensors.DType;
+import io.spikestream.engine.tensor.Matrix;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Post-training quantization of a float {@code gla_swa} model into W8ASpike: every projection REFERENCE.md
+ * spikes gets absmax/127 scales per output row and group of {@code groupSize} inputs and the codes
+ * round(W / scale); a low-rank GLA gate becomes its dense product {@code gk_proj.1 · gk_proj.0} first.
+ * down_proj, embeddings, norms and lm_head stay as they are.
+ */
+public final class PostTrainingQuantizer {
+    private PostTrainingQuantizer() {
+    }
+
+    public static Model quantize(Model source, int groupSize) {
+        if (source.spiking()) {
+            throw new IllegalArgumentException("the model is already W8ASpike");
+        }
+        Weights w = source.weights();
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int i = 0; i < w.layers().size(); i++) {
+            LayerWeights lw = w.layers().get(i);
+            AttentionWeights a = lw.attention();
+            String p = "model.layers." + i + ".";
+            GlaGate gate = null;
+            if (a.gate() instanceof GlaGate.LowRank lr) {
+                gate = new GlaGate.Dense(spiking(p + "attn.gk_proj", new DenseLinear(product(lr.up(), lr.down())), groupSize), lr.bias());
+            } else if (a.gate() instanceof GlaGate.Dense d) {
+                gate = new GlaGate.Dense(spiking(p + "attn.gk_proj", d.linear(), groupSize), d.bias());
+            }
+            AttentionWeights qa = new AttentionWeights(
+                    spiking(p + "attn.q_proj", a.q(), groupSize), a.qBias(),
+                    spiking(p + "attn.k_proj", a.k(), groupSize), a.kBias(),
+                    spiking(p + "attn.v_proj", a.v(), groupSize), a.vBias(),
+                    spiking(p + "attn.o_proj", a.o(), groupSize), gate, a.gNorm());
+            layers.add(new LayerWeights(lw.attnNorm(), qa, lw.mlpNorm(), spiking(p + "mlp.gate_proj", lw.gateProj(), groupSize),
+                    spiking(p + "mlp.up_proj", lw.upProj(), groupSize), lw.downProj()));
+        }
+        Weights quantized = new Weights(w.embeddings(), layers, w.norm(), w.lmHead());
+        return Model.fromWeights(source.config(), quantized, fingerprint(source.fingerprint(), groupSize));
+    }
+
+    private static Linear spiking(String name, Linear linear, int groupSize) {
+        if (!(linear instanceof DenseLinear dense)) {
+            throw new IllegalArgumentException(name + " is not a float projection");
+        }
+        Matrix m = dense.weight();
+        if (m.cols() % groupSize != 0) {
+            throw new IllegalArgumentException("group size " + groupSize + " does not divide the " + m.cols() + " input features of "
+                    + name + " [" + m.rows() + ", " + m.cols() + "]");
+        }
+        float[] scales = WeightQuantizer.absmaxScales(m, groupSize);
+        return new SpikingLinear(WeightQuantizer.quantize(m, scales, groupSize, name + ".weight"));
+    }
+
+    /** up · down in double, rounded to float once: the dense [kv·D, H] gate of a low-rank one. */
+    static Matrix product(Matrix up, Matrix down) {
+        int rows = up.rows();
+        int rank = up.cols();
+        int cols = down.cols();
+        float[] u = new float[rank];
+        float[][] d = new float[rank][cols];
+        for (int r = 0; r < rank; r++) {
+            down.widenRow(r, d[r], 0);
+        }
+        float[] out = new float[rows * cols];
+        for (int o = 0; o < rows; o++) {
+            up.widenRow(o, u, 0);
+            for (int c = 0; c < cols; c++) {
+                double s = 0;
+                for (int r = 0; r < rank; r++) {
+                    s += (double) u[r] * d[r][c];
+                }
+                out[o * cols + c] = (float) s;
+            }
+        }
+        return Matrix.fromFloats(DType.F32, rows, cols, out);
+    }
+
+    private static ModelFingerprint fingerprint(ModelFingerprint source, int groupSize) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(("w8aspike-ptq/1;absmax;group=" + groupSize + ";").getBytes(StandardCharsets.UTF_8));
+            sha.update(source.bytes());
+            return new ModelFingerprint(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+}
