@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
             io.spikestream.cli.trainer.ConvertCommand.class,
             io.spikestream.cli.trainer.TrainCommand.class,
             io.spikestream.cli.trainer.ScoreLinesCommand.class,
+            io.spikestream.cli.spiking.QuantizeCommand.class,
+            io.spikestream.cli.spiking.SpikesCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -1,11 +1,11 @@
 package io.spikestream.cli.engine;
 
 /** Parses "1,2,3" into token ids. */
-final class TokenList {
+public final class TokenList {
     private TokenList() {
     }
 
-    static int[] parse(String option, String value) {
+    public static int[] parse(String option, String value) {
         String trimmed = value.trim();
         if (trimmed.isEmpty()) {
             return new int[0];

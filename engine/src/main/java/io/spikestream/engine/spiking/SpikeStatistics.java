@@ -22,12 +22,15 @@ public final class SpikeStatistics {
     private double spikeAdds;
     private double weightedZeros;
     private double weightedActivations;
+    /** Per site: activations, zeros, Σ|s|, Σ bits, max |s|. */
+    private final long[][] perSite;
 
     public SpikeStatistics(List<SpikeSite> sites, EnergyModel energy) {
         this.sites = List.copyOf(sites);
         this.energy = energy;
         this.active = new BitSet[sites.size()];
         this.seen = new boolean[sites.size()];
+        this.perSite = new long[sites.size()][5];
         for (int i = 0; i < active.length; i++) {
             active[i] = new BitSet(sites.get(i).width());
         }
@@ -54,6 +57,8 @@ public final class SpikeStatistics {
         int width = s.width();
         long bits = 0;
         long zerosBefore = zeros;
+        long absBefore = sumAbs;
+        long siteMax = 0;
         for (int t = 0; t < spikes.tokens(); t++) {
             int base = t * width;
             for (int i = 0; i < width; i++) {
@@ -65,12 +70,19 @@ public final class SpikeStatistics {
                     sumAbs += a;
                     int b = Long.bitCount(a);
                     bits += b;
-                    maxAbs = Math.max(maxAbs, a);
+                    siteMax = Math.max(siteMax, a);
                 }
             }
         }
         sumBits += bits;
+        maxAbs = Math.max(maxAbs, siteMax);
         activations += (long) spikes.tokens() * width;
+        long[] mine = perSite[site];
+        mine[0] += (long) spikes.tokens() * width;
+        mine[1] += zeros - zerosBefore;
+        mine[2] += sumAbs - absBefore;
+        mine[3] += bits;
+        mine[4] = Math.max(mine[4], siteMax);
         spikeAdds += (double) bits * s.consumerRows();
         weightedZeros += (double) (zeros - zerosBefore) * s.consumerRows();
         weightedActivations += (double) spikes.tokens() * width * s.consumerRows();
@@ -93,6 +105,10 @@ public final class SpikeStatistics {
         for (int i = 0; i < active.length; i++) {
             active[i].or(o.active[i]);
             seen[i] |= o.seen[i];
+            for (int f = 0; f < 4; f++) {
+                perSite[i][f] += o.perSite[i][f];
+            }
+            perSite[i][4] = Math.max(perSite[i][4], o.perSite[i][4]);
         }
     }
 
@@ -110,6 +126,17 @@ public final class SpikeStatistics {
      */
     public double skippedFraction() {
         return weightedActivations == 0 ? 0 : weightedZeros / weightedActivations;
+    }
+
+    /** The statistics of one site (energy fields: its share of spike adds only, no float part). */
+    public SpikeSummary siteSummary(int site) {
+        long[] m = perSite[site];
+        double n = Math.max(1, m[0]);
+        int width = sites.get(site).width();
+        double silent = seen[site] ? (double) (width - active[site].cardinality()) / width : 0;
+        double adds = (double) m[3] * sites.get(site).consumerRows();
+        return new SpikeSummary(tokens, m[0], m[1] / n, m[2] / n, m[3] / n, m[4], silent,
+                tokens == 0 ? 0 : adds * EnergyModel.SPIKE_ADD_PJ / tokens, 0);
     }
 
     /** The statistics so far. */

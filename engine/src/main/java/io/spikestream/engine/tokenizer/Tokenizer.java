@@ -85,6 +85,23 @@ public final class Tokenizer {
         return TokenizerFiles.isPresent(dir);
     }
 
+    /** The files a model directory's tokenizer (and its generation settings) may consist of. */
+    public static final java.util.List<String> FILES = java.util.List.of(TokenizerFiles.VOCAB, TokenizerFiles.MERGES,
+            TokenizerFiles.TOKENIZER_JSON, TokenizerFiles.CONFIG, TokenizerFiles.ADDED, "special_tokens_map.json",
+            "generation_config.json");
+
+    /** Copies whichever of {@link #FILES} exist in {@code from} into {@code to} (a model directory written from another). */
+    public static void copyFiles(Path from, Path to) throws java.io.IOException {
+        if (from.toAbsolutePath().normalize().equals(to.toAbsolutePath().normalize())) {
+            return;
+        }
+        for (String f : FILES) {
+            if (java.nio.file.Files.exists(from.resolve(f))) {
+                java.nio.file.Files.copy(from.resolve(f), to.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
     public static Tokenizer load(Path dir) {
         return new Tokenizer(TokenizerFiles.read(dir), dir.toString());
     }

@@ -12,7 +12,6 @@ import io.spikestream.engine.safetensors.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -107,12 +106,7 @@ public final class TransformerConverter {
         }
         Files.writeString(to.resolve(Configuration.FILE_NAME),
                 ModelWriter.config(config(src, attn, options.window(), h, heads, kvHeads, layers, inter, vocab), dtype));
-        for (String f : List.of("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "added_tokens.json",
-                "special_tokens_map.json", "generation_config.json")) {
-            if (Files.exists(from.resolve(f))) {
-                Files.copy(from.resolve(f), to.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        io.spikestream.engine.tokenizer.Tokenizer.copyFiles(from, to);
         return attn;
     }
 

@@ -9,15 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** Writes a trained model as a gla_swa checkpoint directory: config.json, model.safetensors, tokenizer files. */
 public final class ModelWriter {
-    static final List<String> TOKENIZER_FILES = List.of("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
-            "added_tokens.json", "special_tokens_map.json");
-
     private ModelWriter() {
     }
 
@@ -27,12 +23,8 @@ public final class ModelWriter {
         p.save(tmp, dtype);
         Files.move(tmp, dir.resolve(Checkpoint.SINGLE_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         Files.writeString(dir.resolve(Configuration.FILE_NAME), config(p.config(), dtype));
-        if (tokenizerDir != null && !tokenizerDir.toAbsolutePath().equals(dir.toAbsolutePath())) {
-            for (String f : TOKENIZER_FILES) {
-                if (Files.exists(tokenizerDir.resolve(f))) {
-                    Files.copy(tokenizerDir.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
+        if (tokenizerDir != null) {
+            io.spikestream.engine.tokenizer.Tokenizer.copyFiles(tokenizerDir, dir);
         }
     }
 

@@ -1,0 +1,102 @@
+package io.spikestream.cli;
+
+import io.spikestream.engine.json.Json;
+import io.spikestream.engine.testing.ExpectedOutputs;
+import io.spikestream.engine.testing.TestData;
+import io.spikestream.engine.testing.TinyTokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** quantize and spikes, as other checks call them. */
+class SpikingCommandsTest {
+    @TempDir
+    Path tmp;
+
+    private static String tokens(Path fixture) {
+        return Arrays.stream(ExpectedOutputs.read(fixture).tokens()).mapToObj(Integer::toString).collect(Collectors.joining(","));
+    }
+
+    private static Map<String, Object> lastJson(CliRun r) {
+        List<String> lines = r.out().lines().toList();
+        return Json.parseObject(lines.get(lines.size() - 1));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void spikesPrintsTheFixturesStatisticsAsItsLastLine() throws Exception {
+        Path dir = TestData.tinyW8ASpike();
+        Map<String, Object> expected = (Map<String, Object>) Json.parseObject(Files.readString(dir.resolve("expected.json"))).get("spikes");
+        CliRun r = CliRun.run("", "spikes", "--model", dir.toString(), "--tokens", tokens(dir));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Map<String, Object> json = lastJson(r);
+        for (String key : List.of("activations", "zero_fraction", "mean_abs", "mean_bitwise", "max_abs")) {
+            assertThat(((Number) json.get(key)).doubleValue()).as(key).isEqualTo(((Number) expected.get(key)).doubleValue());
+        }
+        assertThat(json).containsKeys("silent_channel_fraction", "energy_pj_per_token", "dense_fp16_pj_per_token");
+        CliRun chunked = CliRun.run("", "spikes", "--model", dir.toString(), "--tokens", tokens(dir), "--chunk", "5");
+        assertThat(lastJson(chunked)).isEqualTo(json);
+    }
+
+    @Test
+    void spikesOfAFloatModelIsAClearError() {
+        CliRun r = CliRun.run("", "spikes", "--model", TestData.tinyF32().toString(), "--tokens", "1,2,3");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("is a float model").contains("quantize");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void aPublishedCheckpointQuantizedToTheCompactLayoutGivesTheSameLogitsOutput() {
+        Path src = TestData.tinyW8ASpike();
+        Path out = tmp.resolve("compact");
+        CliRun q = CliRun.run("", "quantize", "--from", src.toString(), "--to", out.toString());
+        assertThat(q.exitCode()).as(q.err()).isZero();
+        assertThat(q.out()).contains("verified:");
+        assertThat(lastJson(q)).containsEntry("source_layout", "W8ASPIKE").containsEntry("group_size", 128L);
+        String t = tokens(src);
+        String original = CliRun.run("", "logits", "--model", src.toString(), "--tokens", t).out();
+        for (String[] options : List.of(new String[0], new String[] {"--chunk", "3", "--save-restore-at", "7"})) {
+            String[] args = new String[] {"logits", "--model", out.toString(), "--tokens", t};
+            String[] all = Arrays.copyOf(args, args.length + options.length);
+            System.arraycopy(options, 0, all, args.length, options.length);
+            assertThat(CliRun.run("", all).out()).as(String.join(" ", options)).isEqualTo(original);
+        }
+        CliRun again = CliRun.run("", "quantize", "--from", src.toString(), "--to", tmp.resolve("x").toString(), "--group", "64");
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("already W8ASpike with groups of 128");
+    }
+
+    @Test
+    void postTrainingQuantizationReportsTheCalibrationNll() throws Exception {
+        String corpus = "the quick brown fox jumps over the lazy dog. ".repeat(40);
+        Path model = TinyTokenizer.modelWithTokenizer(TestData.tinyF32(), tmp.resolve("float"), corpus);
+        Path text = Files.writeString(tmp.resolve("calibration.txt"), corpus);
+        Path out = tmp.resolve("spiking");
+        CliRun q = CliRun.run("", "quantize", "--from", model.toString(), "--to", out.toString(), "--group", "32",
+                "--calibration", text.toString(), "--calibration-tokens", "200");
+        assertThat(q.exitCode()).as(q.err()).isZero();
+        Map<String, Object> json = lastJson(q);
+        assertThat(json).containsEntry("source_layout", "FLOAT").containsEntry("group_size", 32L).containsEntry("calibration_tokens", 200L);
+        double source = ((Number) json.get("source_mean_nll")).doubleValue();
+        double spiking = ((Number) json.get("spiking_mean_nll")).doubleValue();
+        assertThat(source).isPositive();
+        assertThat(spiking).isPositive().isNotEqualTo(source);
+        assertThat(q.out()).contains("calibration").contains("mean NLL source");
+        assertThat(Files.exists(out.resolve("vocab.json"))).isTrue();
+        CliRun spikes = CliRun.run("", "spikes", "--model", out.toString(), "--text", text.toString());
+        assertThat(spikes.exitCode()).as(spikes.err()).isZero();
+        assertThat(((Number) lastJson(spikes).get("activations")).longValue()).isPositive();
+        CliRun bad = CliRun.run("", "quantize", "--from", model.toString(), "--to", tmp.resolve("bad").toString(), "--group", "48");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.err()).contains("group size 48 does not divide the 64 input features");
+    }
+}
