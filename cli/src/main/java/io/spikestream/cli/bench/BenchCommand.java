@@ -29,7 +29,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "bf16", description = "Weight format: bf16, f32 or f16.")
     String dtype;
 
-    @Option(names = "--positions", defaultValue = "1K,4K,16K,64K,256K,1M", description = "Document positions, e.g. 1K,64K,1M,4M.")
+    @Option(names = "--positions", description = "Document positions, e.g. 1K,64K,1M,4M (default 1K,4K,16K,64K,256K,1M).")
     String positions;
 
     @Option(names = "--chunk", defaultValue = "64", description = "Prefill chunk size (tokens).")
@@ -43,6 +43,13 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--threads", description = "Kernel threads (default: all cores).")
     Integer threads;
+
+    @Option(names = "--spiking", description = "Compare dense BF16 with W8ASpike (same random weights, post-training quantized) instead of "
+            + "the full-attention baseline; ends with a JSON line of ratios. Default positions 1K,4K,16K.")
+    boolean spiking;
+
+    @Option(names = "--group", defaultValue = "128", description = "W8ASpike scale group size for --spiking (default 128).")
+    int group;
 
     @Option(names = "--baseline-memory", description = "Largest full-attention KV cache to allocate, in MiB (default: 60%% of the max heap).")
     Long baselineMemoryMiB;
@@ -61,7 +68,12 @@ public final class BenchCommand implements Callable<Integer> {
         };
         long budget = baselineMemoryMiB != null ? baselineMemoryMiB << 20 : (long) (Runtime.getRuntime().maxMemory() * 0.6);
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        new ModelBenchmark(cfg, type, parsePositions(positions), chunk, decode, repeat, t, budget, System.out).run();
+        if (spiking) {
+            new SpikingBenchmark(cfg, parsePositions(positions == null ? "1K,4K,16K" : positions), chunk, decode, repeat, t, group,
+                    System.out).run();
+            return 0;
+        }
+        new ModelBenchmark(cfg, type, parsePositions(positions == null ? "1K,4K,16K,64K,256K,1M" : positions), chunk, decode, repeat, t, budget, System.out).run();
         return 0;
     }
 

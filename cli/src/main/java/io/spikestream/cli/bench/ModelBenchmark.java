@@ -85,8 +85,8 @@ public final class ModelBenchmark {
     }
 
     public void run() {
-        out.printf(Locale.ROOT, "# SpikeStream bench: %s, %s weights, %d threads, prefill chunk %d, %d decode steps, best of %d%n",
-                config, dtype, threads, chunk, decode, repeat);
+        out.printf(Locale.ROOT, "# SpikeStream bench: %s, %s weights, %d threads, prefill chunk %d, %d decode steps, best of %d; %s%n",
+                config, dtype, threads, chunk, decode, repeat, jdk());
         long t0 = System.nanoTime();
         Model hybrid = Model.generate(config, dtype, 1);
         Model baseline = hybrid.withAllLayers(LayerKind.FULL_ATTENTION);
@@ -226,6 +226,11 @@ public final class ModelBenchmark {
             out.printf(Locale.ROOT, "  %-10s [%6d, %6d]  %8.1f GFLOP/s%n", e.getKey(), w.rows(), w.cols(), f / best);
         }
         out.printf(Locale.ROOT, "  %-10s %16s  %8.1f GFLOP/s%n", "all", "", flops / seconds / 1e9);
+    }
+
+    /** The JVM the numbers were measured on (printed by every benchmark). */
+    static String jdk() {
+        return "JDK " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")";
     }
 
     static String label(long p) {

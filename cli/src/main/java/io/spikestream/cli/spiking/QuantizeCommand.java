@@ -48,6 +48,10 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--group", description = "Inputs per scale group for post-training quantization (default 128).")
     Integer group;
 
+    @Option(names = "--down-proj", defaultValue = "int8", description = "Post-training quantization of down_proj (not spiked: "
+            + "its input stays float): int8 (weight-only codes with the same groups) or float (kept as is). Default int8.")
+    String downProj;
+
     @Option(names = "--calibration", description = "A text file: print the mean NLL of the source and the quantized model on it.")
     Path calibration;
 
@@ -83,8 +87,13 @@ public final class QuantizeCommand implements Callable<Integer> {
                 quantized = source;
                 method = layout == WeightsLoader.Layout.W8ASPIKE ? "published codes round(W / scale)" : "compact codes (copied)";
             } else {
-                quantized = PostTrainingQuantizer.quantize(source, group == null ? 128 : group);
-                method = "post-training absmax/127";
+                boolean int8Down = switch (downProj) {
+                    case "int8" -> true;
+                    case "float" -> false;
+                    default -> throw new IllegalArgumentException("--down-proj must be int8 or float, got " + downProj);
+                };
+                quantized = PostTrainingQuantizer.quantize(source, group == null ? 128 : group, int8Down);
+                method = "post-training absmax/127, down_proj " + (int8Down ? "weight-only int8" : "float");
             }
             int groupSize = groupSizeOf(quantized);
             Files.createDirectories(to);

@@ -1,6 +1,7 @@
 package io.spikestream.engine.kernels;
 
 import io.spikestream.engine.tensor.Matrix;
+import io.spikestream.engine.tensor.Q8Matrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -28,6 +29,11 @@ public final class MatMul {
         int blocks = (m + ROW_BLOCK - 1) / ROW_BLOCK;
         // Small matrices are not worth a fork: about 64K multiply-adds per task at least.
         int grain = (int) Math.max(1, 65536L / Math.max(1L, (long) ROW_BLOCK * k * n));
+        if (Q8MatVec.applies(w, n)) {
+            parallel.forRange(blocks, grain, (b0, b1) -> Q8MatVec.rows((Q8Matrix) w, b0 * ROW_BLOCK, Math.min(m, b1 * ROW_BLOCK), bias,
+                    x, n, y, m, b0 * ROW_BLOCK));
+            return;
+        }
         parallel.forRange(blocks, grain,
                 (b0, b1) -> rows(w, b0 * ROW_BLOCK, Math.min(m, b1 * ROW_BLOCK), bias, x, n, y, m, b0 * ROW_BLOCK));
     }

@@ -22,16 +22,17 @@ import java.util.Arrays;
  * beyond it (an extreme outlier) is summed in long arithmetic instead. Exact sums do not depend on their
  * order, so prefill, decode, any tiling and any thread count give the same bits.
  *
- * <p>Prefill widens a group × {@link SpikeWeights#BLOCK} panel of codes to float once and reuses it for all
- * tokens in 3 × 64 register tiles. Decode (up to {@link #EVENT_DRIVEN_MAX_TOKENS} tokens) is event-driven:
- * it reads only the code rows of input features whose count is not zero.
+ * <p>Work is split over blocks of 64 outputs ({@link SpikeWeights}' layout: a block is one sequential run of
+ * input rows). Prefill widens a group's rows of a block to float once and reuses them for all tokens in
+ * 3 × 64 register tiles. Decode (up to {@link #EVENT_DRIVEN_MAX_TOKENS} tokens) is event-driven: it reads
+ * only the code rows of input features whose count is not zero.
  */
 public final class SpikingMatMul {
     /** Chunks of at most this many tokens are computed event-driven, token by token. */
     public static final int EVENT_DRIVEN_MAX_TOKENS = 3;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
-    private static final int L = SpikeWeights.LANES;
+    private static final int L = 16;
     private static final int BLOCK = SpikeWeights.BLOCK;
     private static final long EXACT_LIMIT = 1L << 24;
     private static final int TILE = 3;
@@ -65,13 +66,14 @@ public final class SpikingMatMul {
         }
         int[] fastTokens = Arrays.copyOf(fast, nf);
         int[] slowTokens = Arrays.copyOf(slow, ns);
+        Active active = nf <= EVENT_DRIVEN_MAX_TOKENS ? Active.of(x, fastTokens, w.groupSize()) : null;
         long workPerBlock = (long) BLOCK * w.cols() * Math.max(1, n);
         int grain = (int) Math.max(1, 65536L / workPerBlock);
         parallel.forRange(w.blocks(), grain, (b0, b1) -> {
             Scratch scratch = new Scratch(w.groupSize(), fastTokens.length);
             for (int b = b0; b < b1; b++) {
                 if (fastTokens.length > 0) {
-                    block(w, bias, x, fastTokens, b, y, scratch);
+                    block(w, bias, x, fastTokens, active, b, y, scratch);
                 }
                 for (int t : slowTokens) {
                     exactBlock(w, bias, x, t, b, y);
@@ -83,6 +85,36 @@ public final class SpikingMatMul {
     /** Whether every partial group sum of a token is an integer below 2^24 (exact in float). */
     static boolean exactInFloat(int maxAbsCount, int maxAbsCode, int groupSize) {
         return (long) maxAbsCount * maxAbsCode * groupSize < EXACT_LIMIT;
+    }
+
+    /**
+     * The inputs that spiked, per token: indices within their group, grouped ({@code starts[k][g]} to
+     * {@code starts[k][g + 1]}). A list, not a test inside the kernel loop: a branch there keeps C2 from
+     * holding the accumulators in registers.
+     */
+    private record Active(int[][] inputs, int[][] starts) {
+        static Active of(Spikes x, int[] tokens, int groupSize) {
+            int groups = x.width() / groupSize;
+            int[][] inputs = new int[tokens.length][];
+            int[][] starts = new int[tokens.length][groups + 1];
+            float[] c = x.counts();
+            for (int k = 0; k < tokens.length; k++) {
+                int base = tokens[k] * x.width();
+                int[] list = new int[x.width()];
+                int n = 0;
+                for (int g = 0; g < groups; g++) {
+                    starts[k][g] = n;
+                    for (int i = 0; i < groupSize; i++) {
+                        if (c[base + g * groupSize + i] != 0f) {
+                            list[n++] = i;
+                        }
+                    }
+                }
+                starts[k][groups] = n;
+                inputs[k] = list;
+            }
+            return new Active(inputs, starts);
+        }
     }
 
     /** Per-task buffers. */
@@ -97,28 +129,40 @@ public final class SpikingMatMul {
         }
     }
 
-    private static void block(SpikeWeights w, float[] bias, Spikes x, int[] tokens, int b, float[] y, Scratch s) {
+    private static void block(SpikeWeights w, float[] bias, Spikes x, int[] tokens, Active active, int b, float[] y, Scratch s) {
         int o0 = b * BLOCK;
-        int width = Math.min(BLOCK, w.outPadded() - o0);
         int n = tokens.length;
         float[] totals = s.totals;
         Arrays.fill(totals, 0, n * BLOCK, 0f);
+        ByteBuffer page = w.page(b);
         if (n <= EVENT_DRIVEN_MAX_TOKENS) {
             for (int k = 0; k < n; k++) {
-                eventDriven(w, x, tokens[k], b, o0, width, s.sums, totals, k * BLOCK);
+                int base = tokens[k] * x.width();
+                for (int g = 0; g < w.groups(); g++) {
+                    int row0 = g * w.groupSize();
+                    int from = active.starts[k][g];
+                    int to = active.starts[k][g + 1];
+                    if (Dot.VECTOR) {
+                        eventGroup(page, w.offset(b, row0), x.counts(), base + row0, active.inputs[k], from, to, s.sums);
+                    } else {
+                        eventGroupScalar(page, w.offset(b, row0), x.counts(), base + row0, active.inputs[k], from, to, s.sums);
+                    }
+                    applyExceptions(w, g, b, x, tokens, k, 1, s.sums);
+                    accumulate(w, g, o0, s.sums, 1, totals, k * BLOCK);
+                }
             }
         } else {
             for (int g = 0; g < w.groups(); g++) {
-                widenPanel(w, g, o0, width, s.panel);
+                widenPanel(page, w.offset(b, g * w.groupSize()), w.groupSize(), s.panel);
                 for (int k = 0; k < n; k += TILE) {
                     int count = Math.min(TILE, n - k);
-                    groupSums(s.panel, w.groupSize(), width, x, tokens, k, count, g, s.sums);
+                    groupSums(s.panel, w.groupSize(), x, tokens, k, count, g, s.sums);
                     applyExceptions(w, g, b, x, tokens, k, count, s.sums);
-                    accumulate(w, g, o0, width, s.sums, count, totals, k * BLOCK);
+                    accumulate(w, g, o0, s.sums, count, totals, k * BLOCK);
                 }
             }
         }
-        int limit = Math.min(width, w.rows() - o0);
+        int limit = Math.min(BLOCK, w.rows() - o0);
         for (int k = 0; k < n; k++) {
             int t = tokens[k];
             float vth = x.threshold(t);
@@ -129,48 +173,34 @@ public final class SpikingMatMul {
         }
     }
 
-    /** panel[i][l] = stored code of input g·G + i, output o0 + l, as float. */
-    private static void widenPanel(SpikeWeights w, int g, int o0, int width, float[] panel) {
-        int gs = w.groupSize();
-        for (int i = 0; i < gs; i++) {
-            int row = g * gs + i;
-            ByteBuffer page = w.page(row);
-            int off = w.rowOffset(row) + o0;
-            if (Dot.VECTOR) {
-                for (int l = 0; l < width; l += L) {
-                    ((FloatVector) ByteVector.fromByteBuffer(B, page, off + l, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
-                            .intoArray(panel, i * BLOCK + l);
-                }
-            } else {
-                for (int l = 0; l < width; l++) {
-                    panel[i * BLOCK + l] = page.get(off + l);
-                }
+    /** panel[i][l] = code of input row i of the group (64 bytes at {@code offset + 64·i}), as float. */
+    private static void widenPanel(ByteBuffer page, int offset, int gs, float[] panel) {
+        if (Dot.VECTOR) {
+            for (int i = 0; i < gs * BLOCK; i += L) {
+                ((FloatVector) ByteVector.fromByteBuffer(B, page, offset + i, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+                        .intoArray(panel, i);
+            }
+        } else {
+            for (int i = 0; i < gs * BLOCK; i++) {
+                panel[i] = page.get(offset + i);
             }
         }
     }
 
     /** sums[k][l] = Σ_i panel[i][l] · s[token k][g·G + i] for {@code count} ≤ 3 tokens. */
-    private static void groupSums(float[] panel, int gs, int width, Spikes x, int[] tokens, int k0, int count, int g,
-                                  float[] sums) {
+    private static void groupSums(float[] panel, int gs, Spikes x, int[] tokens, int k0, int count, int g, float[] sums) {
         float[] c = x.counts();
         int k = x.width();
-        int base0 = tokens[k0] * k + g * gs;
-        if (Dot.VECTOR && count == TILE && width == BLOCK) {
-            tile3x4(panel, gs, c, base0, tokens[k0 + 1] * k + g * gs, tokens[k0 + 2] * k + g * gs, sums);
+        if (Dot.VECTOR && count == TILE) {
+            tile3x4(panel, gs, c, tokens[k0] * k + g * gs, tokens[k0 + 1] * k + g * gs, tokens[k0 + 2] * k + g * gs, sums);
             return;
         }
         for (int j = 0; j < count; j++) {
             int base = tokens[k0 + j] * k + g * gs;
             if (Dot.VECTOR) {
-                for (int l = 0; l < width; l += L) {
-                    FloatVector a = FloatVector.zero(F);
-                    for (int i = 0; i < gs; i++) {
-                        a = FloatVector.fromArray(F, panel, i * BLOCK + l).fma(FloatVector.broadcast(F, c[base + i]), a);
-                    }
-                    a.intoArray(sums, j * BLOCK + l);
-                }
+                tile1x4(panel, gs, c, base, sums, j * BLOCK);
             } else {
-                for (int l = 0; l < width; l++) {
+                for (int l = 0; l < BLOCK; l++) {
                     float a = 0f;
                     for (int i = 0; i < gs; i++) {
                         a = Math.fma(panel[i * BLOCK + l], c[base + i], a);
@@ -222,6 +252,57 @@ public final class SpikingMatMul {
         a23.intoArray(sums, 2 * BLOCK + 3 * L);
     }
 
+    /** One token × 64 outputs from the panel. */
+    private static void tile1x4(float[] panel, int gs, float[] c, int base, float[] sums, int at) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < gs; i++) {
+            int p = i * BLOCK;
+            FloatVector s = FloatVector.broadcast(F, c[base + i]);
+            a0 = FloatVector.fromArray(F, panel, p).fma(s, a0);
+            a1 = FloatVector.fromArray(F, panel, p + L).fma(s, a1);
+            a2 = FloatVector.fromArray(F, panel, p + 2 * L).fma(s, a2);
+            a3 = FloatVector.fromArray(F, panel, p + 3 * L).fma(s, a3);
+        }
+        a0.intoArray(sums, at);
+        a1.intoArray(sums, at + L);
+        a2.intoArray(sums, at + 2 * L);
+        a3.intoArray(sums, at + 3 * L);
+    }
+
+    /**
+     * Event-driven group sums of one token over a block: only the 64-code rows of the inputs that spiked
+     * ({@code inputs[from..to)}, indices within the group) are read.
+     */
+    private static void eventGroup(ByteBuffer page, int offset, float[] c, int cBase, int[] inputs, int from, int to, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = from; k < to; k++) {
+            int i = inputs[k];
+            int off = offset + i * BLOCK;
+            FloatVector sv = FloatVector.broadcast(F, c[cBase + i]);
+            a0 = ((FloatVector) ByteVector.fromByteBuffer(B, page, off, ByteOrder.LITTLE_ENDIAN).castShape(F, 0)).fma(sv, a0);
+            a1 = ((FloatVector) ByteVector.fromByteBuffer(B, page, off + L, ByteOrder.LITTLE_ENDIAN).castShape(F, 0)).fma(sv, a1);
+            a2 = ((FloatVector) ByteVector.fromByteBuffer(B, page, off + 2 * L, ByteOrder.LITTLE_ENDIAN).castShape(F, 0)).fma(sv, a2);
+            a3 = ((FloatVector) ByteVector.fromByteBuffer(B, page, off + 3 * L, ByteOrder.LITTLE_ENDIAN).castShape(F, 0)).fma(sv, a3);
+        }
+        a0.intoArray(sums, 0);
+        a1.intoArray(sums, L);
+        a2.intoArray(sums, 2 * L);
+        a3.intoArray(sums, 3 * L);
+    }
+
+    private static void eventGroupScalar(ByteBuffer page, int offset, float[] c, int cBase, int[] inputs, int from, int to,
+                                         float[] sums) {
+        Arrays.fill(sums, 0, BLOCK, 0f);
+        for (int k = from; k < to; k++) {
+            int i = inputs[k];
+            float s = c[cBase + i];
+            int off = offset + i * BLOCK;
+            for (int l = 0; l < BLOCK; l++) {
+                sums[l] = Math.fma(page.get(off + l), s, sums[l]);
+            }
+        }
+    }
+
     /** Adds the codes outside int8 of cell (g, b): sums[k][o] += (code − stored byte) · s. */
     private static void applyExceptions(SpikeWeights w, int g, int b, Spikes x, int[] tokens, int k0, int count, float[] sums) {
         int start = w.exceptionStart(g, b);
@@ -245,88 +326,23 @@ public final class SpikingMatMul {
     }
 
     /** totals[k][l] = fma(scale[g][o0 + l], sums[k][l], totals[k][l]). */
-    private static void accumulate(SpikeWeights w, int g, int o0, int width, float[] sums, int count, float[] totals, int t0) {
+    private static void accumulate(SpikeWeights w, int g, int o0, float[] sums, int count, float[] totals, int t0) {
         float[] scales = w.scalesByGroup();
         int so = g * w.outPadded() + o0;
         for (int j = 0; j < count; j++) {
             int to = t0 + j * BLOCK;
             if (Dot.VECTOR) {
-                for (int l = 0; l < width; l += L) {
+                for (int l = 0; l < BLOCK; l += L) {
                     FloatVector.fromArray(F, scales, so + l)
                             .fma(FloatVector.fromArray(F, sums, j * BLOCK + l), FloatVector.fromArray(F, totals, to + l))
                             .intoArray(totals, to + l);
                 }
             } else {
-                for (int l = 0; l < width; l++) {
+                for (int l = 0; l < BLOCK; l++) {
                     totals[to + l] = Math.fma(scales[so + l], sums[j * BLOCK + l], totals[to + l]);
                 }
             }
         }
-    }
-
-    /** One token, one output block, reading only the code rows of inputs that spiked. */
-    private static void eventDriven(SpikeWeights w, Spikes x, int t, int b, int o0, int width, float[] sums, float[] totals,
-                                    int to) {
-        float[] c = x.counts();
-        int gs = w.groupSize();
-        int base = t * x.width();
-        int[] one = {t};
-        for (int g = 0; g < w.groups(); g++) {
-            int gBase = base + g * gs;
-            if (Dot.VECTOR && width == BLOCK) {
-                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-                for (int i = 0; i < gs; i++) {
-                    float s = c[gBase + i];
-                    if (s == 0f) {
-                        continue;
-                    }
-                    int row = g * gs + i;
-                    ByteBuffer page = w.page(row);
-                    int off = w.rowOffset(row) + o0;
-                    FloatVector sv = FloatVector.broadcast(F, s);
-                    a0 = widen(page, off).fma(sv, a0);
-                    a1 = widen(page, off + L).fma(sv, a1);
-                    a2 = widen(page, off + 2 * L).fma(sv, a2);
-                    a3 = widen(page, off + 3 * L).fma(sv, a3);
-                }
-                a0.intoArray(sums, 0);
-                a1.intoArray(sums, L);
-                a2.intoArray(sums, 2 * L);
-                a3.intoArray(sums, 3 * L);
-            } else if (Dot.VECTOR) {
-                for (int l = 0; l < width; l += L) {
-                    FloatVector a = FloatVector.zero(F);
-                    for (int i = 0; i < gs; i++) {
-                        float s = c[gBase + i];
-                        if (s != 0f) {
-                            int row = g * gs + i;
-                            a = widen(w.page(row), w.rowOffset(row) + o0 + l).fma(FloatVector.broadcast(F, s), a);
-                        }
-                    }
-                    a.intoArray(sums, l);
-                }
-            } else {
-                Arrays.fill(sums, 0, width, 0f);
-                for (int i = 0; i < gs; i++) {
-                    float s = c[gBase + i];
-                    if (s == 0f) {
-                        continue;
-                    }
-                    int row = g * gs + i;
-                    ByteBuffer page = w.page(row);
-                    int off = w.rowOffset(row) + o0;
-                    for (int l = 0; l < width; l++) {
-                        sums[l] = Math.fma(page.get(off + l), s, sums[l]);
-                    }
-                }
-            }
-            applyExceptions(w, g, b, x, one, 0, 1, sums);
-            accumulate(w, g, o0, width, sums, 1, totals, to);
-        }
-    }
-
-    private static FloatVector widen(ByteBuffer page, int offset) {
-        return (FloatVector) ByteVector.fromByteBuffer(B, page, offset, ByteOrder.LITTLE_ENDIAN).castShape(F, 0);
     }
 
     /** A token whose sums may pass 2^24: each group sum in long arithmetic, rounded to float once. */

@@ -7,6 +7,7 @@ import io.spikestream.engine.safetensors.TensorInfo;
 import io.spikestream.engine.spiking.CompactLayout;
 import io.spikestream.engine.spiking.WeightQuantizer;
 import io.spikestream.engine.tensor.Matrix;
+import io.spikestream.engine.tensor.Q8Matrix;
 import io.spikestream.engine.tensor.SpikeWeights;
 
 import java.nio.ByteBuffer;
@@ -95,7 +96,7 @@ public final class WeightsLoader {
                     vector(p + "attn_norm.weight", h), attention, vector(p + "mlp_norm.weight", h),
                     linear(p + "mlp.gate_proj", inter, h),
                     linear(p + "mlp.up_proj", inter, h),
-                    floatMatrix(p + "mlp.down_proj.weight", h, inter)));
+                    downProj(p + "mlp.down_proj", h, inter)));
         }
         float[] norm = vector("model.norm.weight", h);
         Matrix lmHead = config.tieWordEmbeddings() && !checkpoint.tensors().containsKey("lm_head.weight")
@@ -170,9 +171,10 @@ public final class WeightsLoader {
         }
         used.put(scalesName, scales);
         int groups = (int) scales.shape()[0];
-        TensorInfo codes = checkpoint.requireTyped(CompactLayout.codes(name), DType.I8, in, outPadded);
+        TensorInfo codes = checkpoint.requireTyped(CompactLayout.codes(name), DType.I8, outPadded / SpikeWeights.BLOCK, in,
+                SpikeWeights.BLOCK);
         used.put(codes.name(), codes);
-        ByteBuffer[] pages = codes.file().map(codes.offset(), codes.length(), outPadded, 1L << 30);
+        ByteBuffer[] pages = codes.file().map(codes.offset(), codes.length(), SpikeWeights.blockBytes(in), 1L << 30);
         float[] scaleValues = Matrix.readVector(scales);
         int[] index = new int[0];
         int[] exceptionCodes = new int[0];
@@ -203,6 +205,27 @@ public final class WeightsLoader {
         int[] out = new int[Math.toIntExact(info.elementCount())];
         b.asIntBuffer().get(out);
         return out;
+    }
+
+    /** down_proj: float as stored, or in the compact layout possibly weight-only int8 codes. */
+    private Matrix downProj(String name, int rows, int cols) {
+        String codesName = CompactLayout.weightCodes(name);
+        if (layout != Layout.W8ASPIKE_COMPACT || !checkpoint.tensors().containsKey(codesName)) {
+            return floatMatrix(name + ".weight", rows, cols);
+        }
+        TensorInfo codes = checkpoint.requireTyped(codesName, DType.I8, rows, cols);
+        String scalesName = CompactLayout.weightScales(name);
+        TensorInfo scales = checkpoint.tensors().get(scalesName);
+        if (scales == null || scales.dtype() != DType.F32 || scales.shape().length != 2 || scales.shape()[0] != rows
+                || scales.shape()[1] <= 0 || cols % scales.shape()[1] != 0) {
+            throw new CheckpointException("tensor '" + scalesName + "' " + (scales == null ? "is missing" : "is " + scales.dtype() + " "
+                    + scales.shapeString()) + "; the weight-only int8 '" + codesName + "' [" + rows + ", " + cols
+                    + "] needs F32 [" + rows + ", groups] with groups dividing " + cols);
+        }
+        used.put(codesName, codes);
+        used.put(scalesName, scales);
+        ByteBuffer[] pages = codes.file().map(codes.offset(), codes.length(), cols, 1L << 30);
+        return Q8Matrix.wrap(rows, cols, (int) (cols / scales.shape()[1]), pages, Matrix.readVector(scales), codesName);
     }
 
     /**

@@ -13,6 +13,7 @@ import io.spikestream.engine.safetensors.SafetensorsWriter;
 import io.spikestream.engine.tensor.BF16Matrix;
 import io.spikestream.engine.tensor.F16Matrix;
 import io.spikestream.engine.tensor.Matrix;
+import io.spikestream.engine.tensor.Q8Matrix;
 import io.spikestream.engine.tensor.SpikeWeights;
 
 import java.io.IOException;
@@ -62,7 +63,11 @@ public final class CompactWriter {
             vector(out, p + "mlp_norm.weight", lw.mlpNorm());
             linear(out, p + "mlp.gate_proj", lw.gateProj());
             linear(out, p + "mlp.up_proj", lw.upProj());
-            matrix(out, p + "mlp.down_proj.weight", lw.downProj());
+            if (lw.downProj() instanceof Q8Matrix q8) {
+                weightOnly(out, p + "mlp.down_proj", q8);
+            } else {
+                matrix(out, p + "mlp.down_proj.weight", lw.downProj());
+            }
         }
         vector(out, "model.norm.weight", w.norm());
         if (w.lmHead() != w.embeddings()) {
@@ -78,7 +83,7 @@ public final class CompactWriter {
         SpikeWeights sw = spiking.weight();
         long codeBytes = (long) sw.cols() * sw.outPadded();
         ByteBuffer[] pages = sw.codePages();
-        out.stream(CompactLayout.codes(name), DType.I8, new long[] {sw.cols(), sw.outPadded()}, codeBytes, channel -> {
+        out.stream(CompactLayout.codes(name), DType.I8, new long[] {sw.blocks(), sw.cols(), SpikeWeights.BLOCK}, codeBytes, channel -> {
             for (ByteBuffer page : pages) {
                 SafetensorsWriter.writeFully(channel, page.duplicate().position(0).limit(page.capacity()));
             }
@@ -89,6 +94,16 @@ public final class CompactWriter {
             out.add(CompactLayout.exceptionIndex(name), DType.I32, new long[] {exceptions[0].length}, ints(exceptions[0]));
             out.add(CompactLayout.exceptionCode(name), DType.I32, new long[] {exceptions[1].length}, ints(exceptions[1]));
         }
+    }
+
+    private static void weightOnly(SafetensorsWriter out, String name, Q8Matrix m) {
+        ByteBuffer[] pages = m.codePages();
+        out.stream(CompactLayout.weightCodes(name), DType.I8, new long[] {m.rows(), m.cols()}, (long) m.rows() * m.cols(), channel -> {
+            for (ByteBuffer page : pages) {
+                SafetensorsWriter.writeFully(channel, page.duplicate().position(0).limit(page.capacity()));
+            }
+        });
+        out.addFloats(CompactLayout.weightScales(name), DType.F32, new long[] {m.rows(), m.cols() / m.groupSize()}, m.scales());
     }
 
     private static byte[] ints(int[] values) {

@@ -11,6 +11,7 @@ import io.spikestream.engine.model.SpikingLinear;
 import io.spikestream.engine.model.Weights;
 import io.spikestream.engine.safetensors.DType;
 import io.spikestream.engine.tensor.Matrix;
+import io.spikestream.engine.tensor.Q8Matrix;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,13 +23,19 @@ import java.util.List;
  * Post-training quantization of a float {@code gla_swa} model into W8ASpike: every projection REFERENCE.md
  * spikes gets absmax/127 scales per output row and group of {@code groupSize} inputs and the codes
  * round(W / scale); a low-rank GLA gate becomes its dense product {@code gk_proj.1 · gk_proj.0} first.
- * down_proj, embeddings, norms and lm_head stay as they are.
+ * down_proj is not spiked (its input is the float silu(gate) ⊙ up); with {@code int8DownProj} its weight is
+ * quantized weight-only the same way ({@link Q8Matrix}: the model then uses code · scale), else it stays as
+ * it is. Embeddings, norms and lm_head stay as they are.
  */
 public final class PostTrainingQuantizer {
     private PostTrainingQuantizer() {
     }
 
     public static Model quantize(Model source, int groupSize) {
+        return quantize(source, groupSize, false);
+    }
+
+    public static Model quantize(Model source, int groupSize, boolean int8DownProj) {
         if (source.spiking()) {
             throw new IllegalArgumentException("the model is already W8ASpike");
         }
@@ -50,10 +57,11 @@ public final class PostTrainingQuantizer {
                     spiking(p + "attn.v_proj", a.v(), groupSize), a.vBias(),
                     spiking(p + "attn.o_proj", a.o(), groupSize), gate, a.gNorm());
             layers.add(new LayerWeights(lw.attnNorm(), qa, lw.mlpNorm(), spiking(p + "mlp.gate_proj", lw.gateProj(), groupSize),
-                    spiking(p + "mlp.up_proj", lw.upProj(), groupSize), lw.downProj()));
+                    spiking(p + "mlp.up_proj", lw.upProj(), groupSize),
+                    int8DownProj ? weightOnly(p + "mlp.down_proj", lw.downProj(), groupSize) : lw.downProj()));
         }
         Weights quantized = new Weights(w.embeddings(), layers, w.norm(), w.lmHead());
-        return Model.fromWeights(source.config(), quantized, fingerprint(source.fingerprint(), groupSize));
+        return Model.fromWeights(source.config(), quantized, fingerprint(source.fingerprint(), groupSize, int8DownProj));
     }
 
     private static Linear spiking(String name, Linear linear, int groupSize) {
@@ -93,10 +101,19 @@ public final class PostTrainingQuantizer {
         return Matrix.fromFloats(DType.F32, rows, cols, out);
     }
 
-    private static ModelFingerprint fingerprint(ModelFingerprint source, int groupSize) {
+    private static Matrix weightOnly(String name, Matrix m, int groupSize) {
+        if (m.cols() % groupSize != 0) {
+            throw new IllegalArgumentException("group size " + groupSize + " does not divide the " + m.cols() + " input features of "
+                    + name + " [" + m.rows() + ", " + m.cols() + "]");
+        }
+        return Q8Matrix.quantize(m, groupSize, WeightQuantizer.absmaxScales(m, groupSize), name + ".weight");
+    }
+
+    private static ModelFingerprint fingerprint(ModelFingerprint source, int groupSize, boolean int8DownProj) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(("w8aspike-ptq/1;absmax;group=" + groupSize + ";").getBytes(StandardCharsets.UTF_8));
+            sha.update(("w8aspike-ptq/1;absmax;group=" + groupSize + ";down=" + (int8DownProj ? "int8" : "float") + ";")
+                    .getBytes(StandardCharsets.UTF_8));
             sha.update(source.bytes());
             return new ModelFingerprint(sha.digest());
         } catch (NoSuchAlgorithmException e) {

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * (a single buffer cannot exceed 2 GB). Kernels widen rows to float32 just before using them; widening is
  * exact for every supported format, so results do not depend on the storage format's code path.
  */
-public abstract sealed class Matrix permits F32Matrix, BF16Matrix, F16Matrix {
+public abstract sealed class Matrix permits F32Matrix, BF16Matrix, F16Matrix, Q8Matrix {
     /** Largest mapping per page; a page holds whole rows. */
     static final long MAX_PAGE_BYTES = 1L << 30;
 
@@ -43,7 +43,7 @@ public abstract sealed class Matrix permits F32Matrix, BF16Matrix, F16Matrix {
     public abstract DType dtype();
 
     /** Bytes this matrix occupies in its stored format. */
-    public final long storedBytes() {
+    public long storedBytes() {
         return (long) rows * rowBytes;
     }
 

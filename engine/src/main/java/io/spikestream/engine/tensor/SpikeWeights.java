@@ -10,17 +10,16 @@ import java.util.Arrays;
  * The weights of a spiking (W8ASpike) linear [out, in]: integer codes with one float scale per output row
  * and group of {@code groupSize} input features, {@code W ≈ code · scale}.
  *
- * <p>Stored input-major ({@code codes[in][outPadded]}, one byte each, outputs padded with zero codes to a
- * multiple of 16): a spike on input feature i adds row i times its count to every output, so an event-driven
- * kernel reads only the rows of features that spiked, and the sums of a group fill vector lanes without
- * horizontal reductions. Codes are exact integers and never clamped: the byte holds clamp(code, −128, 127)
- * and the rare codes outside int8 are exceptions (kept per group and block of {@link #BLOCK} outputs as
- * the difference to the byte), so every code survives exactly.
+ * <p>Stored in blocks of {@link #BLOCK} outputs, input-major inside a block
+ * ({@code codes[out / 64][in][64]}, one byte each, outputs padded with zero codes to a multiple of 64): a
+ * spike on input feature i adds the 64 codes of row i times its count to the block's 64 outputs, so an
+ * event-driven kernel reads only the rows of features that spiked, a block is one sequential stream, and
+ * the sums of a group fill vector lanes without horizontal reductions. Codes are exact integers and never
+ * clamped: the byte holds clamp(code, −128, 127) and the rare codes outside int8 are exceptions (kept per
+ * group and block as the difference to the byte), so every code survives exactly.
  */
 public final class SpikeWeights {
-    /** Outputs are padded to a multiple of this (one 512-bit vector of floats). */
-    public static final int LANES = 16;
-    /** Outputs per exception block (the kernels' output tile). */
+    /** Outputs per block; outputs are padded to a multiple of it. */
     public static final int BLOCK = 64;
     private static final long MAX_PAGE_BYTES = 1L << 30;
 
@@ -30,7 +29,7 @@ public final class SpikeWeights {
     private final int groupSize;
     private final int groups;
     private final ByteBuffer[] pages;
-    private final int rowsPerPage;
+    private final int blocksPerPage;
     private final float[] scales;
     private final int[] exceptionStart;
     private final int[] exceptionPosition;
@@ -45,7 +44,7 @@ public final class SpikeWeights {
         this.groupSize = groupSize;
         this.groups = in / groupSize;
         this.pages = pages;
-        this.rowsPerPage = rowsPerPage(outPadded);
+        this.blocksPerPage = blocksPerPage(in);
         this.scales = scales;
         this.exceptionStart = exceptionStart;
         this.exceptionPosition = exceptionPosition;
@@ -60,27 +59,33 @@ public final class SpikeWeights {
     }
 
     public static int padded(int out) {
-        return (out + LANES - 1) / LANES * LANES;
+        return (out + BLOCK - 1) / BLOCK * BLOCK;
     }
 
-    private static int rowsPerPage(int rowBytes) {
-        return (int) Math.max(1, MAX_PAGE_BYTES / rowBytes);
+    /** Bytes of one block: {@code in} rows of 64 codes. */
+    public static long blockBytes(int in) {
+        return (long) in * BLOCK;
+    }
+
+    private static int blocksPerPage(int in) {
+        return (int) Math.max(1, MAX_PAGE_BYTES / blockBytes(in));
     }
 
     /**
-     * Builds the input-major store from codes given row by row.
+     * Builds the blocked store from codes given row by row.
      *
      * @param scales [out][in / groupSize], row-major (the checkpoint's {@code weight_quantizer.scales})
      */
     public static SpikeWeights build(int out, int in, int groupSize, CodeRows rows, float[] scales) {
         checkShape(out, in, groupSize, scales.length, "codes");
         int outPadded = padded(out);
+        int blocks = outPadded / BLOCK;
         int groups = in / groupSize;
-        int perPage = rowsPerPage(outPadded);
-        ByteBuffer[] pages = new ByteBuffer[(in + perPage - 1) / perPage];
+        int perPage = blocksPerPage(in);
+        ByteBuffer[] pages = new ByteBuffer[(blocks + perPage - 1) / perPage];
         for (int p = 0; p < pages.length; p++) {
-            int count = Math.min(perPage, in - p * perPage);
-            pages[p] = ByteBuffer.allocate(count * outPadded).order(ByteOrder.LITTLE_ENDIAN);
+            int count = Math.min(perPage, blocks - p * perPage);
+            pages[p] = ByteBuffer.allocate((int) (count * blockBytes(in))).order(ByteOrder.LITTLE_ENDIAN);
         }
         float[] scalesT = new float[groups * outPadded];
         for (int o = 0; o < out; o++) {
@@ -88,25 +93,27 @@ public final class SpikeWeights {
                 scalesT[g * outPadded + o] = scales[o * groups + g];
             }
         }
-        Exceptions exceptions = new Exceptions(groups, blocks(outPadded));
-        // A block of rows at a time, so that each input row is written in runs of BLOCK bytes.
+        Exceptions exceptions = new Exceptions(groups, blocks);
+        // A block of rows at a time, so that each input row of a block is written as one run of 64 bytes.
         int[][] codes = new int[Math.min(BLOCK, out)][in];
         int maxAbs = 0;
         for (int o0 = 0; o0 < out; o0 += BLOCK) {
             int count = Math.min(BLOCK, out - o0);
+            int b = o0 / BLOCK;
             for (int r = 0; r < count; r++) {
                 rows.row(o0 + r, codes[r]);
             }
+            ByteBuffer page = pages[b / perPage];
+            long blockBase = (b % perPage) * blockBytes(in);
             for (int i = 0; i < in; i++) {
-                ByteBuffer page = pages[i / perPage];
-                int base = (i % perPage) * outPadded + o0;
+                int base = (int) (blockBase + (long) i * BLOCK);
                 for (int r = 0; r < count; r++) {
                     int c = codes[r][i];
                     int stored = Math.max(-128, Math.min(127, c));
                     page.put(base + r, (byte) stored);
                     maxAbs = Math.max(maxAbs, Math.abs(c));
                     if (c != stored) {
-                        exceptions.add(i / groupSize, (o0 + r) / BLOCK, (i % groupSize) * BLOCK + (o0 + r) % BLOCK, c - stored);
+                        exceptions.add(i / groupSize, b, (i % groupSize) * BLOCK + r, c - stored);
                     }
                 }
             }
@@ -116,35 +123,39 @@ public final class SpikeWeights {
     }
 
     /**
-     * Wraps an input-major code store as written by {@link #writeCodesTo} (e.g. memory-mapped), its scales
-     * [groups][outPadded], and the codes outside int8 by flat index {@code i · outPadded + o}.
+     * Wraps a blocked code store as {@link #codePages} gives it (e.g. memory-mapped from the compact
+     * layout, pages of whole blocks), its scales [groups][outPadded], and the codes outside int8 by flat
+     * index {@code i · outPadded + o}.
      */
     public static SpikeWeights wrap(int out, int in, int groupSize, ByteBuffer[] pages, float[] scalesT, int[] exceptionIndex,
                                     int[] exceptionCode, String name) {
         int outPadded = padded(out);
+        int blocks = outPadded / BLOCK;
         int groups = in / groupSize;
         checkShape(out, in, groupSize, (long) scalesT.length / outPadded * out, name);
-        int perPage = rowsPerPage(outPadded);
+        int perPage = blocksPerPage(in);
         long total = 0;
         for (ByteBuffer p : pages) {
             total += p.capacity();
         }
-        if (total != (long) in * outPadded || pages.length != (in + perPage - 1) / perPage) {
-            throw new CheckpointException("tensor '" + name + "' holds " + total + " code bytes, expected " + in + " × " + outPadded);
+        if (total != (long) blocks * blockBytes(in) || pages.length != (blocks + perPage - 1) / perPage) {
+            throw new CheckpointException("tensor '" + name + "' holds " + total + " code bytes, expected " + blocks + " × " + in + " × " + BLOCK);
         }
         int maxAbs = 0;
-        for (int i = 0; i < in; i++) {
-            ByteBuffer page = pages[i / perPage];
-            int base = (i % perPage) * outPadded;
-            for (int o = 0; o < outPadded; o++) {
-                int c = page.get(base + o);
-                if (o >= out && c != 0) {
-                    throw new CheckpointException("tensor '" + name + "' has a non-zero code in the padding of input row " + i);
+        for (int b = 0; b < blocks; b++) {
+            ByteBuffer page = pages[b / perPage];
+            int blockBase = (int) ((b % perPage) * blockBytes(in));
+            for (int i = 0; i < in; i++) {
+                for (int l = 0; l < BLOCK; l++) {
+                    int c = page.get(blockBase + i * BLOCK + l);
+                    if (b * BLOCK + l >= out && c != 0) {
+                        throw new CheckpointException("tensor '" + name + "' has a non-zero code in the padding of input row " + i);
+                    }
+                    maxAbs = Math.max(maxAbs, Math.abs(c));
                 }
-                maxAbs = Math.max(maxAbs, Math.abs(c));
             }
         }
-        Exceptions exceptions = new Exceptions(groups, blocks(outPadded));
+        Exceptions exceptions = new Exceptions(groups, blocks);
         for (int e = 0; e < exceptionIndex.length; e++) {
             long index = exceptionIndex[e];
             int i = (int) (index / outPadded);
@@ -152,14 +163,15 @@ public final class SpikeWeights {
             if (index < 0 || i >= in || o >= out) {
                 throw new CheckpointException("tensor '" + name + "' has an exception at index " + index + " outside [" + in + ", " + out + "]");
             }
-            int stored = pages[i / perPage].get((i % perPage) * outPadded + o);
+            int b = o / BLOCK;
+            int stored = pages[b / perPage].get((int) ((b % perPage) * blockBytes(in)) + i * BLOCK + o % BLOCK);
             int c = exceptionCode[e];
             if (c >= -128 && c <= 127 || stored != Math.max(-128, Math.min(127, c))) {
                 throw new CheckpointException("tensor '" + name + "' has an inconsistent exception at input " + i + ", output " + o
                         + ": code " + c + " with stored byte " + stored);
             }
             maxAbs = Math.max(maxAbs, Math.abs(c));
-            exceptions.add(i / groupSize, o / BLOCK, (i % groupSize) * BLOCK + o % BLOCK, c - stored);
+            exceptions.add(i / groupSize, b, (i % groupSize) * BLOCK + o % BLOCK, c - stored);
         }
         for (float s : scalesT) {
             if (!Float.isFinite(s)) {
@@ -182,7 +194,7 @@ public final class SpikeWeights {
     }
 
     private static int blocks(int outPadded) {
-        return (outPadded + BLOCK - 1) / BLOCK;
+        return outPadded / BLOCK;
     }
 
     public int rows() {
@@ -205,7 +217,7 @@ public final class SpikeWeights {
         return groups;
     }
 
-    /** Output blocks of {@link #BLOCK} (the last may be narrower: {@code outPadded − b·BLOCK}). */
+    /** Output blocks of {@link #BLOCK}. */
     public int blocks() {
         return blocks(outPadded);
     }
@@ -221,9 +233,9 @@ public final class SpikeWeights {
 
     /** The exact code of output o, input i. */
     public int code(int o, int i) {
-        int stored = page(i).get(rowOffset(i) + o);
-        int g = i / groupSize;
         int b = o / BLOCK;
+        int stored = page(b).get(offset(b, i) + o % BLOCK);
+        int g = i / groupSize;
         int pos = (i % groupSize) * BLOCK + o % BLOCK;
         for (int e = exceptionStart(g, b); e < exceptionEnd(g, b); e++) {
             if (exceptionPosition[e] == pos) {
@@ -242,14 +254,14 @@ public final class SpikeWeights {
         return scales;
     }
 
-    /** The page holding input row i. */
-    public ByteBuffer page(int i) {
-        return pages[i / rowsPerPage];
+    /** The page holding output block b. */
+    public ByteBuffer page(int b) {
+        return pages[b / blocksPerPage];
     }
 
-    /** Byte offset of input row i in its page. */
-    public int rowOffset(int i) {
-        return (i % rowsPerPage) * outPadded;
+    /** Byte offset of the 64 codes of input i in block b, in {@link #page(int) page(b)}. */
+    public int offset(int b, int i) {
+        return (int) ((b % blocksPerPage) * blockBytes(in)) + i * BLOCK;
     }
 
     /** First exception of (group g, output block b); exceptions of a cell run to the next cell's start. */
@@ -277,7 +289,7 @@ public final class SpikeWeights {
         return (long) in * outPadded + 4L * scales.length + 8L * exceptionPosition.length;
     }
 
-    /** The pages of input-major codes, in order (what the compact layout stores). */
+    /** The pages of blocked codes, in order (what the compact layout stores as I8 [blocks, in, 64]). */
     public ByteBuffer[] codePages() {
         return pages.clone();
     }

@@ -2,6 +2,7 @@ package io.spikestream.engine.kernels;
 
 import io.spikestream.engine.safetensors.DType;
 import io.spikestream.engine.tensor.Matrix;
+import io.spikestream.engine.tensor.Q8Matrix;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -35,6 +36,37 @@ class MatMulTest {
                                 .as("%s threads=%d t=%d o=%d", dtype, threads, t, o)
                                 .isEqualTo(Float.floatToRawIntBits(expected));
                     }
+                }
+            }
+        }
+    }
+
+    /** Weight-only int8 (decode reads the codes directly, prefill widens panels): Dot's value of code · scale. */
+    @ParameterizedTest
+    @CsvSource({"1,37,64,32", "2,40,96,16", "3,33,128,64", "5,20,96,32", "1,17,100,100", "4,130,256,128", "2,9,72,24"})
+    void weightOnlyInt8IsTheDefinedDotProductOfItsWidenedWeights(int n, int m, int k, int group) {
+        SplittableRandom rnd = new SplittableRandom(n * 131L + m * 7L + k);
+        Matrix source = Matrix.fromFloats(DType.F32, m, k, DotTest.random(rnd, m * k));
+        Q8Matrix q = Q8Matrix.quantize(source, group, io.spikestream.engine.spiking.WeightQuantizer.absmaxScales(source, group), "w");
+        float[] widened = new float[m * k];
+        q.widenRows(0, m, widened, 0);
+        for (int o = 0; o < m; o++) {
+            for (int c = 0; c < k; c++) {
+                assertThat(widened[o * k + c]).isEqualTo(q.code(o, c) * q.scales()[o * (k / group) + c / group]);
+            }
+        }
+        float[] x = DotTest.random(rnd, n * k);
+        float[] bias = DotTest.random(rnd, m);
+        for (int threads : new int[] {1, 2}) {
+            float[] y = new float[n * m];
+            try (Parallel p = new Parallel(threads)) {
+                MatMul.matmul(q, bias, x, n, y, p);
+            }
+            for (int t = 0; t < n; t++) {
+                for (int o = 0; o < m; o++) {
+                    float expected = Dot.dotScalar(widened, o * k, x, t * k, k) + bias[o];
+                    assertThat(Float.floatToRawIntBits(y[t * m + o])).as("threads=%d t=%d o=%d", threads, t, o)
+                            .isEqualTo(Float.floatToRawIntBits(expected));
                 }
             }
         }

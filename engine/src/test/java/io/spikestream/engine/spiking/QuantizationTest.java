@@ -67,11 +67,13 @@ class QuantizationTest {
         assertThat(ref.minMargin()).isGreaterThan(6e-5);
     }
 
-    @Test
-    void postTrainingQuantizationGivesTheLogitsOfAFloat64FakeQuantOfItsScales() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void postTrainingQuantizationGivesTheLogitsOfAFloat64FakeQuantOfItsScales(boolean int8DownProj) {
         Path dir = TestData.tinyF32();
         try (Model source = Model.load(dir)) {
-            Model ptq = PostTrainingQuantizer.quantize(source, 32);
+            Model ptq = PostTrainingQuantizer.quantize(source, 32, int8DownProj);
+            assertThat(ptq.weights().layers().get(0).downProj().dtype()).isEqualTo(int8DownProj ? DType.I8 : DType.F32);
             assertThat(ptq.spiking()).isTrue();
             Map<String, SpikeWeights> linears = SpikingLinears.byName(ptq);
             assertThat(linears).containsKey("model.layers.0.attn.gk_proj");
@@ -82,9 +84,10 @@ class QuantizationTest {
             // error: the fixture's designers kept every decision >= 6.5e-5 away; here a token sequence whose
             // decisions all keep >= 5e-5 is picked from seeded candidates (about one in five qualifies).
             W8ASpikeReference.ScaleSource scales = SpikingLinears.scalesOf(ptq);
+            W8ASpikeReference.ScaleSource down = int8DownProj ? SpikingLinears.downProjScalesOf(ptq) : null;
             for (int seed = 0; seed < 60; seed++) {
                 int[] tokens = new java.util.SplittableRandom(seed).ints(16, 0, source.config().vocabSize()).toArray();
-                W8ASpikeReference ref = W8ASpikeReference.of(dir, scales);
+                W8ASpikeReference ref = W8ASpikeReference.of(dir, scales, down);
                 double[][] expected = ref.logits(tokens);
                 if (ref.minMargin() >= 5e-5) {
                     assertThat(worst(logits(ptq, tokens), expected)).as("seed %d", seed).isLessThan(1e-3);
@@ -122,7 +125,7 @@ class QuantizationTest {
                 assertThat(beyond).as("codes of ±200 survive").isPositive();
                 TensorInfo codes = ckpt.tensors().get("model.layers.0.mlp.gate_proj.spike_codes");
                 assertThat(codes.dtype()).isEqualTo(DType.I8);
-                assertThat(codes.shape()).containsExactly(128, 256);
+                assertThat(codes.shape()).containsExactly(256 / 64, 128, 64);
                 assertThat(ckpt.tensors()).containsKey("model.layers.0.mlp.gate_proj.spike_exception_index");
                 assertThat(ckpt.tensors()).doesNotContainKey("model.layers.0.mlp.gate_proj.weight");
                 // F32 embeddings, lm_head and down_proj stay F32 (random values, not bfloat16); the codes are one byte.
@@ -138,13 +141,16 @@ class QuantizationTest {
         Path out = Files.createDirectories(tmp.resolve("ptq"));
         int[] tokens = ExpectedOutputs.read(dir).tokens();
         try (Model source = Model.load(dir)) {
-            Model ptq = PostTrainingQuantizer.quantize(source, config.hiddenSize());
+            Model ptq = PostTrainingQuantizer.quantize(source, config.hiddenSize() / 2, true);
+            assertThat(ptq.weights().layers().get(1).downProj()).isInstanceOf(io.spikestream.engine.tensor.Q8Matrix.class);
             CompactWriter.write(ptq, out);
             Files.copy(dir.resolve("config.json"), out.resolve("config.json"));
             try (Model loaded = Model.load(out); Checkpoint ckpt = Checkpoint.open(out)) {
                 assertThat(logits(loaded, tokens)).isEqualTo(logits(ptq, tokens));
-                // bf16 weights stay bf16 (lossless)
+                // bf16 weights stay bf16 (lossless); down_proj is weight-only int8
                 assertThat(ckpt.tensors().get("lm_head.weight").dtype()).isEqualTo(DType.BF16);
+                assertThat(ckpt.tensors().get("model.layers.0.mlp.down_proj.weight_codes").dtype()).isEqualTo(DType.I8);
+                assertThat(ckpt.tensors()).doesNotContainKey("model.layers.0.mlp.down_proj.weight");
             }
         }
     }

@@ -42,6 +42,22 @@ public final class SpikingLinears {
         out.put(name, s.weight());
     }
 
+    /** The weight-only int8 scales of the model's down_proj matrices, as the float64 reference takes them. */
+    public static W8ASpikeReference.ScaleSource downProjScalesOf(Model model) {
+        return (name, out, in) -> {
+            int layer = Integer.parseInt(name.split("\\.")[2]);
+            io.spikestream.engine.tensor.Q8Matrix m = (io.spikestream.engine.tensor.Q8Matrix) model.weights().layers().get(layer).downProj();
+            int groups = in / m.groupSize();
+            double[][] s = new double[out][groups];
+            for (int o = 0; o < out; o++) {
+                for (int g = 0; g < groups; g++) {
+                    s[o][g] = m.scales()[o * groups + g];
+                }
+            }
+            return s;
+        };
+    }
+
     /** Scales [out][groups] of one linear, as the float64 reference takes them. */
     public static W8ASpikeReference.ScaleSource scalesOf(Model model) {
         Map<String, SpikeWeights> linears = byName(model);

@@ -43,6 +43,14 @@ public final class W8ASpikeReference {
      * writes it).
      */
     public static W8ASpikeReference of(Path dir, ScaleSource scaleSource) {
+        return of(dir, scaleSource, null);
+    }
+
+    /**
+     * Like {@link #of(Path, ScaleSource)}; with {@code downProjScales}, down_proj's weight is fake-quantized
+     * weight-only: round(W / scale) · scale (its input stays float).
+     */
+    public static W8ASpikeReference of(Path dir, ScaleSource scaleSource, ScaleSource downProjScales) {
         Configuration c = Configuration.load(dir);
         W8ASpikeReference r = new W8ASpikeReference(c);
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
@@ -59,6 +67,16 @@ public final class W8ASpikeReference {
                 for (String n : new String[] {"attn_norm.weight", "mlp_norm.weight", "attn.q_proj.bias", "attn.k_proj.bias",
                     "attn.v_proj.bias", "mlp.down_proj.weight"}) {
                     r.floats.put(p + n, read(ckpt, p + n));
+                }
+                if (downProjScales != null) {
+                    double[][] down = r.floats.get(p + "mlp.down_proj.weight");
+                    double[][] s = downProjScales.scales(p + "mlp.down_proj", h, inter);
+                    int groupSize = inter / s[0].length;
+                    for (int o = 0; o < h; o++) {
+                        for (int e = 0; e < inter; e++) {
+                            down[o][e] = Math.rint(down[o][e] / s[o][e / groupSize]) * s[o][e / groupSize];
+                        }
+                    }
                 }
                 r.quantized(ckpt, p + "attn.q_proj", qDim, h, scaleSource);
                 r.quantized(ckpt, p + "attn.k_proj", kvDim, h, scaleSource);

@@ -1,0 +1,124 @@
+package io.spikestream.engine.kernels;
+
+import io.spikestream.engine.tensor.Q8Matrix;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Decode (a few tokens) against a weight-only int8 matrix, reading the codes directly instead of widening
+ * rows into a panel first. Each weight is widened to exactly the float {@link Q8Matrix#widenRow} gives
+ * (code · scale) and every output follows {@link Dot}'s definition, so the bits equal {@link MatMul}'s.
+ */
+final class Q8MatVec {
+    private static final VectorSpecies<Float> F = Dot.S16;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final int L = Dot.LANES;
+    /** Chunks of at most this many tokens take this path. */
+    static final int MAX_TOKENS = 3;
+
+    private Q8MatVec() {
+    }
+
+    static boolean applies(Object w, int n) {
+        return Dot.VECTOR && n <= MAX_TOKENS && w instanceof Q8Matrix q && q.groupSize() % L == 0;
+    }
+
+    /** Rows [r0, r1) for the n tokens of x; y[t][o] as in {@link MatMul#matmul}. */
+    static void rows(Q8Matrix w, int r0, int r1, float[] bias, float[] x, int n, float[] y, int yStride, int yOffset) {
+        int k = w.cols();
+        float[] lanes = new float[4 * L];
+        float[] tail = new float[L];
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            for (int t = 0; t < n; t++) {
+                tile4(w, r, x, t * k, lanes);
+                for (int i = 0; i < 4; i++) {
+                    float s = finish(w, r + i, x, t * k, Dot.sumLanes(lanes, i * L), tail);
+                    y[t * yStride + yOffset + r + i - r0] = bias == null ? s : s + bias[r + i];
+                }
+            }
+        }
+        for (; r < r1; r++) {
+            for (int t = 0; t < n; t++) {
+                tile1(w, r, x, t * k, lanes);
+                float s = finish(w, r, x, t * k, Dot.sumLanes(lanes, 0), tail);
+                y[t * yStride + yOffset + r - r0] = bias == null ? s : s + bias[r];
+            }
+        }
+    }
+
+    /** The elements past the last multiple of 16, in order, with the widened weights. */
+    private static float finish(Q8Matrix w, int row, float[] x, int xOff, float s, float[] tail) {
+        int k = w.cols();
+        int bound = k - k % L;
+        if (bound == k) {
+            return s;
+        }
+        for (int c = bound; c < k; c++) {
+            tail[c - bound] = w.code(row, c) * w.scales()[row * (k / w.groupSize()) + c / w.groupSize()];
+        }
+        for (int c = bound; c < k; c++) {
+            s = Math.fma(tail[c - bound], x[xOff + c], s);
+        }
+        return s;
+    }
+
+    private static void tile4(Q8Matrix w, int r, float[] x, int xOff, float[] out) {
+        int k = w.cols();
+        int groups = k / w.groupSize();
+        int gs = w.groupSize();
+        ByteBuffer p0 = w.codePage(r);
+        ByteBuffer p1 = w.codePage(r + 1);
+        ByteBuffer p2 = w.codePage(r + 2);
+        ByteBuffer p3 = w.codePage(r + 3);
+        int o0 = w.rowOffset(r);
+        int o1 = w.rowOffset(r + 1);
+        int o2 = w.rowOffset(r + 2);
+        int o3 = w.rowOffset(r + 3);
+        float[] scales = w.scales();
+        int s0 = r * groups;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int bound = k - k % L;
+        for (int c = 0; c < bound; c += L) {
+            int g = c / gs;
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + c);
+            FloatVector w0 = ((FloatVector) ByteVector.fromByteBuffer(B, p0, o0 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+                    .mul(scales[s0 + g]);
+            FloatVector w1 = ((FloatVector) ByteVector.fromByteBuffer(B, p1, o1 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+                    .mul(scales[s0 + groups + g]);
+            FloatVector w2 = ((FloatVector) ByteVector.fromByteBuffer(B, p2, o2 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+                    .mul(scales[s0 + 2 * groups + g]);
+            FloatVector w3 = ((FloatVector) ByteVector.fromByteBuffer(B, p3, o3 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+                    .mul(scales[s0 + 3 * groups + g]);
+            a0 = w0.fma(xv, a0);
+            a1 = w1.fma(xv, a1);
+            a2 = w2.fma(xv, a2);
+            a3 = w3.fma(xv, a3);
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, L);
+        a2.intoArray(out, 2 * L);
+        a3.intoArray(out, 3 * L);
+    }
+
+    private static void tile1(Q8Matrix w, int r, float[] x, int xOff, float[] out) {
+        int k = w.cols();
+        int gs = w.groupSize();
+        ByteBuffer p = w.codePage(r);
+        int o = w.rowOffset(r);
+        float[] scales = w.scales();
+        int s0 = r * (k / gs);
+        FloatVector a = FloatVector.zero(F);
+        int bound = k - k % L;
+        for (int c = 0; c < bound; c += L) {
+            FloatVector wv = ((FloatVector) ByteVector.fromByteBuffer(B, p, o + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+                    .mul(scales[s0 + c / gs]);
+            a = wv.fma(FloatVector.fromArray(F, x, xOff + c), a);
+        }
+        a.intoArray(out, 0);
+    }
+}
