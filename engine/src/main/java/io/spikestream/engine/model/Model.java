@@ -15,6 +15,7 @@ import io.spikestream.engine.spiking.SpikeStatistics;
 import io.spikestream.engine.spiking.Spikes;
 import io.spikestream.engine.state.DocumentState;
 import io.spikestream.engine.state.GlaState;
+import io.spikestream.engine.state.KeyValueWindow;
 import io.spikestream.engine.state.KvWindow;
 import io.spikestream.engine.state.QuantizedKvWindow;
 import io.spikestream.engine.tensor.Matrix;
@@ -256,7 +257,7 @@ public final class Model implements AutoCloseable {
         int d = config.headDim();
         int kvDim = config.numKvHeads() * d;
         GlaState[] gla = new GlaState[kinds.length];
-        KvWindow[] windows = new KvWindow[kinds.length];
+        KeyValueWindow[] windows = new KeyValueWindow[kinds.length];
         for (int i = 0; i < kinds.length; i++) {
             switch (kinds[i]) {
                 case GLA -> gla[i] = new GlaState(config.numKvHeads(), d);
@@ -383,7 +384,7 @@ public final class Model implements AutoCloseable {
                 }
                 GatedLinearAttention.forward(state.gla(i), p0, n, q, k, v, g, aw.gNorm(), eps, config.numHeads(), mixed, parallel);
             } else {
-                KvWindow window = state.window(i);
+                KeyValueWindow window = state.window(i);
                 window.ensureCapacity(p0 + n);
                 for (int t = 0; t < n; t++) {
                     for (int hh = 0; hh < config.numHeads(); hh++) {
@@ -396,8 +397,9 @@ public final class Model implements AutoCloseable {
                 if (window instanceof QuantizedKvWindow quantized) {
                     spikingWindowAttention(quantized, i, p0, n, q, k, v, mixed, spikes, parallel);
                 } else {
-                    WindowAttention.forward(window, p0, n, q, k, v, config.numHeads(), d, mixed, parallel);
-                    WindowAttention.remember(window, p0, n, k, v);
+                    KvWindow floats = (KvWindow) window;
+                    WindowAttention.forward(floats, p0, n, q, k, v, config.numHeads(), d, mixed, parallel);
+                    WindowAttention.remember(floats, p0, n, k, v);
                 }
             }
             aw.o().apply(new LinearInput(mixed, n, qDim, spikes, outputSite[i]), null, proj, parallel);
@@ -424,9 +426,9 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * W8ASpike sliding-window attention (REFERENCE.md): the query after RoPE is spiked per token and head and
-     * used as s · V_th; keys and values are quantized per token and key/value head to int8, attended to as
-     * code · scale, and their codes stored in the window.
+     * W8ASpike sliding-window attention (REFERENCE.md): the query after RoPE is spiked per token and head;
+     * keys and values are quantized per token and key/value head to int8, attended to as code · scale, and
+     * their codes stored in the window.
      */
     private void spikingWindowAttention(QuantizedKvWindow window, int layer, long p0, int n, float[] q, float[] k, float[] v,
                                         float[] mixed, SpikeStatistics spikes, Parallel parallel) {
@@ -437,14 +439,14 @@ public final class Model implements AutoCloseable {
         if (spikes != null) {
             spikes.record(querySite[layer], query);
         }
-        query.dequantize(q);
         byte[] keyCodes = new byte[k.length];
         byte[] valueCodes = new byte[v.length];
         float[] keyScales = new float[n * kvHeads];
         float[] valueScales = new float[n * kvHeads];
         KvQuantizer.quantize(k, n, kvHeads, d, keyCodes, keyScales);
         KvQuantizer.quantize(v, n, kvHeads, d, valueCodes, valueScales);
-        WindowAttention.forward(window, p0, n, q, k, v, config.numHeads(), d, mixed, parallel);
+        SpikingWindowAttention.forward(window, p0, n, query, keyCodes, keyScales, valueCodes, valueScales, config.numHeads(), d,
+                mixed, parallel);
         long first = Math.max(p0, p0 + n - window.window());
         for (long p = first; p < p0 + n; p++) {
             window.put(p, keyCodes, keyScales, valueCodes, valueScales, (int) (p - p0));

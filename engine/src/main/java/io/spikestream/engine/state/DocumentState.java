@@ -4,20 +4,20 @@ import io.spikestream.engine.model.ModelFingerprint;
 
 /**
  * Everything a model needs to continue a document after any token: the position (tokens consumed), each GLA
- * layer's {@link GlaState}, each attention layer's {@link KvWindow}, the last token's final hidden vector and
+ * layer's {@link GlaState}, each attention layer's {@link KeyValueWindow}, the last token's final hidden vector and
  * log-partition (to score the next chunk's first token), and the tokenizer's unfinished tail. For a gla_swa
  * model its size does not grow with the document.
  */
 public final class DocumentState {
     private final ModelFingerprint model;
     private final GlaState[] gla;
-    private final KvWindow[] windows;
+    private final KeyValueWindow[] windows;
     private final float[] lastHidden;
     long position;
     double lastLogSumExp;
     private String tokenizerTail = "";
 
-    public DocumentState(ModelFingerprint model, GlaState[] gla, KvWindow[] windows, int hiddenSize) {
+    public DocumentState(ModelFingerprint model, GlaState[] gla, KeyValueWindow[] windows, int hiddenSize) {
         if (gla.length != windows.length) {
             throw new IllegalArgumentException("one GLA state or window per layer expected");
         }
@@ -30,7 +30,7 @@ public final class DocumentState {
     private DocumentState(DocumentState o) {
         this.model = o.model;
         this.gla = new GlaState[o.gla.length];
-        this.windows = new KvWindow[o.windows.length];
+        this.windows = new KeyValueWindow[o.windows.length];
         for (int i = 0; i < gla.length; i++) {
             gla[i] = o.gla[i] == null ? null : o.gla[i].copy();
             windows[i] = o.windows[i] == null ? null : o.windows[i].copy();
@@ -65,7 +65,7 @@ public final class DocumentState {
     }
 
     /** The key/value window of a layer, or null if the layer is a GLA layer. */
-    public KvWindow window(int layer) {
+    public KeyValueWindow window(int layer) {
         return windows[layer];
     }
 

@@ -1,14 +1,10 @@
 package io.spikestream.engine.state;
 
 /**
- * Keys (after RoPE) and values of the most recent positions of one attention layer, in a ring: position p
- * lives in slot {@code p mod capacity}. A sliding-window layer keeps its last W positions (capacity W); the
- * full-attention baseline keeps every position (the capacity grows with the document).
+ * Float keys (after RoPE) and values of the most recent positions of one attention layer of a float model
+ * (see {@link KeyValueWindow}); the full-attention baseline's capacity grows with the document.
  */
-public sealed class KvWindow permits QuantizedKvWindow {
-    /** A full-attention layer's window: unbounded. */
-    public static final int UNBOUNDED = Integer.MAX_VALUE;
-
+public final class KvWindow implements KeyValueWindow {
     private final int window;
     private final int kvDim;
     private int capacity;
@@ -23,7 +19,7 @@ public sealed class KvWindow permits QuantizedKvWindow {
         this.values = new float[keys.length];
     }
 
-    KvWindow(KvWindow o) {
+    private KvWindow(KvWindow o) {
         this.window = o.window;
         this.kvDim = o.kvDim;
         this.capacity = o.capacity;
@@ -31,22 +27,27 @@ public sealed class KvWindow permits QuantizedKvWindow {
         this.values = o.values.clone();
     }
 
+    @Override
     public KvWindow copy() {
         return new KvWindow(this);
     }
 
+    @Override
     public int window() {
         return window;
     }
 
+    @Override
     public boolean unbounded() {
         return window == UNBOUNDED;
     }
 
+    @Override
     public int kvDim() {
         return kvDim;
     }
 
+    @Override
     public int capacity() {
         return capacity;
     }
@@ -60,16 +61,19 @@ public sealed class KvWindow permits QuantizedKvWindow {
     }
 
     /** Offset of position p's key/value vector in {@link #keys()} / {@link #values()}. */
+    @Override
     public int offset(long position) {
         return (int) (position % capacity) * kvDim;
     }
 
     /** Positions held at a document position: the last min(position, W). */
+    @Override
     public long held(long position) {
         return Math.min(position, (long) window);
     }
 
     /** Full attention only: make room for {@code positions} positions (slot = position). */
+    @Override
     public void ensureCapacity(long positions) {
         if (!unbounded() || positions <= capacity) {
             return;
@@ -85,6 +89,7 @@ public sealed class KvWindow permits QuantizedKvWindow {
     }
 
     /** Bytes of live keys and values at a document position. */
+    @Override
     public long liveBytes(long position) {
         return 8L * held(position) * kvDim;
     }

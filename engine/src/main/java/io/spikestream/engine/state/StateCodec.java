@@ -60,7 +60,7 @@ public final class StateCodec {
         out.putInt(tail.length).put(tail);
         for (int i = 0; i < state.layers(); i++) {
             GlaState g = state.gla(i);
-            KvWindow w = state.window(i);
+            KeyValueWindow w = state.window(i);
             if (g != null) {
                 out.put((byte) 0);
                 putFloats(out, g.s, 0, g.s.length);
@@ -77,10 +77,11 @@ public final class StateCodec {
                     putFloats(out, qw.valueScales, qw.scaleOffset(p), qw.heads());
                 }
             } else {
+                KvWindow fw = (KvWindow) w;
                 out.put((byte) (w.unbounded() ? 2 : 1));
                 for (long p = position - w.held(position); p < position; p++) {
-                    putFloats(out, w.keys, w.offset(p), w.kvDim());
-                    putFloats(out, w.values, w.offset(p), w.kvDim());
+                    putFloats(out, fw.keys, w.offset(p), w.kvDim());
+                    putFloats(out, fw.values, w.offset(p), w.kvDim());
                 }
             }
         }
@@ -98,7 +99,7 @@ public final class StateCodec {
         for (int i = 0; i < state.layers(); i++) {
             size += 1;
             GlaState g = state.gla(i);
-            KvWindow w = state.window(i);
+            KeyValueWindow w = state.window(i);
             if (g != null) {
                 size += 4L * g.s.length + 12L * (position % GlaState.BLOCK) * g.kvHeads() * g.headDim();
             } else if (w instanceof QuantizedKvWindow qw) {
@@ -190,7 +191,7 @@ public final class StateCodec {
         for (int i = 0; i < state.layers(); i++) {
             int kind = in.get();
             GlaState g = state.gla(i);
-            KvWindow w = state.window(i);
+            KeyValueWindow w = state.window(i);
             int expectedKind = g != null ? 0 : w instanceof QuantizedKvWindow ? 3 : w.unbounded() ? 2 : 1;
             if (kind != expectedKind) {
                 throw new StateFormatException("state layer " + i + " is a " + KINDS[Math.floorMod(kind, 4)] + " layer ("
@@ -208,13 +209,13 @@ public final class StateCodec {
                     getFloats(in, qw.keyScales, qw.scaleOffset(p), qw.heads());
                     getBytes(in, qw.valueCodes, qw.offset(p), qw.kvDim());
                     getFloats(in, qw.valueScales, qw.scaleOffset(p), qw.heads());
-                    qw.derive(qw.offset(p) / qw.kvDim());
                 }
             } else {
-                w.ensureCapacity(position);
+                KvWindow fw = (KvWindow) w;
+                fw.ensureCapacity(position);
                 for (long p = position - w.held(position); p < position; p++) {
-                    getFloats(in, w.keys, w.offset(p), w.kvDim());
-                    getFloats(in, w.values, w.offset(p), w.kvDim());
+                    getFloats(in, fw.keys, w.offset(p), w.kvDim());
+                    getFloats(in, fw.values, w.offset(p), w.kvDim());
                 }
             }
         }

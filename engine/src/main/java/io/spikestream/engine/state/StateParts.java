@@ -111,7 +111,7 @@ public final class StateParts {
 
     /** Number of pages of an attention layer's window. */
     public static int pageCount(DocumentState s, int layer, int pageSize) {
-        KvWindow w = requireWindow(s, layer);
+        KeyValueWindow w = requireWindow(s, layer);
         return (w.capacity() + pageSize - 1) / pageSize;
     }
 
@@ -130,7 +130,7 @@ public final class StateParts {
      * window (W8ASpike) the codes and scales of every slot.
      */
     public static byte[] windowPage(DocumentState s, int layer, int page, int pageSize) {
-        KvWindow w = requireWindow(s, layer);
+        KeyValueWindow w = requireWindow(s, layer);
         int from = page * pageSize;
         int slots = Math.min(pageSize, w.capacity() - from);
         if (slots <= 0) {
@@ -148,13 +148,13 @@ public final class StateParts {
         }
         ByteBuffer b = allocate(4 + 4 + 4 + 8L * values);
         b.putInt(layer).putInt(page).putInt(slots);
-        putFloats(b, w.keys, from * w.kvDim(), values);
-        putFloats(b, w.values, from * w.kvDim(), values);
+        putFloats(b, ((KvWindow) w).keys, from * w.kvDim(), values);
+        putFloats(b, ((KvWindow) w).values, from * w.kvDim(), values);
         return seal(b);
     }
 
     public static void restoreWindowPage(byte[] bytes, DocumentState s, int layer, int page, int pageSize) {
-        KvWindow w = requireWindow(s, layer);
+        KeyValueWindow w = requireWindow(s, layer);
         ByteBuffer b = open(bytes, "window page " + page + " of layer " + layer);
         int storedLayer = b.getInt();
         int storedPage = b.getInt();
@@ -174,13 +174,10 @@ public final class StateParts {
             b.get(qw.keyCodes, from * w.kvDim(), values).get(qw.valueCodes, from * w.kvDim(), values);
             getFloats(b, qw.keyScales, from * qw.heads(), slots * qw.heads());
             getFloats(b, qw.valueScales, from * qw.heads(), slots * qw.heads());
-            for (int slot = from; slot < from + slots; slot++) {
-                qw.derive(slot);
-            }
             return;
         }
-        getFloats(b, w.keys, from * w.kvDim(), slots * w.kvDim());
-        getFloats(b, w.values, from * w.kvDim(), slots * w.kvDim());
+        getFloats(b, ((KvWindow) w).keys, from * w.kvDim(), slots * w.kvDim());
+        getFloats(b, ((KvWindow) w).values, from * w.kvDim(), slots * w.kvDim());
     }
 
     private static GlaState requireGla(DocumentState s, int layer) {
@@ -191,8 +188,8 @@ public final class StateParts {
         return g;
     }
 
-    private static KvWindow requireWindow(DocumentState s, int layer) {
-        KvWindow w = s.window(layer);
+    private static KeyValueWindow requireWindow(DocumentState s, int layer) {
+        KeyValueWindow w = s.window(layer);
         if (w == null || w.unbounded()) {
             throw new IllegalArgumentException("layer " + layer + " is not a sliding-window layer");
         }

@@ -15,7 +15,7 @@ public final class SyntheticState {
         long s = seed;
         for (int i = 0; i < state.layers(); i++) {
             GlaState g = state.gla(i);
-            KvWindow w = state.window(i);
+            KeyValueWindow w = state.window(i);
             if (g != null) {
                 random(g.s, s++, 0.05f);
                 random(g.keys, s++, 1f);
@@ -31,14 +31,12 @@ public final class SyntheticState {
                 }
                 java.util.Arrays.fill(qw.keyScales, 1f / 127);
                 java.util.Arrays.fill(qw.valueScales, 1f / 127);
-                for (int slot = 0; slot < qw.capacity(); slot++) {
-                    qw.derive(slot);
-                }
                 s += 2;
             } else {
-                w.ensureCapacity(position);
-                random(w.keys, s++, 1f);
-                random(w.values, s++, 1f);
+                KvWindow fw = (KvWindow) w;
+                fw.ensureCapacity(position);
+                random(fw.keys, s++, 1f);
+                random(fw.values, s++, 1f);
             }
         }
         random(state.lastHidden(), s, 1f);
