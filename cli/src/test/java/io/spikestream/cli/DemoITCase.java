@@ -48,6 +48,24 @@ class DemoITCase {
         assertThat(next).isEqualTo(endTokens(out, "service"));
     }
 
+    @Test
+    void theShippedSpikingModelRunsTheDemoAndShowsItsSpikes() throws Exception {
+        Path model = io.spikestream.engine.testing.TestData.repositoryRoot().resolve("models").resolve("demo-logs-w8aspike");
+        String log = "2026-11-02T01:01:07.001Z WARN  [payments-2] upstream ledger timed out after 30000 ms\n".repeat(12);
+        Path b = Files.writeString(tmp.resolve("service.log"), log);
+        CliRun run = CliRun.run("", "demo", "--model", model.toString(), "--work-dir", tmp.resolve("work").toString(), "--documents",
+                b.toString(), "--chunk-bytes", "400", "--checkpoint-interval", "300ms", "--timeout", "300");
+        assertThat(run.exitCode()).as(run.err() + run.out()).isZero();
+        String out = run.out();
+        assertThat(out).doesNotContain("RANDOM WEIGHTS").contains("      spikes: ").contains("spikes/activation (bitwise)");
+        Matcher m = Pattern.compile("  spikes +([\\d,]+) activations, ([\\d.]+)% zero").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        long tokens = endTokens(out, "service");
+        // 4 layers × (64 + 64 + 64) spiked inputs + 2 SWA layers × 64 query features = 896 activations per token
+        assertThat(Long.parseLong(m.group(1).replace(",", ""))).isEqualTo(896 * tokens);
+        assertThat(Double.parseDouble(m.group(2))).isBetween(1.0, 60.0);
+    }
+
     private static long endTokens(String out, String docId) {
         Matcher m = Pattern.compile(Pattern.quote(docId) + " +END +(\\d+) tokens").matcher(out);
         assertThat(m.find()).as("END line of " + docId + " in:\n" + out).isTrue();

@@ -76,6 +76,30 @@ class SpikingCommandsTest {
     }
 
     @Test
+    void theShippedSpikingDemoModelIsReproducedByTheReadmeCommand() throws Exception {
+        Path models = TestData.repositoryRoot().resolve("models");
+        Path out = tmp.resolve("demo-logs-w8aspike");
+        CliRun q = CliRun.run("", "quantize", "--from", models.resolve("demo-logs").toString(), "--to", out.toString(), "--group", "64");
+        assertThat(q.exitCode()).as(q.err()).isZero();
+        for (String f : List.of("model.safetensors", "config.json", "vocab.json", "merges.txt", "tokenizer_config.json")) {
+            assertThat(Files.readAllBytes(out.resolve(f))).as(f).isEqualTo(Files.readAllBytes(models.resolve("demo-logs-w8aspike").resolve(f)));
+        }
+    }
+
+    @Test
+    void benchSpikingEndsWithItsJsonLine() {
+        CliRun r = CliRun.run("", "bench", "--preset", "tiny", "--spiking", "--positions", "64,600", "--chunk", "16", "--decode", "2",
+                "--repeat", "1", "--group", "64");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Map<String, Object> json = lastJson(r);
+        assertThat(json).containsKeys("prefill_ratio", "decode_ratio", "weight_bytes_ratio", "skipped_fraction");
+        assertThat(((Number) json.get("weight_bytes_ratio")).doubleValue()).isBetween(0.4, 0.6);
+        assertThat(((Number) json.get("prefill_ratio")).doubleValue()).isPositive();
+        assertThat(((Number) json.get("skipped_fraction")).doubleValue()).isBetween(0.0, 1.0);
+        assertThat(r.out()).contains("JDK ");
+    }
+
+    @Test
     void postTrainingQuantizationReportsTheCalibrationNll() throws Exception {
         String corpus = "the quick brown fox jumps over the lazy dog. ".repeat(40);
         Path model = TinyTokenizer.modelWithTokenizer(TestData.tinyF32(), tmp.resolve("float"), corpus);

@@ -130,7 +130,8 @@ public final class Engine implements AutoCloseable {
         }
         ChunkResult result;
         if (n == 0) {
-            result = new ChunkResult(state.position(), ids, new double[0], state.lastHidden().clone());
+            result = new ChunkResult(state.position(), ids, new double[0], state.lastHidden().clone(),
+                    model.spiking() ? model.newSpikeStatistics() : null);
         } else {
             result = advance(state, ids);
         }
@@ -174,7 +175,7 @@ public final class Engine implements AutoCloseable {
     public ChunkResult advance(DocumentState state, int[] tokens) {
         long start = state.position();
         Model.Result r = model.forward(state, tokens, 0, tokens.length, false, parallel);
-        return new ChunkResult(start, tokens.clone(), r.logProbs(), r.lastHidden());
+        return new ChunkResult(start, tokens.clone(), r.logProbs(), r.lastHidden(), r.spikes());
     }
 
     /** Like {@link #advance}, also returning the n×V logits (row t predicts token t+1). */

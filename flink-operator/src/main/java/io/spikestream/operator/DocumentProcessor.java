@@ -6,11 +6,13 @@ import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.avro.LabelScore;
 import io.spikestream.avro.Rejected;
+import io.spikestream.avro.SpikeStatistics;
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.TextChunkResult;
 import io.spikestream.engine.generate.Continuation;
 import io.spikestream.engine.generate.Generation;
 import io.spikestream.engine.generate.SamplingParams;
+import io.spikestream.engine.spiking.SpikeSummary;
 import io.spikestream.engine.state.DocumentState;
 import io.spikestream.engine.state.StateCodec;
 import io.spikestream.engine.state.StateFormatException;
@@ -217,6 +219,10 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
         meta.stateBytesWritten = written;
         long stateBytes = StateCodec.encodedSize(doc);
         metrics.chunk(n, written, stateBytes, s);
+        SpikeStatistics spikes = r.result().spikes() == null ? null : spikeRecord(r.result().spikes().summary());
+        if (spikes != null) {
+            metrics.spikes(spikes);
+        }
         out.collect(Enrichment.newBuilder()
                 .setDocId(docId)
                 .setSeq(chunk.getSeq())
@@ -236,6 +242,7 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
                 .setModelFingerprint(engine.fingerprint().hex())
                 .setProcessedAtMs(ctx.timerService().currentProcessingTime())
                 .setError(null)
+                .setSpikes(spikes)
                 .build());
         if (chunk.getLast()) {
             end(meta, chunk.getSeq(), stateBytes, ctx, out);
@@ -507,6 +514,20 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
         }
     }
 
+    /** The Avro form of a chunk's spike statistics (W8ASpike models). */
+    static SpikeStatistics spikeRecord(SpikeSummary s) {
+        return SpikeStatistics.newBuilder()
+                .setActivations(s.activations())
+                .setZeroFraction(s.zeroFraction())
+                .setMeanAbs(s.meanAbs())
+                .setMeanBitwise(s.meanBitwise())
+                .setMaxAbs(s.maxAbs())
+                .setSilentChannelFraction(s.silentChannelFraction())
+                .setEnergyPicojoulesPerToken(s.spikingPicojoulesPerToken())
+                .setDenseEnergyPicojoulesPerToken(s.densePicojoulesPerToken())
+                .build();
+    }
+
     private static List<Float> floats(float[] v) {
         List<Float> out = new ArrayList<>(v.length);
         for (float f : v) {
@@ -530,6 +551,12 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
         volatile long lastStateBytes;
         volatile long lastBytesWritten;
         volatile double lastMeanSurprisal = Double.NaN;
+        final Counter spikeActivations;
+        volatile double lastSpikeZeroFraction = Double.NaN;
+        volatile double lastSpikeMeanBitwise = Double.NaN;
+        volatile long lastSpikeMaxAbs;
+        volatile double lastSilentChannelFraction = Double.NaN;
+        volatile double lastEnergyPicojoulesPerToken = Double.NaN;
 
         Metrics(MetricGroup group) {
             MetricGroup g = group.addGroup("spikestream");
@@ -547,6 +574,21 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
             g.gauge("lastStateBytes", () -> lastStateBytes);
             g.gauge("lastChunkStateBytesWritten", () -> lastBytesWritten);
             g.gauge("lastChunkMeanSurprisal", () -> lastMeanSurprisal);
+            spikeActivations = g.counter("spikeActivations");
+            g.gauge("lastChunkSpikeZeroFraction", () -> lastSpikeZeroFraction);
+            g.gauge("lastChunkSpikeMeanBitwise", () -> lastSpikeMeanBitwise);
+            g.gauge("lastChunkSpikeMaxAbs", () -> lastSpikeMaxAbs);
+            g.gauge("lastChunkSilentChannelFraction", () -> lastSilentChannelFraction);
+            g.gauge("lastChunkEnergyPicojoulesPerToken", () -> lastEnergyPicojoulesPerToken);
+        }
+
+        void spikes(SpikeStatistics s) {
+            spikeActivations.inc(s.getActivations());
+            lastSpikeZeroFraction = s.getZeroFraction();
+            lastSpikeMeanBitwise = s.getMeanBitwise();
+            lastSpikeMaxAbs = s.getMaxAbs();
+            lastSilentChannelFraction = s.getSilentChannelFraction();
+            lastEnergyPicojoulesPerToken = s.getEnergyPicojoulesPerToken();
         }
 
         void chunk(int n, long written, long stateBytes, SurprisalSummary s) {

@@ -74,6 +74,60 @@ class DocumentProcessorTest {
     }
 
     @Test
+    void aSpikingModelsChunksCarryTheirSpikeStatisticsThroughSnapshotAndRestore() throws Exception {
+        OperatorOptions options = OperatorHarness.options(TestModel.spikingDir());
+        List<DocumentChunk> input = interleaved();
+        List<Enrichment> expected = uninterrupted(options, input);
+        int cut = input.size() / 2;
+        List<Enrichment> got = new ArrayList<>();
+        OperatorSubtaskState snapshot;
+        try (OperatorHarness first = new OperatorHarness(options, null)) {
+            for (DocumentChunk c : input.subList(0, cut)) {
+                first.chunk(c);
+            }
+            snapshot = first.snapshot(cut);
+            got.addAll(first.output());
+        }
+        try (OperatorHarness second = new OperatorHarness(options, snapshot)) {
+            for (DocumentChunk c : input.subList(cut, input.size())) {
+                second.chunk(c);
+            }
+            got.addAll(second.output());
+        }
+        assertThat(got).isEqualTo(expected);
+        // Each CHUNK's statistics are the engine's for that chunk: 1792 spiked activations per token in this model.
+        try (io.spikestream.engine.Engine engine = io.spikestream.engine.Engine.load(TestModel.spikingDir(),
+                new io.spikestream.engine.EngineOptions(1))) {
+            java.util.Map<String, io.spikestream.engine.state.DocumentState> docs = new java.util.HashMap<>();
+            int withTokens = 0;
+            for (Enrichment e : expected) {
+                if (e.getKind() != EnrichmentKind.CHUNK) {
+                    assertThat(e.getSpikes()).isNull();
+                    continue;
+                }
+                DocumentChunk c = input.stream().filter(x -> x.getDocId().equals(e.getDocId()) && x.getSeq() == e.getSeq())
+                        .findFirst().orElseThrow();
+                io.spikestream.engine.state.DocumentState doc = docs.computeIfAbsent(e.getDocId(), d -> engine.newDocument());
+                var r = engine.advanceText(doc, c.getText(), c.getLast()).result();
+                long n = e.getTokenEnd() - e.getTokenStart();
+                assertThat(e.getSpikes().getActivations()).isEqualTo(1792 * n);
+                if (n > 0) {
+                    withTokens++;
+                    assertThat(e.getSpikes()).isEqualTo(DocumentProcessor.spikeRecord(r.spikes().summary()));
+                    assertThat(e.getSpikes().getEnergyPicojoulesPerToken()).isLessThan(e.getSpikes().getDenseEnergyPicojoulesPerToken());
+                }
+            }
+            assertThat(withTokens).isGreaterThan(5);
+        }
+    }
+
+    @Test
+    void aFloatModelsChunksHaveNoSpikeStatistics() throws Exception {
+        List<Enrichment> out = uninterrupted(OperatorHarness.options(), OperatorHarness.chunks("log", LOG, 50));
+        assertThat(out).allSatisfy(e -> assertThat(e.getSpikes()).isNull());
+    }
+
+    @Test
     void chunkRecordsDescribeTheText() throws Exception {
         List<Enrichment> out = uninterrupted(OperatorHarness.options(), OperatorHarness.chunks("log", LOG, 50));
         long position = 0;

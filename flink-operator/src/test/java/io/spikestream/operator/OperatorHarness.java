@@ -37,7 +37,11 @@ final class OperatorHarness implements AutoCloseable {
     }
 
     static OperatorOptions options() {
-        return OperatorOptions.defaults(TestModel.dir().toString()).withPageSize(2).withEngineThreads(2);
+        return options(TestModel.dir());
+    }
+
+    static OperatorOptions options(java.nio.file.Path model) {
+        return OperatorOptions.defaults(model.toString()).withPageSize(2).withEngineThreads(2);
     }
 
     void chunk(DocumentChunk c) throws Exception {

@@ -17,6 +17,7 @@ final class TestModel {
             Either Party may terminate this Agreement upon thirty (30) days' written notice.
             """;
     private static Path dir;
+    private static Path spiking;
 
     private TestModel() {
     }
@@ -31,5 +32,18 @@ final class TestModel {
             }
         }
         return dir;
+    }
+
+    /** The W8ASpike fixture with the same tiny tokenizer. */
+    static synchronized Path spikingDir() {
+        if (spiking == null) {
+            try {
+                spiking = TinyTokenizer.modelWithTokenizer(TestData.tinyW8ASpike(), Files.createTempDirectory("operator-w8aspike"),
+                        CORPUS.repeat(4));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return spiking;
     }
 }

@@ -4,6 +4,7 @@ import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.avro.LabelScore;
 import io.spikestream.avro.Rejected;
+import io.spikestream.avro.SpikeStatistics;
 import io.spikestream.avro.SurprisingSpan;
 import io.spikestream.connectors.avro.AvroCodec;
 import io.spikestream.connectors.avro.AvroDecodeException;
@@ -121,6 +122,13 @@ final class DemoMonitor implements AutoCloseable {
                 sb.append(String.format(Locale.ROOT, "chunk %-3d tokens %6d..%-6d ppl %9.1f  max %5.1f nats  state %,d B (wrote %,d B)",
                         e.getSeq(), e.getTokenStart(), e.getTokenEnd(), orNaN(e.getPerplexity()), orNaN(e.getMaxSurprisal()),
                         e.getStateBytes(), e.getStateBytesWritten()));
+                if (e.getSpikes() != null) {
+                    SpikeStatistics k = e.getSpikes();
+                    sb.append(String.format(Locale.ROOT, "%n      spikes: %,d activations, %.1f%% zero, %.2f spikes/activation (bitwise), "
+                                    + "max |s| %d, %.1f%% silent channels, %.3g pJ/token (dense FP16 %.3g)", k.getActivations(),
+                            100 * k.getZeroFraction(), k.getMeanBitwise(), k.getMaxAbs(), 100 * k.getSilentChannelFraction(),
+                            k.getEnergyPicojoulesPerToken(), k.getDenseEnergyPicojoulesPerToken()));
+                }
                 if (!e.getSpans().isEmpty()) {
                     SurprisingSpan s = e.getSpans().get(0);
                     if (doc != null && doc.text().indexOf('\n') >= 0) {
@@ -218,6 +226,21 @@ final class DemoMonitor implements AutoCloseable {
                 chunks.isEmpty() ? 0.0 : (double) written / chunks.size(), maxWritten));
         sb.append(String.format(Locale.ROOT, "  checkpoints      %d taken, every one an exactly-once commit point (newest retained: chk-%d)%n", checkpoints, checkpoints));
         sb.append(String.format(Locale.ROOT, "  answers          %d%n", answers.size()));
+        List<SpikeStatistics> spikes = chunks.stream().map(Enrichment::getSpikes).filter(java.util.Objects::nonNull).toList();
+        if (!spikes.isEmpty()) {
+            long activations = spikes.stream().mapToLong(SpikeStatistics::getActivations).sum();
+            double zeros = spikes.stream().mapToDouble(k -> k.getZeroFraction() * k.getActivations()).sum();
+            double bits = spikes.stream().mapToDouble(k -> k.getMeanBitwise() * k.getActivations()).sum();
+            long maxAbs = spikes.stream().mapToLong(SpikeStatistics::getMaxAbs).max().orElse(0);
+            long spikedTokens = chunks.stream().filter(c -> c.getSpikes() != null).mapToLong(c -> c.getTokenEnd() - c.getTokenStart()).sum();
+            double energy = chunks.stream().filter(c -> c.getSpikes() != null)
+                    .mapToDouble(c -> c.getSpikes().getEnergyPicojoulesPerToken() * (c.getTokenEnd() - c.getTokenStart())).sum();
+            double dense = spikes.get(0).getDenseEnergyPicojoulesPerToken();
+            sb.append(String.format(Locale.ROOT, "  spikes           %,d activations, %.1f%% zero, %.2f spikes per activation (bitwise), max |s| %d; "
+                            + "energy %.3g pJ/token vs %.3g dense FP16 (%.1f%%)%n", activations, 100 * zeros / activations,
+                    bits / activations, maxAbs, energy / Math.max(1, spikedTokens), dense,
+                    100 * energy / Math.max(1, spikedTokens) / dense));
+        }
         for (DemoDocument d : documents.values()) {
             if (!d.injected().isEmpty()) {
                 sb.append(String.format(Locale.ROOT, "  anomalies        %s: %d lines injected (%s) in %d lines; %d of its %d chunks' most"

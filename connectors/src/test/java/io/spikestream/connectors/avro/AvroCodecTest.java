@@ -51,6 +51,61 @@ class AvroCodecTest {
         assertThat(AvroCodec.rejected().decode(AvroCodec.rejected().encode(r))).isEqualTo(r);
     }
 
+    private static long headerFingerprint(byte[] bytes) {
+        long fp = 0;
+        for (int i = 0; i < 8; i++) {
+            fp |= (bytes[2 + i] & 0xffL) << (8 * i);
+        }
+        return fp;
+    }
+
+    private static org.apache.avro.Schema firstEnrichmentSchema() throws java.io.IOException {
+        try (var in = AvroCodec.class.getResourceAsStream("/io/spikestream/avro/history/Enrichment-1.avsc")) {
+            return new org.apache.avro.Schema.Parser().parse(in);
+        }
+    }
+
+    @Test
+    void aRecordWithoutTheNewFieldsIsWrittenInTheSchemaOldReadersKnow() throws Exception {
+        org.apache.avro.Schema v1 = firstEnrichmentSchema();
+        byte[] bytes = AvroCodec.enrichment().encode(enrichment());
+        assertThat(headerFingerprint(bytes)).isEqualTo(org.apache.avro.SchemaNormalization.parsingFingerprint64(v1))
+                .isNotEqualTo(AvroCodec.enrichment().fingerprint());
+        // A reader that knows only the first schema (as deployed before the spike fields) reads it unchanged.
+        org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericDatumReader<org.apache.avro.generic.GenericRecord>(v1)
+                .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, 10, bytes.length - 10, null));
+        assertThat(old.get("docId").toString()).isEqualTo("doc-1");
+        assertThat(old.get("stateBytesWritten")).isEqualTo(2048L);
+        assertThat(AvroCodec.enrichment().readableFingerprints()).hasSize(2);
+    }
+
+    @Test
+    void aRecordWithSpikeStatisticsUsesTheNewSchemaAndRoundTrips() throws Exception {
+        Enrichment e = enrichment();
+        e.setSpikes(io.spikestream.avro.SpikeStatistics.newBuilder().setActivations(57344).setZeroFraction(0.1).setMeanAbs(3)
+                .setMeanBitwise(1.3).setMaxAbs(16).setSilentChannelFraction(0).setEnergyPicojoulesPerToken(313405.44)
+                .setDenseEnergyPicojoulesPerToken(1007616).build());
+        byte[] bytes = AvroCodec.enrichment().encode(e);
+        assertThat(headerFingerprint(bytes)).isEqualTo(AvroCodec.enrichment().fingerprint());
+        assertThat(AvroCodec.enrichment().decode(bytes)).isEqualTo(e);
+        // With the writer's schema, a reader of the first schema resolves it (the new field is skipped).
+        org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericDatumReader<org.apache.avro.generic.GenericRecord>(
+                Enrichment.getClassSchema(), firstEnrichmentSchema())
+                .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, 10, bytes.length - 10, null));
+        assertThat(old.get("modelFingerprint").toString()).isEqualTo("ab12");
+        assertThat(old.getSchema().getField("spikes")).isNull();
+    }
+
+    @Test
+    void aRecordInTheFirstSchemaIsReadIntoTheCurrentClass() throws Exception {
+        org.apache.avro.Schema v1 = firstEnrichmentSchema();
+        byte[] bytes = new org.apache.avro.message.BinaryMessageEncoder<Enrichment>(org.apache.avro.specific.SpecificData.getForClass(
+                Enrichment.class), v1).encode(enrichment()).array();
+        Enrichment read = AvroCodec.enrichment().decode(bytes);
+        assertThat(read).isEqualTo(enrichment());
+        assertThat(read.getSpikes()).isNull();
+    }
+
     @Test
     void singleObjectHeader() {
         byte[] bytes = AvroCodec.documentChunk().encode(chunk());
