@@ -69,8 +69,8 @@ public final class BenchCommand implements Callable<Integer> {
         long budget = baselineMemoryMiB != null ? baselineMemoryMiB << 20 : (long) (Runtime.getRuntime().maxMemory() * 0.6);
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (spiking) {
-            new SpikingBenchmark(cfg, parsePositions(positions == null ? "1K,4K,16K" : positions), chunk, decode, repeat, t, group,
-                    System.out).run();
+            new SpikingBenchmark(cfg, parsePositions(positions == null ? "1K,4K,16K" : positions), chunk, decode, Math.max(repeat, 3), t,
+                    group, System.out).run();
             return 0;
         }
         new ModelBenchmark(cfg, type, parsePositions(positions == null ? "1K,4K,16K,64K,256K,1M" : positions), chunk, decode, repeat, t, budget, System.out).run();

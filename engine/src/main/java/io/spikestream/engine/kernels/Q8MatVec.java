@@ -32,10 +32,11 @@ final class Q8MatVec {
         int k = w.cols();
         float[] lanes = new float[4 * L];
         float[] tail = new float[L];
+        int[] vg = vectorGroups(w);
         int r = r0;
         for (; r + 4 <= r1; r += 4) {
             for (int t = 0; t < n; t++) {
-                tile4(w, r, x, t * k, lanes);
+                tile4(w, r, x, t * k, lanes, vg);
                 for (int i = 0; i < 4; i++) {
                     float s = finish(w, r + i, x, t * k, Dot.sumLanes(lanes, i * L), tail);
                     y[t * yStride + yOffset + r + i - r0] = bias == null ? s : s + bias[r + i];
@@ -44,7 +45,7 @@ final class Q8MatVec {
         }
         for (; r < r1; r++) {
             for (int t = 0; t < n; t++) {
-                tile1(w, r, x, t * k, lanes);
+                tile1(w, r, x, t * k, lanes, vg);
                 float s = finish(w, r, x, t * k, Dot.sumLanes(lanes, 0), tail);
                 y[t * yStride + yOffset + r - r0] = bias == null ? s : s + bias[r];
             }
@@ -67,10 +68,17 @@ final class Q8MatVec {
         return s;
     }
 
-    private static void tile4(Q8Matrix w, int r, float[] x, int xOff, float[] out) {
-        int k = w.cols();
-        int groups = k / w.groupSize();
-        int gs = w.groupSize();
+    /** The group of each 16-column vector of a row (groups hold whole vectors). */
+    private static int[] vectorGroups(Q8Matrix w) {
+        int[] g = new int[w.cols() / L];
+        for (int v = 0; v < g.length; v++) {
+            g[v] = v * L / w.groupSize();
+        }
+        return g;
+    }
+
+    private static void tile4(Q8Matrix w, int r, float[] x, int xOff, float[] out, int[] vg) {
+        int groups = w.cols() / w.groupSize();
         ByteBuffer p0 = w.codePage(r);
         ByteBuffer p1 = w.codePage(r + 1);
         ByteBuffer p2 = w.codePage(r + 2);
@@ -81,19 +89,22 @@ final class Q8MatVec {
         int o3 = w.rowOffset(r + 3);
         float[] scales = w.scales();
         int s0 = r * groups;
+        int s1 = s0 + groups;
+        int s2 = s1 + groups;
+        int s3 = s2 + groups;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int bound = k - k % L;
-        for (int c = 0; c < bound; c += L) {
-            int g = c / gs;
+        for (int v = 0; v < vg.length; v++) {
+            int c = v * L;
+            int g = vg[v];
             FloatVector xv = FloatVector.fromArray(F, x, xOff + c);
             FloatVector w0 = ((FloatVector) ByteVector.fromByteBuffer(B, p0, o0 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
                     .mul(scales[s0 + g]);
             FloatVector w1 = ((FloatVector) ByteVector.fromByteBuffer(B, p1, o1 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
-                    .mul(scales[s0 + groups + g]);
+                    .mul(scales[s1 + g]);
             FloatVector w2 = ((FloatVector) ByteVector.fromByteBuffer(B, p2, o2 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
-                    .mul(scales[s0 + 2 * groups + g]);
+                    .mul(scales[s2 + g]);
             FloatVector w3 = ((FloatVector) ByteVector.fromByteBuffer(B, p3, o3 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
-                    .mul(scales[s0 + 3 * groups + g]);
+                    .mul(scales[s3 + g]);
             a0 = w0.fma(xv, a0);
             a1 = w1.fma(xv, a1);
             a2 = w2.fma(xv, a2);
@@ -105,18 +116,16 @@ final class Q8MatVec {
         a3.intoArray(out, 3 * L);
     }
 
-    private static void tile1(Q8Matrix w, int r, float[] x, int xOff, float[] out) {
-        int k = w.cols();
-        int gs = w.groupSize();
+    private static void tile1(Q8Matrix w, int r, float[] x, int xOff, float[] out, int[] vg) {
         ByteBuffer p = w.codePage(r);
         int o = w.rowOffset(r);
         float[] scales = w.scales();
-        int s0 = r * (k / gs);
+        int s0 = r * (w.cols() / w.groupSize());
         FloatVector a = FloatVector.zero(F);
-        int bound = k - k % L;
-        for (int c = 0; c < bound; c += L) {
+        for (int v = 0; v < vg.length; v++) {
+            int c = v * L;
             FloatVector wv = ((FloatVector) ByteVector.fromByteBuffer(B, p, o + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
-                    .mul(scales[s0 + c / gs]);
+                    .mul(scales[s0 + vg[v]]);
             a = wv.fma(FloatVector.fromArray(F, x, xOff + c), a);
         }
         a.intoArray(out, 0);
