@@ -18,6 +18,7 @@ public final class Exp {
     private static final float OVERFLOW = 88.72283f;
     private static final float LOG2E = 1.44269504088896341f;
     private static final float ROUND = 12582912.0f; // 1.5 * 2^23: adding it rounds to an integer
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     private static final float C1 = 0.693359375f;
     private static final float C2 = -2.12194440e-4f;
     private static final float P0 = 1.9875691500e-4f;
@@ -58,7 +59,8 @@ public final class Exp {
     public static FloatVector exp(FloatVector x) {
         VectorSpecies<Float> sp = x.species();
         FloatVector xc = x.max(LO).min(HI);
-        FloatVector n = xc.fma(LOG2E, ROUND).sub(ROUND);
+        FloatVector rounded = xc.fma(LOG2E, ROUND);
+        FloatVector n = rounded.sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(sp, -C1), xc);
         r = n.fma(FloatVector.broadcast(sp, -C2), r);
         FloatVector p = FloatVector.broadcast(sp, P0).fma(r, FloatVector.broadcast(sp, P1));
@@ -67,7 +69,9 @@ public final class Exp {
         p = p.fma(r, FloatVector.broadcast(sp, P4));
         p = p.fma(r, FloatVector.broadcast(sp, P5));
         FloatVector y = p.fma(r.mul(r), r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // n as an int without a float->int conversion (not compiled to SIMD on JDK 17: a slow Java loop there):
+        // rounded = 1.5·2^23 + n holds n in its low mantissa bits, so its bits minus those of 1.5·2^23 are n.
+        IntVector bits = rounded.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23);
         y = y.mul(bits.reinterpretAsFloats());
         VectorMask<Float> under = x.lt(LO);
         VectorMask<Float> over = x.compare(VectorOperators.GT, OVERFLOW);
