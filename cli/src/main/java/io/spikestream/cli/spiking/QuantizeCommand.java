@@ -48,8 +48,9 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--group", description = "Inputs per scale group for post-training quantization (default 128).")
     Integer group;
 
-    @Option(names = "--down-proj", defaultValue = "int8", description = "Post-training quantization of down_proj (not spiked: "
-            + "its input stays float): int8 (weight-only codes with the same groups) or float (kept as is). Default int8.")
+    @Option(names = "--down-proj", description = "down_proj (not spiked: its input stays float): int8 (weight-only codes with the "
+            + "same groups) or float (kept as is). Default: int8 for post-training quantization, float (bit for bit) for a W8ASpike "
+            + "source; int8 there halves the memory of the largest float part but changes the logits.")
     String downProj;
 
     @Option(names = "--calibration", description = "A text file: print the mean NLL of the source and the quantized model on it.")
@@ -78,20 +79,21 @@ public final class QuantizeCommand implements Callable<Integer> {
         try (Model source = Model.load(from); Parallel parallel = new Parallel(threadCount)) {
             Model quantized;
             String method;
+            boolean int8Down = switch (downProj == null ? (source.spiking() ? "float" : "int8") : downProj) {
+                case "int8" -> true;
+                case "float" -> false;
+                default -> throw new IllegalArgumentException("--down-proj must be int8 or float, got " + downProj);
+            };
             if (source.spiking()) {
                 int groups = groupSizeOf(source);
                 if (group != null && group != groups) {
                     throw new IllegalArgumentException(from + " is already W8ASpike with groups of " + groups
                             + " inputs; --group " + group + " cannot change its codes");
                 }
-                quantized = source;
-                method = layout == WeightsLoader.Layout.W8ASPIKE ? "published codes round(W / scale)" : "compact codes (copied)";
+                quantized = int8Down ? PostTrainingQuantizer.withWeightOnlyDownProj(source, groups) : source;
+                method = (layout == WeightsLoader.Layout.W8ASPIKE ? "published codes round(W / scale)" : "compact codes (copied)")
+                        + (int8Down ? ", down_proj weight-only int8 (lossy: the logits change)" : "");
             } else {
-                boolean int8Down = switch (downProj) {
-                    case "int8" -> true;
-                    case "float" -> false;
-                    default -> throw new IllegalArgumentException("--down-proj must be int8 or float, got " + downProj);
-                };
                 quantized = PostTrainingQuantizer.quantize(source, group == null ? 128 : group, int8Down);
                 method = "post-training absmax/127, down_proj " + (int8Down ? "weight-only int8" : "float");
             }

@@ -12,6 +12,7 @@ import io.spikestream.engine.tensor.SpikeWeights;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -176,8 +177,8 @@ public final class WeightsLoader {
         used.put(codes.name(), codes);
         ByteBuffer[] pages = codes.file().map(codes.offset(), codes.length(), SpikeWeights.blockBytes(in), 1L << 30);
         float[] scaleValues = Matrix.readVector(scales);
-        int[] index = new int[0];
-        int[] exceptionCodes = new int[0];
+        IntBuffer index = IntBuffer.allocate(0);
+        IntBuffer exceptionCodes = IntBuffer.allocate(0);
         String indexName = CompactLayout.exceptionIndex(name);
         String codeName = CompactLayout.exceptionCode(name);
         boolean hasIndex = checkpoint.tensors().containsKey(indexName);
@@ -194,17 +195,22 @@ public final class WeightsLoader {
             TensorInfo ci = checkpoint.requireTyped(codeName, DType.I32, n);
             used.put(indexName, ii);
             used.put(codeName, ci);
-            index = ints(ii);
-            exceptionCodes = ints(ci);
+            index = mappedInts(ii);
+            exceptionCodes = mappedInts(ci);
         }
         return SpikeWeights.wrap(out, in, in / groups, pages, scaleValues, index, exceptionCodes, codes.name());
     }
 
-    private static int[] ints(TensorInfo info) {
-        ByteBuffer b = ByteBuffer.wrap(info.file().read(info.offset(), Math.toIntExact(info.length()))).order(ByteOrder.LITTLE_ENDIAN);
-        int[] out = new int[Math.toIntExact(info.elementCount())];
-        b.asIntBuffer().get(out);
-        return out;
+    /** A 1-D I32 tensor as a mapped view (read once at load, never copied onto the heap). */
+    private static IntBuffer mappedInts(TensorInfo info) {
+        if (info.length() == 0) {
+            return IntBuffer.allocate(0);
+        }
+        ByteBuffer[] pieces = info.file().map(info.offset(), info.length(), 4, Integer.MAX_VALUE - 7);
+        if (pieces.length != 1) {
+            throw new CheckpointException("tensor '" + info.name() + "' of " + info.length() + " bytes is too large to map at once");
+        }
+        return pieces[0].order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
     }
 
     /** down_proj: float as stored, or in the compact layout possibly weight-only int8 codes. */

@@ -8,7 +8,8 @@ package io.spikestream.engine.spiking;
  *   &lt;name&gt;.spike_codes            I8  [outPadded / 64, in, 64]  codes in blocks of 64 outputs, input-major inside a
  *                                                      block, outputs padded to a multiple of 64
  *   &lt;name&gt;.spike_scales           F32 [in / G, outPadded]
- *   &lt;name&gt;.spike_exception_index  I32 [n]               i · outPadded + o of every code outside int8 (optional)
+ *   &lt;name&gt;.spike_exception_index  I32 [n]               i · outPadded + o of every code outside int8 (optional),
+ *                                                      ordered by group (i / G), block (o / 64), then position
  *   &lt;name&gt;.spike_exception_code   I32 [n]               those codes (the I8 plane holds them clamped)
  * </pre>
  * A down_proj quantized weight-only (post-training quantization; its input stays float) is stored as

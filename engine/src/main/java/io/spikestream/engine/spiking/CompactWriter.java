@@ -90,7 +90,7 @@ public final class CompactWriter {
         });
         out.addFloats(CompactLayout.scales(name), DType.F32, new long[] {sw.groups(), sw.outPadded()}, sw.scalesByGroup());
         if (sw.exceptionCount() > 0) {
-            int[][] exceptions = sw.exceptionsByIndex();
+            int[][] exceptions = sw.exceptionsInCellOrder();
             out.add(CompactLayout.exceptionIndex(name), DType.I32, new long[] {exceptions[0].length}, ints(exceptions[0]));
             out.add(CompactLayout.exceptionCode(name), DType.I32, new long[] {exceptions[1].length}, ints(exceptions[1]));
         }

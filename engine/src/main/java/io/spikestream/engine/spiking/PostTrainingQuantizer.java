@@ -64,6 +64,25 @@ public final class PostTrainingQuantizer {
         return Model.fromWeights(source.config(), quantized, fingerprint(source.fingerprint(), groupSize, int8DownProj));
     }
 
+    /**
+     * A W8ASpike model whose down_proj weights are stored weight-only in int8 (absmax/127 per row and group):
+     * half the bytes of bf16, but no longer the published weights bit for bit (a lossy choice for memory).
+     */
+    public static Model withWeightOnlyDownProj(Model model, int groupSize) {
+        if (!model.spiking()) {
+            throw new IllegalArgumentException("the model is float: quantize it with quantize(model, groupSize, true)");
+        }
+        Weights w = model.weights();
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int i = 0; i < w.layers().size(); i++) {
+            LayerWeights lw = w.layers().get(i);
+            layers.add(new LayerWeights(lw.attnNorm(), lw.attention(), lw.mlpNorm(), lw.gateProj(), lw.upProj(),
+                    lw.downProj() instanceof Q8Matrix ? lw.downProj() : weightOnly("model.layers." + i + ".mlp.down_proj", lw.downProj(), groupSize)));
+        }
+        return Model.fromWeights(model.config(), new Weights(w.embeddings(), layers, w.norm(), w.lmHead()),
+                fingerprint(model.fingerprint(), groupSize, true));
+    }
+
     private static Linear spiking(String name, Linear linear, int groupSize) {
         if (!(linear instanceof DenseLinear dense)) {
             throw new IllegalArgumentException(name + " is not a float projection");

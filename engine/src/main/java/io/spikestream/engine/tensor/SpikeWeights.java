@@ -4,6 +4,7 @@ import io.spikestream.engine.safetensors.CheckpointException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.util.Arrays;
 
 /**
@@ -124,11 +125,12 @@ public final class SpikeWeights {
 
     /**
      * Wraps a blocked code store as {@link #codePages} gives it (e.g. memory-mapped from the compact
-     * layout, pages of whole blocks), its scales [groups][outPadded], and the codes outside int8 by flat
-     * index {@code i · outPadded + o}.
+     * layout, pages of whole blocks), its scales [groups][outPadded], and the codes outside int8 in
+     * {@link #exceptionsInCellOrder} order: flat index {@code i · outPadded + o} and exact code, read
+     * straight into the kernels' arrays (no sorting, no copies of the whole list).
      */
-    public static SpikeWeights wrap(int out, int in, int groupSize, ByteBuffer[] pages, float[] scalesT, int[] exceptionIndex,
-                                    int[] exceptionCode, String name) {
+    public static SpikeWeights wrap(int out, int in, int groupSize, ByteBuffer[] pages, float[] scalesT, IntBuffer exceptionIndex,
+                                    IntBuffer exceptionCode, String name) {
         int outPadded = padded(out);
         int blocks = outPadded / BLOCK;
         int groups = in / groupSize;
@@ -155,31 +157,46 @@ public final class SpikeWeights {
                 }
             }
         }
-        Exceptions exceptions = new Exceptions(groups, blocks);
-        for (int e = 0; e < exceptionIndex.length; e++) {
-            long index = exceptionIndex[e];
+        int n = exceptionIndex.remaining();
+        int[] start = new int[groups * blocks + 1];
+        int[] positions = new int[n];
+        float[] deltas = new float[n];
+        long previous = -1;
+        for (int e = 0; e < n; e++) {
+            long index = exceptionIndex.get(exceptionIndex.position() + e);
             int i = (int) (index / outPadded);
             int o = (int) (index % outPadded);
             if (index < 0 || i >= in || o >= out) {
                 throw new CheckpointException("tensor '" + name + "' has an exception at index " + index + " outside [" + in + ", " + out + "]");
             }
             int b = o / BLOCK;
+            int g = i / groupSize;
+            int pos = (i % groupSize) * BLOCK + o % BLOCK;
+            long key = ((long) (g * blocks + b) << 32) | pos;
+            if (key <= previous) {
+                throw new CheckpointException("tensor '" + name + "': exceptions are not in (group, block, position) order at entry " + e);
+            }
+            previous = key;
             int stored = pages[b / perPage].get((int) ((b % perPage) * blockBytes(in)) + i * BLOCK + o % BLOCK);
-            int c = exceptionCode[e];
+            int c = exceptionCode.get(exceptionCode.position() + e);
             if (c >= -128 && c <= 127 || stored != Math.max(-128, Math.min(127, c))) {
                 throw new CheckpointException("tensor '" + name + "' has an inconsistent exception at input " + i + ", output " + o
                         + ": code " + c + " with stored byte " + stored);
             }
             maxAbs = Math.max(maxAbs, Math.abs(c));
-            exceptions.add(i / groupSize, b, (i % groupSize) * BLOCK + o % BLOCK, c - stored);
+            positions[e] = pos;
+            deltas[e] = c - stored;
+            start[g * blocks + b + 1]++;
+        }
+        for (int cell = 0; cell < groups * blocks; cell++) {
+            start[cell + 1] += start[cell];
         }
         for (float s : scalesT) {
             if (!Float.isFinite(s)) {
                 throw new CheckpointException("tensor '" + name + "' has a scale that is not finite: " + s);
             }
         }
-        return new SpikeWeights(out, in, groupSize, pages, scalesT, exceptions.start(), exceptions.positions(),
-                exceptions.deltas(), maxAbs);
+        return new SpikeWeights(out, in, groupSize, pages, scalesT, start, positions, deltas, maxAbs);
     }
 
     private static void checkShape(int out, int in, int groupSize, long scaleCount, String name) {
@@ -294,25 +311,23 @@ public final class SpikeWeights {
         return pages.clone();
     }
 
-    /** Exceptions as flat indices {@code i · outPadded + o} and their exact codes, sorted by index. */
-    public int[][] exceptionsByIndex() {
-        long[] keyed = new long[exceptionPosition.length];
-        int k = 0;
+    /**
+     * Exceptions as flat indices {@code i · outPadded + o} and their exact codes, in the kernels' order:
+     * by group, then output block, then position in the cell (what the compact layout stores).
+     */
+    public int[][] exceptionsInCellOrder() {
+        int n = exceptionPosition.length;
+        int[] index = new int[n];
+        int[] codes = new int[n];
         for (int g = 0; g < groups; g++) {
             for (int b = 0; b < blocks(); b++) {
                 for (int e = exceptionStart(g, b); e < exceptionEnd(g, b); e++) {
                     int i = g * groupSize + exceptionPosition[e] / BLOCK;
                     int o = b * BLOCK + exceptionPosition[e] % BLOCK;
-                    keyed[k++] = (long) i * outPadded + o;
+                    index[e] = Math.toIntExact((long) i * outPadded + o);
+                    codes[e] = page(b).get(offset(b, i) + o % BLOCK) + (int) exceptionDelta[e];
                 }
             }
-        }
-        Arrays.sort(keyed);
-        int[] index = new int[keyed.length];
-        int[] codes = new int[keyed.length];
-        for (int e = 0; e < keyed.length; e++) {
-            index[e] = Math.toIntExact(keyed[e]);
-            codes[e] = code((int) (keyed[e] % outPadded), (int) (keyed[e] / outPadded));
         }
         return new int[][] {index, codes};
     }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A W8ASpike checkpoint whose scales are missing or do not fit is refused, naming the tensor and the shapes. */
@@ -83,6 +84,31 @@ class W8ASpikeLoadingTest {
         Path dir = variant(SCALES, (w, t) -> w.addFloats(SCALES, DType.F32, new long[] {128, 1, 1}, scales));
         assertThatThrownBy(() -> Model.load(dir)).isInstanceOf(CheckpointException.class)
                 .hasMessageContaining(Q).hasMessageContaining("row 5").hasMessageContaining("positive");
+    }
+
+    @Test
+    void bf16WeightsAreTurnedIntoTheCodesOfTheirBf16Values() throws IOException {
+        String weight = Q + ".weight";
+        float[][] stored = new float[1][];
+        Path dir = variant(weight, (w, t) -> {
+            float[] values = new float[128 * 128];
+            io.spikestream.engine.tensor.Matrix.map(t).widenRows(0, 128, values, 0);
+            for (int i = 0; i < values.length; i++) {
+                values[i] = io.spikestream.engine.tensor.BF16Matrix.decode(io.spikestream.engine.tensor.BF16Matrix.encode(values[i]));
+            }
+            stored[0] = values;
+            w.addFloats(weight, DType.BF16, new long[] {128, 128}, values);
+        });
+        try (Model model = Model.load(dir); Checkpoint ckpt = Checkpoint.open(dir)) {
+            assertThat(ckpt.tensors().get(weight).dtype()).isEqualTo(DType.BF16);
+            float[] scales = io.spikestream.engine.tensor.Matrix.readVector(ckpt.tensors().get(SCALES));
+            var q = io.spikestream.engine.testing.SpikingLinears.byName(model).get(Q);
+            for (int o = 0; o < 128; o++) {
+                for (int i = 0; i < 128; i++) {
+                    assertThat(q.code(o, i)).isEqualTo((int) Math.rint((double) stored[0][o * 128 + i] / scales[o]));
+                }
+            }
+        }
     }
 
     @Test
