@@ -2,7 +2,6 @@ package io.spikestream.engine.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -10,12 +9,16 @@ import jdk.incubator.vector.VectorSpecies;
  * e^x in float32 from additions, multiplications and fused multiply-adds only (Cephes' expf polynomial,
  * relative error about 1e-7), so a vector lane and the scalar form give the same bits on every CPU and JIT
  * tier. The Vector API's own EXP, and Math.exp, make no such promise.
+ *
+ * <p>The argument is clamped to [−87, 88] and there are no other special cases: e^x saturates at e^−87 ≈ 1.6e−38
+ * below and e^88 ≈ 1.7e38 above (never 0 or ∞), and NaN stays NaN. Masks and blends for the edge cases are
+ * what JDK 17 does not compile to SIMD in this code, and the callers (softmax weights, sigmoid, GLA decays)
+ * lose nothing by saturating.
  */
 public final class Exp {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final float LO = -87.0f;
     private static final float HI = 88.0f;
-    private static final float OVERFLOW = 88.72283f;
     private static final float LOG2E = 1.44269504088896341f;
     private static final float ROUND = 12582912.0f; // 1.5 * 2^23: adding it rounds to an integer
     private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
@@ -32,11 +35,9 @@ public final class Exp {
     }
 
     public static float exp(float x) {
-        if (x != x) {
-            return x;
-        }
         float xc = Math.min(Math.max(x, LO), HI);
-        float n = Math.fma(xc, LOG2E, ROUND) - ROUND;
+        float rounded = Math.fma(xc, LOG2E, ROUND);
+        float n = rounded - ROUND;
         float r = Math.fma(n, -C1, xc);
         r = Math.fma(n, -C2, r);
         float p = Math.fma(P0, r, P1);
@@ -45,14 +46,7 @@ public final class Exp {
         p = Math.fma(p, r, P4);
         p = Math.fma(p, r, P5);
         float y = Math.fma(p, r * r, r) + 1f;
-        y = y * Float.intBitsToFloat(((int) n + 127) << 23);
-        if (x < LO) {
-            return 0f;
-        }
-        if (x > OVERFLOW) {
-            return Float.POSITIVE_INFINITY;
-        }
-        return y;
+        return y * Float.intBitsToFloat((Float.floatToRawIntBits(rounded) - ROUND_BITS + 127) << 23);
     }
 
     /** The same function on each lane. */
@@ -72,11 +66,7 @@ public final class Exp {
         // n as an int without a float->int conversion (not compiled to SIMD on JDK 17: a slow Java loop there):
         // rounded = 1.5·2^23 + n holds n in its low mantissa bits, so its bits minus those of 1.5·2^23 are n.
         IntVector bits = rounded.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23);
-        y = y.mul(bits.reinterpretAsFloats());
-        VectorMask<Float> under = x.lt(LO);
-        VectorMask<Float> over = x.compare(VectorOperators.GT, OVERFLOW);
-        VectorMask<Float> nan = x.test(VectorOperators.IS_NAN);
-        return y.blend(0f, under).blend(Float.POSITIVE_INFINITY, over).blend(x, nan);
+        return y.mul(bits.reinterpretAsFloats());
     }
 
     /** {@code dst[i] = exp(src[i])} for n elements. */

@@ -1,12 +1,12 @@
 package io.spikestream.engine.kernels;
 
+import io.spikestream.engine.tensor.MappedVectors;
 import io.spikestream.engine.tensor.Q8Matrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * Decode (a few tokens) against a weight-only int8 matrix, reading the codes directly instead of widening
@@ -97,13 +97,13 @@ final class Q8MatVec {
             int c = v * L;
             int g = vg[v];
             FloatVector xv = FloatVector.fromArray(F, x, xOff + c);
-            FloatVector w0 = ((FloatVector) ByteVector.fromByteBuffer(B, p0, o0 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+            FloatVector w0 = ((FloatVector) MappedVectors.bytes(B, p0, o0 + c).castShape(F, 0))
                     .mul(scales[s0 + g]);
-            FloatVector w1 = ((FloatVector) ByteVector.fromByteBuffer(B, p1, o1 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+            FloatVector w1 = ((FloatVector) MappedVectors.bytes(B, p1, o1 + c).castShape(F, 0))
                     .mul(scales[s1 + g]);
-            FloatVector w2 = ((FloatVector) ByteVector.fromByteBuffer(B, p2, o2 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+            FloatVector w2 = ((FloatVector) MappedVectors.bytes(B, p2, o2 + c).castShape(F, 0))
                     .mul(scales[s2 + g]);
-            FloatVector w3 = ((FloatVector) ByteVector.fromByteBuffer(B, p3, o3 + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+            FloatVector w3 = ((FloatVector) MappedVectors.bytes(B, p3, o3 + c).castShape(F, 0))
                     .mul(scales[s3 + g]);
             a0 = w0.fma(xv, a0);
             a1 = w1.fma(xv, a1);
@@ -124,7 +124,7 @@ final class Q8MatVec {
         FloatVector a = FloatVector.zero(F);
         for (int v = 0; v < vg.length; v++) {
             int c = v * L;
-            FloatVector wv = ((FloatVector) ByteVector.fromByteBuffer(B, p, o + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+            FloatVector wv = ((FloatVector) MappedVectors.bytes(B, p, o + c).castShape(F, 0))
                     .mul(scales[s0 + vg[v]]);
             a = wv.fma(FloatVector.fromArray(F, x, xOff + c), a);
         }

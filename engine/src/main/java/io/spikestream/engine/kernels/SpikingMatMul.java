@@ -1,13 +1,13 @@
 package io.spikestream.engine.kernels;
 
 import io.spikestream.engine.spiking.Spikes;
+import io.spikestream.engine.tensor.MappedVectors;
 import io.spikestream.engine.tensor.SpikeWeights;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -177,7 +177,7 @@ public final class SpikingMatMul {
     private static void widenPanel(ByteBuffer page, int offset, int gs, float[] panel) {
         if (Dot.VECTOR) {
             for (int i = 0; i < gs * BLOCK; i += L) {
-                ((FloatVector) ByteVector.fromByteBuffer(B, page, offset + i, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+                ((FloatVector) MappedVectors.bytes(B, page, offset + i).castShape(F, 0))
                         .intoArray(panel, i);
             }
         } else {
@@ -279,10 +279,10 @@ public final class SpikingMatMul {
             int i = inputs[k];
             int off = offset + i * BLOCK;
             FloatVector sv = FloatVector.broadcast(F, c[cBase + i]);
-            a0 = ((FloatVector) ByteVector.fromByteBuffer(B, page, off, ByteOrder.LITTLE_ENDIAN).castShape(F, 0)).fma(sv, a0);
-            a1 = ((FloatVector) ByteVector.fromByteBuffer(B, page, off + L, ByteOrder.LITTLE_ENDIAN).castShape(F, 0)).fma(sv, a1);
-            a2 = ((FloatVector) ByteVector.fromByteBuffer(B, page, off + 2 * L, ByteOrder.LITTLE_ENDIAN).castShape(F, 0)).fma(sv, a2);
-            a3 = ((FloatVector) ByteVector.fromByteBuffer(B, page, off + 3 * L, ByteOrder.LITTLE_ENDIAN).castShape(F, 0)).fma(sv, a3);
+            a0 = ((FloatVector) MappedVectors.bytes(B, page, off).castShape(F, 0)).fma(sv, a0);
+            a1 = ((FloatVector) MappedVectors.bytes(B, page, off + L).castShape(F, 0)).fma(sv, a1);
+            a2 = ((FloatVector) MappedVectors.bytes(B, page, off + 2 * L).castShape(F, 0)).fma(sv, a2);
+            a3 = ((FloatVector) MappedVectors.bytes(B, page, off + 3 * L).castShape(F, 0)).fma(sv, a3);
         }
         a0.intoArray(sums, 0);
         a1.intoArray(sums, L);

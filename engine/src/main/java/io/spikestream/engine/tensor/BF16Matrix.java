@@ -8,7 +8,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /** bfloat16 weights, kept as bf16 in memory; a bf16 is the upper half of a float32, so widening is exact. */
 public final class BF16Matrix extends Matrix {
@@ -31,7 +30,7 @@ public final class BF16Matrix extends Matrix {
         int base = byteOffset(row);
         int i = 0;
         for (int upper = cols - cols % I.length(); i < upper; i += I.length()) {
-            ShortVector s = ShortVector.fromByteBuffer(H, bb, base + 2 * i, ByteOrder.LITTLE_ENDIAN);
+            ShortVector s = MappedVectors.shorts(H, bb, base + 2 * i);
             IntVector wide = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
             FloatVector f = wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             f.intoArray(dst, dstOffset + i);

@@ -5,7 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /** float32 weights. */
 public final class F32Matrix extends Matrix {
@@ -26,7 +25,7 @@ public final class F32Matrix extends Matrix {
         int base = byteOffset(row);
         int i = 0;
         for (int upper = S.loopBound(cols); i < upper; i += S.length()) {
-            FloatVector.fromByteBuffer(S, bb, base + 4 * i, ByteOrder.LITTLE_ENDIAN).intoArray(dst, dstOffset + i);
+            MappedVectors.floats(S, bb, base + 4 * i).intoArray(dst, dstOffset + i);
         }
         for (; i < cols; i++) {
             dst[dstOffset + i] = bb.getFloat(base + 4 * i);

@@ -121,7 +121,7 @@ public final class Q8Matrix extends Matrix {
         if (VECTOR && groupSize % 16 == 0) {
             // One loop without branches: a vector of 16 columns lies inside one group.
             for (int bound = cols - cols % 16; c < bound; c += 16) {
-                FloatVector codes = (FloatVector) ByteVector.fromByteBuffer(B, bb, base + c, ByteOrder.LITTLE_ENDIAN).castShape(F, 0);
+                FloatVector codes = (FloatVector) MappedVectors.bytes(B, bb, base + c).castShape(F, 0);
                 codes.mul(scales[s0 + c / groupSize]).intoArray(dst, dstOffset + c);
             }
         }
