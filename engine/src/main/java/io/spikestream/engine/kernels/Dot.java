@@ -23,14 +23,14 @@ public final class Dot {
     /** Vector code is used only where 16 float lanes are native; elsewhere the scalar form (same bits). */
     static final boolean VECTOR = FloatVector.SPECIES_PREFERRED.length() >= LANES;
 
-    private static final VectorShuffle<Float> ROT8 = rotation(8);
-    private static final VectorShuffle<Float> ROT4 = rotation(4);
-    private static final VectorShuffle<Float> ROT2 = rotation(2);
-    private static final VectorShuffle<Float> ROT1 = rotation(1);
-    private static final VectorMask<Float> UPPER8 = upper(8);
-    private static final VectorMask<Float> UPPER4 = upper(4);
-    private static final VectorMask<Float> UPPER2 = upper(2);
-    private static final VectorMask<Float> UPPER1 = upper(1);
+    static final VectorShuffle<Float> ROT8 = rotation(8);
+    static final VectorShuffle<Float> ROT4 = rotation(4);
+    static final VectorShuffle<Float> ROT2 = rotation(2);
+    static final VectorShuffle<Float> ROT1 = rotation(1);
+    static final VectorMask<Float> UPPER8 = upper(8);
+    static final VectorMask<Float> UPPER4 = upper(4);
+    static final VectorMask<Float> UPPER2 = upper(2);
+    static final VectorMask<Float> UPPER1 = upper(1);
 
     private Dot() {
     }

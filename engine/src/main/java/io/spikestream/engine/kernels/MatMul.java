@@ -74,7 +74,7 @@ public final class MatMul {
                     tile4x4(panel, r * k, x, t * k, k, lanes);
                     for (int i = 0; i < 4; i++) {
                         for (int j = 0; j < 4; j++) {
-                            float s = Dot.tail(panel, (r + i) * k, x, (t + j) * k, k, Dot.sumLanes(lanes, (i * 4 + j) * L));
+                            float s = Dot.tail(panel, (r + i) * k, x, (t + j) * k, k, lanes[i * 4 + j]);
                             store(y, (t + j) * stride + col0, r + i, r0 + r + i, s, bias);
                         }
                     }
@@ -140,24 +140,23 @@ public final class MatMul {
             a32 = w3.fma(x2, a32);
             a33 = w3.fma(x3, a33);
         }
-        // Lane sums in plain code: a shuffle network here is not inlined by C2 (the tile is too big) and
-        // would box every vector; the 16 tree sums cost little next to k/16 × 16 multiply-adds.
-        a00.intoArray(out, 0);
-        a01.intoArray(out, L);
-        a02.intoArray(out, 2 * L);
-        a03.intoArray(out, 3 * L);
-        a10.intoArray(out, 4 * L);
-        a11.intoArray(out, 5 * L);
-        a12.intoArray(out, 6 * L);
-        a13.intoArray(out, 7 * L);
-        a20.intoArray(out, 8 * L);
-        a21.intoArray(out, 9 * L);
-        a22.intoArray(out, 10 * L);
-        a23.intoArray(out, 11 * L);
-        a30.intoArray(out, 12 * L);
-        a31.intoArray(out, 13 * L);
-        a32.intoArray(out, 14 * L);
-        a33.intoArray(out, 15 * L);
+        // The 16 halving-tree sums at once (Dot.dot16's transpose-and-add network, written out here: C2 boxes
+        // vectors passed to a method it does not inline): out[i·4 + j] = Σ lanes of a_ij.
+        FloatVector c0 = a00.blend(a20.rearrange(Dot.ROT8), Dot.UPPER8).add(a00.rearrange(Dot.ROT8).blend(a20, Dot.UPPER8));
+        FloatVector c1 = a01.blend(a21.rearrange(Dot.ROT8), Dot.UPPER8).add(a01.rearrange(Dot.ROT8).blend(a21, Dot.UPPER8));
+        FloatVector c2 = a02.blend(a22.rearrange(Dot.ROT8), Dot.UPPER8).add(a02.rearrange(Dot.ROT8).blend(a22, Dot.UPPER8));
+        FloatVector c3 = a03.blend(a23.rearrange(Dot.ROT8), Dot.UPPER8).add(a03.rearrange(Dot.ROT8).blend(a23, Dot.UPPER8));
+        FloatVector c4 = a10.blend(a30.rearrange(Dot.ROT8), Dot.UPPER8).add(a10.rearrange(Dot.ROT8).blend(a30, Dot.UPPER8));
+        FloatVector c5 = a11.blend(a31.rearrange(Dot.ROT8), Dot.UPPER8).add(a11.rearrange(Dot.ROT8).blend(a31, Dot.UPPER8));
+        FloatVector c6 = a12.blend(a32.rearrange(Dot.ROT8), Dot.UPPER8).add(a12.rearrange(Dot.ROT8).blend(a32, Dot.UPPER8));
+        FloatVector c7 = a13.blend(a33.rearrange(Dot.ROT8), Dot.UPPER8).add(a13.rearrange(Dot.ROT8).blend(a33, Dot.UPPER8));
+        FloatVector d0 = c0.blend(c4.rearrange(Dot.ROT4), Dot.UPPER4).add(c0.rearrange(Dot.ROT4).blend(c4, Dot.UPPER4));
+        FloatVector d1 = c1.blend(c5.rearrange(Dot.ROT4), Dot.UPPER4).add(c1.rearrange(Dot.ROT4).blend(c5, Dot.UPPER4));
+        FloatVector d2 = c2.blend(c6.rearrange(Dot.ROT4), Dot.UPPER4).add(c2.rearrange(Dot.ROT4).blend(c6, Dot.UPPER4));
+        FloatVector d3 = c3.blend(c7.rearrange(Dot.ROT4), Dot.UPPER4).add(c3.rearrange(Dot.ROT4).blend(c7, Dot.UPPER4));
+        FloatVector e0 = d0.blend(d2.rearrange(Dot.ROT2), Dot.UPPER2).add(d0.rearrange(Dot.ROT2).blend(d2, Dot.UPPER2));
+        FloatVector e1 = d1.blend(d3.rearrange(Dot.ROT2), Dot.UPPER2).add(d1.rearrange(Dot.ROT2).blend(d3, Dot.UPPER2));
+        e0.blend(e1.rearrange(Dot.ROT1), Dot.UPPER1).add(e0.rearrange(Dot.ROT1).blend(e1, Dot.UPPER1)).intoArray(out, 0);
     }
 
     /** Accumulators for 4 weight rows × 1 token (decode): four independent chains. */
