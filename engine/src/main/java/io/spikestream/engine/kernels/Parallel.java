@@ -1,17 +1,19 @@
 package io.spikestream.engine.kernels;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Splits independent work items over a fixed number of threads.
+ * Splits independent work items over a fixed number of threads: the caller and {@code threads − 1} workers.
  *
  * <p>Every kernel computes each output element entirely inside one work item, with an operation order that
  * does not depend on the split, so results are bit-identical for any thread count.
+ *
+ * <p>A small model runs thousands of parallel regions per second, each of tens of microseconds, so the hand-off
+ * must cost about a microsecond: workers spin on the region counter for a while before they park (a
+ * fork/join pool's wake-ups cost as much as the work), and the caller takes parts too. One region runs at a
+ * time; a caller that finds the workers busy (another document on another thread) runs its range itself.
  */
 public final class Parallel implements AutoCloseable {
     /** Work on items [start, end). */
@@ -20,20 +22,60 @@ public final class Parallel implements AutoCloseable {
         void run(int start, int end);
     }
 
+    /** How long an idle worker spins before it parks. */
+    private static final long SPIN_NANOS = 200_000;
+
     private final int threads;
-    private final ForkJoinPool pool;
+    private final Thread[] workers;
+    private final ReentrantLock region = new ReentrantLock();
+    /** The current region; a new object for each, so a late worker only ever sees a finished one's counters. */
+    private volatile Job job;
+    private volatile boolean closed;
+
+    /** One parallel region: its body, its split and its counters. */
+    private static final class Job {
+        final Range body;
+        final int items;
+        final int parts;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger pending;
+        volatile Throwable failure;
+
+        Job(Range body, int items, int parts) {
+            this.body = body;
+            this.items = items;
+            this.parts = parts;
+            this.pending = new AtomicInteger(parts);
+        }
+
+        /** Takes parts until none is left. */
+        void run() {
+            for (int p = next.getAndIncrement(); p < parts; p = next.getAndIncrement()) {
+                try {
+                    body.run((int) ((long) items * p / parts), (int) ((long) items * (p + 1) / parts));
+                } catch (Throwable t) {
+                    if (failure == null) {
+                        failure = t;
+                    }
+                } finally {
+                    pending.decrementAndGet();
+                }
+            }
+        }
+    }
 
     public Parallel(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads, p -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("spikestream-kernel-" + t.getPoolIndex());
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            Thread t = new Thread(this::work, "spikestream-kernel-" + i);
             t.setDaemon(true);
-            return t;
-        }, null, false);
+            workers[i] = t;
+            t.start();
+        }
     }
 
     public int threads() {
@@ -50,42 +92,60 @@ public final class Parallel implements AutoCloseable {
         if (n <= 0) {
             return;
         }
-        int parts = Math.min(threads * 4, Math.max(1, n / Math.max(1, grain)));
-        if (pool == null || parts == 1) {
+        int count = Math.min(threads * 4, Math.max(1, n / Math.max(1, grain)));
+        if (workers.length == 0 || count == 1 || closed || !region.tryLock()) {
             body.run(0, n);
             return;
         }
-        List<RecursiveAction> tasks = new ArrayList<>(parts);
-        for (int p = 0; p < parts; p++) {
-            int start = (int) ((long) n * p / parts);
-            int end = (int) ((long) n * (p + 1) / parts);
-            tasks.add(new RecursiveAction() {
-                private static final long serialVersionUID = 1L;
-
-                @Override
-                protected void compute() {
-                    body.run(start, end);
-                }
-            });
+        try {
+            Job j = new Job(body, n, count);
+            job = j;
+            for (Thread w : workers) {
+                LockSupport.unpark(w);
+            }
+            j.run();
+            while (j.pending.get() > 0) {
+                Thread.onSpinWait();
+            }
+            Throwable f = j.failure;
+            if (f instanceof RuntimeException re) {
+                throw re;
+            }
+            if (f instanceof Error e) {
+                throw e;
+            }
+        } finally {
+            region.unlock();
         }
-        if (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == pool) {
-            ForkJoinTask.invokeAll(tasks);
-        } else {
-            pool.invoke(new RecursiveAction() {
-                private static final long serialVersionUID = 1L;
+    }
 
-                @Override
-                protected void compute() {
-                    ForkJoinTask.invokeAll(tasks);
+    private void work() {
+        Job seen = null;
+        while (!closed) {
+            Job j = job;
+            if (j != seen) {
+                seen = j;
+                if (j != null) {
+                    j.run();
                 }
-            });
+                continue;
+            }
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (job == seen && !closed && System.nanoTime() < spinUntil) {
+                Thread.onSpinWait();
+            }
+            if (job == seen && !closed) {
+                LockSupport.parkNanos(this, 10_000_000L);
+            }
         }
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdown();
+        closed = true;
+        job = null;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
         }
     }
 }
