@@ -10,10 +10,20 @@ public final class Activations {
     private Activations() {
     }
 
+    /** {@link #siluMul(float[], float[], int)} shared among threads in parts of whole vectors (same bits). */
+    public static void siluMul(float[] gate, float[] up, int n, Parallel parallel) {
+        int vectors = (n + S.length() - 1) / S.length();
+        parallel.forRange(vectors, 256, (v0, v1) -> siluMul(gate, up, v0 * S.length(), Math.min(n, v1 * S.length())));
+    }
+
     /** SwiGLU: {@code gate[i] = silu(gate[i]) * up[i]} with silu(z) = z / (1 + e^-z). */
     public static void siluMul(float[] gate, float[] up, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+        siluMul(gate, up, 0, n);
+    }
+
+    private static void siluMul(float[] gate, float[] up, int from, int n) {
+        int i = from;
+        for (int bound = from + S.loopBound(n - from); i < bound; i += S.length()) {
             FloatVector g = FloatVector.fromArray(S, gate, i);
             FloatVector silu = g.div(Exp.exp(g.neg()).add(1f));
             silu.mul(FloatVector.fromArray(S, up, i)).intoArray(gate, i);
@@ -32,6 +42,15 @@ public final class Activations {
         for (; i < n; i++) {
             x[i] = Math.max(x[i], 0f);
         }
+    }
+
+    /** {@code g[i] = logSigmoid(g[i]) / normalizer}, shared among threads. */
+    public static void logSigmoidScaled(float[] g, int n, float normalizer, Parallel parallel) {
+        parallel.forRange(n, 512, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                g[i] = logSigmoid(g[i]) / normalizer;
+            }
+        });
     }
 
     /** log(sigmoid(x)) without overflow, in double with StrictMath (deterministic everywhere). */

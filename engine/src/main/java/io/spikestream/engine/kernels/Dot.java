@@ -67,33 +67,46 @@ public final class Dot {
      * query against 16 keys), each exactly {@link #dot}'s value, written to {@code out[0..15]}.
      */
     public static void dot16(float[] q, int qOffset, float[][] v, int[] off, int n, float[] out) {
+        dot16(q, qOffset, v, off, 0, n, out);
+    }
+
+    /** {@link #dot16(float[], int, float[][], int[], int, float[])} with the 16 vectors at {@code v[base..base+15]}. */
+    public static void dot16(float[] q, int qOffset, float[][] vs, int[] offs, int base, int n, float[] out) {
         if (!VECTOR) {
             for (int i = 0; i < LANES; i++) {
-                out[i] = dotScalar(q, qOffset, v[i], off[i], n);
+                out[i] = dotScalar(q, qOffset, vs[base + i], offs[base + i], n);
             }
             return;
         }
+        float[] v0 = vs[base], v1 = vs[base + 1], v2 = vs[base + 2], v3 = vs[base + 3];
+        float[] v4 = vs[base + 4], v5 = vs[base + 5], v6 = vs[base + 6], v7 = vs[base + 7];
+        float[] v8 = vs[base + 8], v9 = vs[base + 9], v10 = vs[base + 10], v11 = vs[base + 11];
+        float[] v12 = vs[base + 12], v13 = vs[base + 13], v14 = vs[base + 14], v15 = vs[base + 15];
+        int o0 = offs[base], o1 = offs[base + 1], o2 = offs[base + 2], o3 = offs[base + 3];
+        int o4 = offs[base + 4], o5 = offs[base + 5], o6 = offs[base + 6], o7 = offs[base + 7];
+        int o8 = offs[base + 8], o9 = offs[base + 9], o10 = offs[base + 10], o11 = offs[base + 11];
+        int o12 = offs[base + 12], o13 = offs[base + 13], o14 = offs[base + 14], o15 = offs[base + 15];
         FloatVector a0 = FloatVector.zero(S16), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         FloatVector a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
         int bound = n - n % LANES;
         for (int k = 0; k < bound; k += LANES) {
             FloatVector x = FloatVector.fromArray(S16, q, qOffset + k);
-            a0 = FloatVector.fromArray(S16, v[0], off[0] + k).fma(x, a0);
-            a1 = FloatVector.fromArray(S16, v[1], off[1] + k).fma(x, a1);
-            a2 = FloatVector.fromArray(S16, v[2], off[2] + k).fma(x, a2);
-            a3 = FloatVector.fromArray(S16, v[3], off[3] + k).fma(x, a3);
-            a4 = FloatVector.fromArray(S16, v[4], off[4] + k).fma(x, a4);
-            a5 = FloatVector.fromArray(S16, v[5], off[5] + k).fma(x, a5);
-            a6 = FloatVector.fromArray(S16, v[6], off[6] + k).fma(x, a6);
-            a7 = FloatVector.fromArray(S16, v[7], off[7] + k).fma(x, a7);
-            a8 = FloatVector.fromArray(S16, v[8], off[8] + k).fma(x, a8);
-            a9 = FloatVector.fromArray(S16, v[9], off[9] + k).fma(x, a9);
-            a10 = FloatVector.fromArray(S16, v[10], off[10] + k).fma(x, a10);
-            a11 = FloatVector.fromArray(S16, v[11], off[11] + k).fma(x, a11);
-            a12 = FloatVector.fromArray(S16, v[12], off[12] + k).fma(x, a12);
-            a13 = FloatVector.fromArray(S16, v[13], off[13] + k).fma(x, a13);
-            a14 = FloatVector.fromArray(S16, v[14], off[14] + k).fma(x, a14);
-            a15 = FloatVector.fromArray(S16, v[15], off[15] + k).fma(x, a15);
+            a0 = FloatVector.fromArray(S16, v0, o0 + k).fma(x, a0);
+            a1 = FloatVector.fromArray(S16, v1, o1 + k).fma(x, a1);
+            a2 = FloatVector.fromArray(S16, v2, o2 + k).fma(x, a2);
+            a3 = FloatVector.fromArray(S16, v3, o3 + k).fma(x, a3);
+            a4 = FloatVector.fromArray(S16, v4, o4 + k).fma(x, a4);
+            a5 = FloatVector.fromArray(S16, v5, o5 + k).fma(x, a5);
+            a6 = FloatVector.fromArray(S16, v6, o6 + k).fma(x, a6);
+            a7 = FloatVector.fromArray(S16, v7, o7 + k).fma(x, a7);
+            a8 = FloatVector.fromArray(S16, v8, o8 + k).fma(x, a8);
+            a9 = FloatVector.fromArray(S16, v9, o9 + k).fma(x, a9);
+            a10 = FloatVector.fromArray(S16, v10, o10 + k).fma(x, a10);
+            a11 = FloatVector.fromArray(S16, v11, o11 + k).fma(x, a11);
+            a12 = FloatVector.fromArray(S16, v12, o12 + k).fma(x, a12);
+            a13 = FloatVector.fromArray(S16, v13, o13 + k).fma(x, a13);
+            a14 = FloatVector.fromArray(S16, v14, o14 + k).fma(x, a14);
+            a15 = FloatVector.fromArray(S16, v15, o15 + k).fma(x, a15);
         }
         // The halving tree for all 16 at once: level h combines lanes l and l+h of two accumulators into one
         // vector (low h lanes from the first, high h lanes from the second of each 2h-group). Written out
@@ -115,7 +128,7 @@ public final class Dot {
         e0.blend(e1.rearrange(ROT1), UPPER1).add(e0.rearrange(ROT1).blend(e1, UPPER1)).intoArray(out, 0);
         if (bound < n) {
             for (int i = 0; i < LANES; i++) {
-                out[i] = tail(v[i], off[i], q, qOffset, n, out[i]);
+                out[i] = tail(vs[base + i], offs[base + i], q, qOffset, n, out[i]);
             }
         }
     }

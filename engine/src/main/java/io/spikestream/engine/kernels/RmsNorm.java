@@ -17,6 +17,15 @@ public final class RmsNorm {
         }
     }
 
+    /** {@link #rows(float[], float[], double, float[], int, int)} with the rows shared among threads. */
+    public static void rows(float[] x, float[] weight, double eps, float[] out, int rows, int n, Parallel parallel) {
+        parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, n)), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                apply(x, r * n, weight, eps, out, r * n, n);
+            }
+        });
+    }
+
     /** Normalizes each of {@code rows} consecutive vectors of length n. */
     public static void rows(float[] x, float[] weight, double eps, float[] out, int rows, int n) {
         for (int r = 0; r < rows; r++) {

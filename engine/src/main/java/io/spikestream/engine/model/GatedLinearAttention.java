@@ -6,6 +6,8 @@ import io.spikestream.engine.kernels.Exp;
 import io.spikestream.engine.kernels.Parallel;
 import io.spikestream.engine.kernels.RmsNorm;
 import io.spikestream.engine.state.GlaState;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The GLA token mixer in its chunked form, over blocks of {@link GlaState#BLOCK} positions aligned to the
@@ -20,6 +22,10 @@ import io.spikestream.engine.state.GlaState;
  * exactly the bits of a long prefill. Key/value heads are independent and run in parallel.
  */
 final class GatedLinearAttention {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final boolean VECTOR = L >= 8;
+
     private GatedLinearAttention() {
     }
 
@@ -60,6 +66,8 @@ final class GatedLinearAttention {
         float[] diff = new float[d];
         float[] decayedKeys = new float[GlaState.BLOCK * d];
         float[] o = new float[d];
+        float[] coef = new float[d];
+        float[] scores = new float[GlaState.BLOCK];
         for (int t = 0; t < n; t++) {
             int i = (int) ((startPosition + t) % GlaState.BLOCK);
             int cur = i * kvDim + jd;
@@ -85,20 +93,48 @@ final class GatedLinearAttention {
                 int qo = t * qDim + h * d;
                 for (int c = 0; c < d; c++) {
                     qHat[c] = q[qo + c] * scale;
-                }
-                java.util.Arrays.fill(o, 0f);
-                for (int dk = 0; dk < d; dk++) {
-                    Axpy.fma(qHat[dk] * expB[dk], s, sOff + dk * d, o, 0, d);
+                    coef[c] = qHat[c] * expB[c];
                 }
                 for (int src = 0; src <= i; src++) {
-                    float a = Dot.dot(qHat, 0, decayedKeys, src * d, d);
-                    Axpy.fma(a, values, src * kvDim + jd, o, 0, d);
+                    scores[src] = Dot.dot(qHat, 0, decayedKeys, src * d, d);
                 }
+                readOut(coef, s, sOff, scores, values, i, kvDim, jd, d, o);
                 RmsNorm.apply(o, 0, gNorm, eps, out, qo, d);
             }
             if (i == GlaState.BLOCK - 1) {
                 fold(s, sOff, keys, values, decays, cur, kvDim, jd, d, diff);
             }
+        }
+    }
+
+    /**
+     * o = Σ_dk coef[dk] · S[dk] then + Σ_{s ≤ i} scores[s] · v_s, each element a chain of fused multiply-adds in
+     * that order (as one {@link Axpy#fma} per row and per source would give), held in a register per 16 lanes.
+     */
+    private static void readOut(float[] coef, float[] s, int sOff, float[] scores, float[] values, int i, int kvDim, int jd, int d,
+                                float[] o) {
+        int e = 0;
+        if (VECTOR) {
+            for (; e + L <= d; e += L) {
+                FloatVector acc = FloatVector.zero(F);
+                for (int dk = 0; dk < d; dk++) {
+                    acc = FloatVector.broadcast(F, coef[dk]).fma(FloatVector.fromArray(F, s, sOff + dk * d + e), acc);
+                }
+                for (int src = 0; src <= i; src++) {
+                    acc = FloatVector.broadcast(F, scores[src]).fma(FloatVector.fromArray(F, values, src * kvDim + jd + e), acc);
+                }
+                acc.intoArray(o, e);
+            }
+        }
+        for (; e < d; e++) {
+            float acc = 0f;
+            for (int dk = 0; dk < d; dk++) {
+                acc = Math.fma(coef[dk], s[sOff + dk * d + e], acc);
+            }
+            for (int src = 0; src <= i; src++) {
+                acc = Math.fma(scores[src], values[src * kvDim + jd + e], acc);
+            }
+            o[e] = acc;
         }
     }
 

@@ -13,6 +13,8 @@ import io.spikestream.engine.tensor.Matrix;
  */
 final class LanguageModelHead {
     private static final int SLICE = 2048;
+    /** Largest n×V logits held at once to share a small vocabulary's matrix product among threads. */
+    private static final long SMALL_VOCAB_LOGITS = 1L << 22;
 
     private LanguageModelHead() {
     }
@@ -27,36 +29,40 @@ final class LanguageModelHead {
         int slices = (vocab + SLICE - 1) / SLICE;
         float[] sliceMax = new float[slices * n];
         double[] sliceSum = new double[slices * n];
-        if (logits != null) {
-            MatMul.matmul(lmHead, null, hidden, n, logits, parallel);
+        float[] all = logits;
+        if (all == null && slices < 2 * parallel.threads() && (long) n * vocab <= SMALL_VOCAB_LOGITS) {
+            // A small vocabulary has too few slices to share: compute the logits with every thread first.
+            all = new float[n * vocab];
         }
-        parallel.forRange(slices, (s0, s1) -> {
-            float[] scratch = logits == null ? new float[n * SLICE] : null;
-            for (int s = s0; s < s1; s++) {
-                int r0 = s * SLICE;
-                int rows = Math.min(SLICE, vocab - r0);
-                float[] src;
-                int stride;
-                int col;
-                if (logits == null) {
+        if (all != null) {
+            MatMul.matmul(lmHead, null, hidden, n, all, parallel);
+            float[] src = all;
+            parallel.forRange(n, (t0, t1) -> {
+                for (int t = t0; t < t1; t++) {
+                    for (int s = 0; s < slices; s++) {
+                        int base = t * vocab + s * SLICE;
+                        int rows = Math.min(SLICE, vocab - s * SLICE);
+                        float max = SumExp.max(src, base, rows);
+                        sliceMax[s * n + t] = max;
+                        sliceSum[s * n + t] = SumExp.sumExp(src, base, rows, max);
+                    }
+                }
+            });
+        } else {
+            parallel.forRange(slices, (s0, s1) -> {
+                float[] scratch = new float[n * SLICE];
+                for (int s = s0; s < s1; s++) {
+                    int r0 = s * SLICE;
+                    int rows = Math.min(SLICE, vocab - r0);
                     MatMul.rows(lmHead, r0, r0 + rows, null, hidden, n, scratch, SLICE, 0);
-                    src = scratch;
-                    stride = SLICE;
-                    col = 0;
-                } else {
-                    src = logits;
-                    stride = vocab;
-                    col = r0;
+                    for (int t = 0; t < n; t++) {
+                        float max = SumExp.max(scratch, t * SLICE, rows);
+                        sliceMax[s * n + t] = max;
+                        sliceSum[s * n + t] = SumExp.sumExp(scratch, t * SLICE, rows, max);
+                    }
                 }
-                for (int t = 0; t < n; t++) {
-                    int base = t * stride + col;
-                    float max = SumExp.max(src, base, rows);
-                    float sum = SumExp.sumExp(src, base, rows, max);
-                    sliceMax[s * n + t] = max;
-                    sliceSum[s * n + t] = sum;
-                }
-            }
-        });
+            });
+        }
         double[] lse = new double[n];
         for (int t = 0; t < n; t++) {
             float max = Float.NEGATIVE_INFINITY;

@@ -368,7 +368,7 @@ public final class Model implements AutoCloseable {
         for (int i = 0; i < kinds.length; i++) {
             LayerWeights lw = weights.layers().get(i);
             AttentionWeights aw = lw.attention();
-            RmsNorm.rows(x, lw.attnNorm(), eps, a, n, h);
+            RmsNorm.rows(x, lw.attnNorm(), eps, a, n, h, parallel);
             LinearInput attnIn = new LinearInput(a, n, h, spikes, attentionSite[i]);
             aw.q().apply(attnIn, aw.qBias(), q, parallel);
             aw.k().apply(attnIn, aw.kBias(), k, parallel);
@@ -379,9 +379,7 @@ public final class Model implements AutoCloseable {
                 float[] g = new float[n * kvDim];
                 aw.gate().logits(attnIn, g, parallel);
                 float normalizer = (float) config.gateLogitNormalizer();
-                for (int e = 0; e < g.length; e++) {
-                    g[e] = Activations.logSigmoid(g[e]) / normalizer;
-                }
+                Activations.logSigmoidScaled(g, g.length, normalizer, parallel);
                 GatedLinearAttention.forward(state.gla(i), p0, n, q, k, v, g, aw.gNorm(), eps, config.numHeads(), mixed, parallel);
             } else {
                 KeyValueWindow window = state.window(i);
@@ -404,16 +402,16 @@ public final class Model implements AutoCloseable {
             }
             aw.o().apply(new LinearInput(mixed, n, qDim, spikes, outputSite[i]), null, proj, parallel);
             Axpy.add(proj, 0, x, 0, n * h);
-            RmsNorm.rows(x, lw.mlpNorm(), eps, a, n, h);
+            RmsNorm.rows(x, lw.mlpNorm(), eps, a, n, h, parallel);
             LinearInput mlpIn = new LinearInput(a, n, h, spikes, mlpSite[i]);
             lw.gateProj().apply(mlpIn, null, gate, parallel);
             lw.upProj().apply(mlpIn, null, up, parallel);
-            Activations.siluMul(gate, up, n * inter);
+            Activations.siluMul(gate, up, n * inter, parallel);
             MatMul.matmul(lw.downProj(), null, gate, n, proj, parallel);
             Axpy.add(proj, 0, x, 0, n * h);
         }
         float[] hidden = a;
-        RmsNorm.rows(x, weights.norm(), eps, hidden, n, h);
+        RmsNorm.rows(x, weights.norm(), eps, hidden, n, h, parallel);
         double[] lse = LanguageModelHead.logSumExp(weights.lmHead(), hidden, n, logits, parallel);
 
         // log p(token_t | before): the previous position's logit for token_t minus its log-partition.

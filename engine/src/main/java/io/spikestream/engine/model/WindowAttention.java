@@ -5,6 +5,8 @@ import io.spikestream.engine.kernels.Dot;
 import io.spikestream.engine.kernels.Exp;
 import io.spikestream.engine.kernels.Parallel;
 import io.spikestream.engine.state.KvWindow;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Grouped-query softmax attention of each query over itself and the previous W positions (the whole
@@ -13,6 +15,10 @@ import io.spikestream.engine.state.KvWindow;
  * does not depend on where chunks begin. Queries × heads run in parallel.
  */
 final class WindowAttention {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final boolean VECTOR = L >= 8;
+
     private WindowAttention() {
     }
 
@@ -31,10 +37,10 @@ final class WindowAttention {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         parallel.forRange(n * numHeads, (a, b) -> {
             float[] weights = new float[(int) span];
-            float[] o = new float[headDim];
+            float[][] keySources = new float[(int) span][];
+            float[][] valueSources = new float[(int) span][];
+            int[] offsets = new int[(int) span];
             float[] scores = new float[Dot.LANES];
-            float[][] sources = new float[Dot.LANES][];
-            int[] offsets = new int[Dot.LANES];
             float[] keys = window.keys();
             float[] values = window.values();
             for (int idx = a; idx < b; idx++) {
@@ -45,16 +51,28 @@ final class WindowAttention {
                 long lo = Math.max(0, pos - window.window());
                 int count = (int) (pos - lo + 1);
                 int qo = t * qDim + h * headDim;
+                // Where each attended position's key and value live: ring slots (found by stepping, not by a
+                // 64-bit modulo per position) for positions before the chunk, the chunk's own arrays after.
+                int slot = lo < startPosition ? window.offset(lo) / kvDim : 0;
+                for (int c = 0; c < count; c++) {
+                    long kp = lo + c;
+                    if (kp < startPosition) {
+                        keySources[c] = keys;
+                        valueSources[c] = values;
+                        offsets[c] = slot * kvDim + jd;
+                        if (++slot == window.capacity()) {
+                            slot = 0;
+                        }
+                    } else {
+                        keySources[c] = k;
+                        valueSources[c] = v;
+                        offsets[c] = (int) (kp - startPosition) * kvDim + jd;
+                    }
+                }
                 float max = Float.NEGATIVE_INFINITY;
                 int c = 0;
                 for (; c + Dot.LANES <= count; c += Dot.LANES) {
-                    for (int i = 0; i < Dot.LANES; i++) {
-                        long kp = lo + c + i;
-                        boolean old = kp < startPosition;
-                        sources[i] = old ? keys : k;
-                        offsets[i] = old ? window.offset(kp) + jd : (int) (kp - startPosition) * kvDim + jd;
-                    }
-                    Dot.dot16(q, qo, sources, offsets, headDim, scores);
+                    Dot.dot16(q, qo, keySources, offsets, c, headDim, scores);
                     for (int i = 0; i < Dot.LANES; i++) {
                         float score = scores[i] * scale;
                         weights[c + i] = score;
@@ -62,11 +80,7 @@ final class WindowAttention {
                     }
                 }
                 for (; c < count; c++) {
-                    long kp = lo + c;
-                    float score = kp < startPosition
-                            ? Dot.dot(q, qo, keys, window.offset(kp) + jd, headDim)
-                            : Dot.dot(q, qo, k, (int) (kp - startPosition) * kvDim + jd, headDim);
-                    score *= scale;
+                    float score = Dot.dot(q, qo, keySources[c], offsets[c], headDim) * scale;
                     weights[c] = score;
                     max = Math.max(max, score);
                 }
@@ -75,22 +89,36 @@ final class WindowAttention {
                 }
                 Exp.exp(weights, 0, weights, 0, count);
                 double sum = 0;
-                java.util.Arrays.fill(o, 0f);
                 for (c = 0; c < count; c++) {
-                    long kp = lo + c;
                     sum += weights[c];
-                    if (kp < startPosition) {
-                        Axpy.fma(weights[c], values, window.offset(kp) + jd, o, 0, headDim);
-                    } else {
-                        Axpy.fma(weights[c], v, (int) (kp - startPosition) * kvDim + jd, o, 0, headDim);
-                    }
                 }
-                float total = (float) sum;
-                for (int e = 0; e < headDim; e++) {
-                    out[qo + e] = o[e] / total;
-                }
+                weightedSum(weights, valueSources, offsets, count, headDim, (float) sum, out, qo);
             }
         });
+    }
+
+    /**
+     * out[e] = (Σ_c fma-chain of weights[c] · v_c[e], in position order) / total: each element's operations
+     * are those of one {@link Axpy#fma} per position, kept in a register across positions.
+     */
+    static void weightedSum(float[] weights, float[][] sources, int[] offsets, int count, int d, float total, float[] out, int at) {
+        int e = 0;
+        if (VECTOR) {
+            for (; e + L <= d; e += L) {
+                FloatVector acc = FloatVector.zero(F);
+                for (int c = 0; c < count; c++) {
+                    acc = FloatVector.broadcast(F, weights[c]).fma(FloatVector.fromArray(F, sources[c], offsets[c] + e), acc);
+                }
+                acc.div(total).intoArray(out, at + e);
+            }
+        }
+        for (; e < d; e++) {
+            float acc = 0f;
+            for (int c = 0; c < count; c++) {
+                acc = Math.fma(weights[c], sources[c][offsets[c] + e], acc);
+            }
+            out[at + e] = acc / total;
+        }
     }
 
     /** Stores the chunk's keys and values; the window keeps the last W positions. */
