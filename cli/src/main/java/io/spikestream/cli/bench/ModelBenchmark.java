@@ -206,6 +206,7 @@ public final class ModelBenchmark {
         shapes.put("lm_head", model.weights().lmHead());
         double flops = 0;
         double seconds = 0;
+        Map<String, Double> ours = new LinkedHashMap<>();
         for (Map.Entry<String, Matrix> e : shapes.entrySet()) {
             Matrix w = e.getValue();
             float[] x = new float[chunk * w.cols()];
@@ -223,9 +224,22 @@ public final class ModelBenchmark {
             double f = 2.0 * chunk * w.rows() * w.cols();
             flops += f;
             seconds += best / 1e9;
+            ours.put(w.rows() + ":" + w.cols(), f / best);
             out.printf(Locale.ROOT, "  %-10s [%6d, %6d]  %8.1f GFLOP/s%n", e.getKey(), w.rows(), w.cols(), f / best);
         }
-        out.printf(Locale.ROOT, "  %-10s %16s  %8.1f GFLOP/s%n", "all", "", flops / seconds / 1e9);
+        double all = flops / seconds / 1e9;
+        out.printf(Locale.ROOT, "  %-10s %16s  %8.1f GFLOP/s%n", "all", "", all);
+        NumpyGemm.run(chunk, threads, new ArrayList<>(ours.keySet()), out).ifPresent(numpy -> {
+            out.printf(Locale.ROOT, "numpy sgemm (OpenBLAS, float32, %d threads) on the same shapes, in this run:%n", threads);
+            for (Map.Entry<String, Double> e : numpy.entrySet()) {
+                if (!e.getKey().equals("all")) {
+                    Double mine = ours.get(e.getKey());
+                    out.printf(Locale.ROOT, "  [%13s]  %8.1f GFLOP/s   SpikeStream %s ÷ numpy %.2fx%n", e.getKey().replace(":", ", "), e.getValue(),
+                            dtype, mine == null ? Double.NaN : mine / e.getValue());
+                }
+            }
+            out.printf(Locale.ROOT, "  all              %8.1f GFLOP/s   SpikeStream ÷ numpy %.2fx%n", numpy.get("all"), all / numpy.get("all"));
+        });
     }
 
     /** The JVM the numbers were measured on (printed by every benchmark). */
