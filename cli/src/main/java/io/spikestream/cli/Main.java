@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             io.spikestream.cli.engine.GenerateCommand.class,
             io.spikestream.cli.bench.BenchCommand.class,
             io.spikestream.cli.bench.BenchTokenizerCommand.class,
+            io.spikestream.cli.bench.PipelineBenchCommand.class,
             io.spikestream.cli.kafka.KafkaCommand.class,
             io.spikestream.cli.kafka.ProduceCommand.class,
             io.spikestream.cli.kafka.ConsumeCommand.class,
