@@ -64,7 +64,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism (default 1: one document is one subtask's work).")
     int parallelism;
 
-    @Option(names = "--chunk-bytes", defaultValue = "65536", description = "Producer chunk size (default 65536).")
+    @Option(names = "--chunk-bytes", defaultValue = "16384", description = "Producer chunk size (default 16384: enough chunk ends per million tokens to see every position of a GLA block).")
     int chunkBytes;
 
     @Option(names = "--checkpoint-interval", defaultValue = "2s", description = "Checkpoint interval (default 2s).")
