@@ -23,6 +23,7 @@ final class Q8MatVec {
     private Q8MatVec() {
     }
 
+    /** Only where every row is whole vectors in whole groups (groupSize a multiple of 16): then there is no tail. */
     static boolean applies(Object w, int n) {
         return Dot.VECTOR && n <= MAX_TOKENS && w instanceof Q8Matrix q && q.groupSize() % L == 0;
     }
@@ -31,14 +32,13 @@ final class Q8MatVec {
     static void rows(Q8Matrix w, int r0, int r1, float[] bias, float[] x, int n, float[] y, int yStride, int yOffset) {
         int k = w.cols();
         float[] lanes = new float[4 * L];
-        float[] tail = new float[L];
         int[] vg = vectorGroups(w);
         int r = r0;
         for (; r + 4 <= r1; r += 4) {
             for (int t = 0; t < n; t++) {
                 tile4(w, r, x, t * k, lanes, vg);
                 for (int i = 0; i < 4; i++) {
-                    float s = finish(w, r + i, x, t * k, Dot.sumLanes(lanes, i * L), tail);
+                    float s = Dot.sumLanes(lanes, i * L); // no tail: the columns are whole vectors
                     y[t * yStride + yOffset + r + i - r0] = bias == null ? s : s + bias[r + i];
                 }
             }
@@ -46,26 +46,10 @@ final class Q8MatVec {
         for (; r < r1; r++) {
             for (int t = 0; t < n; t++) {
                 tile1(w, r, x, t * k, lanes, vg);
-                float s = finish(w, r, x, t * k, Dot.sumLanes(lanes, 0), tail);
+                float s = Dot.sumLanes(lanes, 0);
                 y[t * yStride + yOffset + r - r0] = bias == null ? s : s + bias[r];
             }
         }
-    }
-
-    /** The elements past the last multiple of 16, in order, with the widened weights. */
-    private static float finish(Q8Matrix w, int row, float[] x, int xOff, float s, float[] tail) {
-        int k = w.cols();
-        int bound = k - k % L;
-        if (bound == k) {
-            return s;
-        }
-        for (int c = bound; c < k; c++) {
-            tail[c - bound] = w.code(row, c) * w.scales()[row * (k / w.groupSize()) + c / w.groupSize()];
-        }
-        for (int c = bound; c < k; c++) {
-            s = Math.fma(tail[c - bound], x[xOff + c], s);
-        }
-        return s;
     }
 
     /** The group of each 16-column vector of a row (groups hold whole vectors). */
