@@ -1,19 +1,27 @@
 package io.spikestream.engine.kernels;
 
-/** RMSNorm(x; w) = x / sqrt(mean(x²) + eps) ⊙ w, the mean accumulated in double in index order. */
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * RMSNorm(x; w) = x / sqrt(mean(x²) + eps) ⊙ w: Σx² by {@link Dot}'s definition (float lanes, the fixed
+ * tree), the inverse root in double, then {@code x · inv · w} in float, so vector and scalar parts agree.
+ */
 public final class RmsNorm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     private RmsNorm() {
     }
 
     public static void apply(float[] x, int xOffset, float[] weight, double eps, float[] out, int outOffset, int n) {
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            double v = x[xOffset + i];
-            sum += v * v;
+        double sum = Dot.dot(x, xOffset, x, xOffset, n);
+        float inv = (float) (1.0 / Math.sqrt(sum / n + eps));
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, xOffset + i).mul(inv).mul(FloatVector.fromArray(S, weight, i)).intoArray(out, outOffset + i);
         }
-        double inv = 1.0 / Math.sqrt(sum / n + eps);
-        for (int i = 0; i < n; i++) {
-            out[outOffset + i] = (float) (x[xOffset + i] * inv) * weight[i];
+        for (; i < n; i++) {
+            out[outOffset + i] = x[xOffset + i] * inv * weight[i];
         }
     }
 
