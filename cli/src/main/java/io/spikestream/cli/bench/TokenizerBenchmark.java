@@ -46,8 +46,8 @@ public final class TokenizerBenchmark {
                 throw new IllegalStateException("the two tokenizers disagree on this text; no speed comparison is meaningful");
             }
             long bytes = text.getBytes(StandardCharsets.UTF_8).length;
-            out.printf(Locale.ROOT, "# tokenizer benchmark: %d bytes, %d tokens, %d rounds each, single thread; ids identical%n",
-                    bytes, a.length, rounds);
+            out.printf(Locale.ROOT, "# tokenizer benchmark: %d bytes, %d tokens, %d rounds each, single thread; ids identical; JDK %s%n",
+                    bytes, a.length, rounds, Runtime.version());
             for (int w = 0; w < 5; w++) { // warm-up: JIT for ours, caches for both
                 Tokenizer fresh = Tokenizer.load(modelDir);
                 fresh.encode(text, TokenizerMode.LITERAL);
