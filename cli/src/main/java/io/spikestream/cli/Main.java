@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             io.spikestream.cli.trainer.ConvertCommand.class,
             io.spikestream.cli.trainer.TrainCommand.class,
             io.spikestream.cli.trainer.ScoreLinesCommand.class,
+            io.spikestream.cli.trainer.CalibrateCommand.class,
             io.spikestream.cli.spiking.QuantizeCommand.class,
             io.spikestream.cli.spiking.SpikesCommand.class,
             CommandLine.HelpCommand.class,

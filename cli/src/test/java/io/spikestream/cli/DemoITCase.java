@@ -66,6 +66,40 @@ class DemoITCase {
         assertThat(Double.parseDouble(m.group(2))).isBetween(1.0, 60.0);
     }
 
+    @Test
+    void theDefaultDemoPointsAtItsAnomaliesAndItsThirdActAlertsOnThem() throws Exception {
+        Path model = io.spikestream.engine.testing.TestData.repositoryRoot().resolve("models").resolve("demo-logs");
+        CliRun run = CliRun.run("", "demo", "--model", model.toString(), "--work-dir", tmp.resolve("work").toString(), "--timeout", "300");
+        assertThat(run.exitCode()).as(run.err() + run.out()).isZero();
+        String out = run.out();
+        assertThat(out).doesNotContain("RANDOM WEIGHTS");
+        // measured with the shipped model: 21 of 68 chunks (22 hold an injected line) print an injected line
+        Matcher act1 = Pattern.compile("(\\d+) of its 68 chunks' most surprising lines are injected ones \\((\\d+) chunks hold an injected line\\)")
+                .matcher(out);
+        assertThat(act1.find()).as(out).isTrue();
+        assertThat(Integer.parseInt(act1.group(1))).isGreaterThanOrEqualTo(18).isLessThanOrEqualTo(Integer.parseInt(act1.group(2)));
+        assertThat(out).contains("act 3            2,500 lines -> 2,500 RECORD enrichments");
+        // every alert printed is strictly above the calibrated threshold, p99.9 of models/demo-logs/calibration.json
+        Matcher alert = Pattern.compile("ALERT \\S+ +line +\\d+ +([\\d.]+) > 1\\.25 ").matcher(out);
+        int alerts = 0;
+        while (alert.find()) {
+            alerts++;
+            assertThat(Double.parseDouble(alert.group(1))).isGreaterThan(1.247);
+        }
+        // measured: 36 alerts; 27 of 28 injected lines alerted; 35 of the 36 alerts lie in an injected event
+        Matcher total = Pattern.compile("(\\d+) alerts above p99\\.9").matcher(out);
+        assertThat(total.find()).isTrue();
+        assertThat(Integer.parseInt(total.group(1))).isEqualTo(alerts);
+        Matcher byLine = Pattern.compile("alerts +precision ([\\d.]+) \\(\\d+ of \\d+ alerts on injected lines\\), recall ([\\d.]+)").matcher(out);
+        assertThat(byLine.find()).as(out).isTrue();
+        assertThat(Double.parseDouble(byLine.group(1))).isGreaterThanOrEqualTo(0.65);
+        assertThat(Double.parseDouble(byLine.group(2))).isGreaterThanOrEqualTo(0.9);
+        Matcher byEvent = Pattern.compile("alerts by event +precision ([\\d.]+) .*, recall ([\\d.]+)").matcher(out);
+        assertThat(byEvent.find()).as(out).isTrue();
+        assertThat(Double.parseDouble(byEvent.group(1))).isGreaterThanOrEqualTo(0.9);
+        assertThat(Double.parseDouble(byEvent.group(2))).isGreaterThanOrEqualTo(0.9);
+    }
+
     private static long endTokens(String out, String docId) {
         Matcher m = Pattern.compile(Pattern.quote(docId) + " +END +(\\d+) tokens").matcher(out);
         assertThat(m.find()).as("END line of " + docId + " in:\n" + out).isTrue();

@@ -52,4 +52,64 @@ class KafkaCommandsITCase {
         assertThat(docA.toString()).isEqualTo(Files.readString(a));
         assertThat(consumed.out()).contains("\"docId\":\"doc-1\"").contains("\"text\":\"short\"").contains("\"docId\":\"piped\"");
     }
+
+    @Test
+    void produceLinesPublishesOneRecordPerLineKeyedByTheRegex() throws Exception {
+        String topic = KafkaBrokerExtension.uniqueTopic("lines");
+        KAFKA.createTopics(2, topic);
+        Path log = Files.writeString(tmp.resolve("service.log"), String.join("\n",
+                "boot banner without a service",
+                "2026-11-01T00:00:00.001Z INFO  [auth-1] user u1 logged in",
+                "2026-11-01T00:00:00.002Z ERROR [payments-0] request 7 failed",
+                "java.net.SocketTimeoutException: Read timed out",
+                "\tat com.example.payments.PaymentsService.handle(PaymentsService.java:12)",
+                "2026-11-01T00:00:00.003Z INFO  [auth-2] token refreshed") + "\n");
+        CliRun produced = CliRun.run("", "produce", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic, "--lines",
+                "--key-regex", "\\[([a-z]+)-\\d+\\]", log.toString());
+        assertThat(produced.exitCode()).as(produced.err()).isZero();
+        assertThat(produced.out()).contains("6 lines").contains("3 keys");
+        Map<String, List<String>> byKey = new java.util.TreeMap<>();
+        for (var r : KAFKA.readCommitted(topic).stream().sorted(java.util.Comparator.comparingLong(
+                org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>::offset)).toList()) {
+            byKey.computeIfAbsent(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8), k -> new java.util.ArrayList<>())
+                    .add(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertThat(byKey).containsOnlyKeys("service.log", "auth", "payments");
+        assertThat(byKey.get("service.log")).containsExactly("boot banner without a service");
+        assertThat(byKey.get("auth")).containsExactly("2026-11-01T00:00:00.001Z INFO  [auth-1] user u1 logged in",
+                "2026-11-01T00:00:00.003Z INFO  [auth-2] token refreshed");
+        // the exception and its frame do not match: they keep the key of their error line
+        assertThat(byKey.get("payments")).containsExactly("2026-11-01T00:00:00.002Z ERROR [payments-0] request 7 failed",
+                "java.net.SocketTimeoutException: Read timed out", "\tat com.example.payments.PaymentsService.handle(PaymentsService.java:12)");
+        CliRun bad = CliRun.run("", "produce", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic, "--lines",
+                "--key-regex", "no group", log.toString());
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("capturing group");
+    }
+
+    @Test
+    void consumePrintsAlertsAndRecordCoordinatesUnderTheirSchemaNames() throws Exception {
+        String alerts = KafkaBrokerExtension.uniqueTopic("alerts");
+        KAFKA.createTopics(1, alerts);
+        io.spikestream.avro.Alert alert = io.spikestream.avro.Alert.newBuilder().setDocId("payments").setLine(12).setText("java.lang.OutOfMemoryError")
+                .setScore(9.5).setMaxSurprisal(14.25).setThreshold(1.25).setThresholdName("p99.9").setSourceTopic("service-lines")
+                .setPartition(1).setOffset(77L).setSeq(null).setRecordKey("payments").setTokenStart(100).setTokenEnd(108)
+                .setModelFingerprint("f").setProcessedAtMs(1).build();
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p,
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(alerts, "payments".getBytes(),
+                    io.spikestream.connectors.avro.AvroCodec.alert().encode(alert))).get();
+        }
+        CliRun json = CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", alerts, "--type", "alert",
+                "--json", "--from-beginning", "--timeout-ms", "3000");
+        assertThat(json.exitCode()).as(json.err()).isZero();
+        Map<String, Object> a = Json.parseObject(json.out().lines().findFirst().orElseThrow());
+        assertThat(a).containsEntry("sourceTopic", "service-lines").containsEntry("partition", 1L).containsEntry("offset", 77L)
+                .containsEntry("docId", "payments").containsEntry("line", 12L).containsEntry("score", 9.5).containsEntry("threshold", 1.25);
+        CliRun text = CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", alerts, "--type", "alert",
+                "--from-beginning", "--timeout-ms", "3000");
+        assertThat(text.out()).contains("ALERT payments line 12 score=9.500 > p99.9 (1.250) service-lines-1@77");
+    }
 }

@@ -95,7 +95,25 @@ class TrainerCommandsTest {
                 "--top", "3");
         assertThat(scored.exitCode()).as(scored.err()).isZero();
         assertThat(scored.out()).containsPattern("\\d+ lines, [\\d,]+ tokens").contains("most surprising lines")
-                .containsPattern("ROC AUC of line scores: mean surprisal 0\\.\\d+");
+                .containsPattern("ROC AUC of line scores: mean surprisal 0\\.\\d+")
+                .containsPattern("alerts at p99\\.9 \\([\\d.]+ nats/token\\): precision [01]\\.\\d{4}, recall [01]\\.\\d{4}");
+        // a threshold of 0 nats flags every scored line: recall is 1, precision the share of anomalous lines
+        CliRun everything = CliRun.run("", "score-lines", "--model", model.toString(), "--log", log.toString(), "--labels", labels.toString(),
+                "--alert-threshold", "0");
+        long anomalous = Files.readAllLines(labels).size();
+        long lines = Files.readAllLines(log).size();
+        assertThat(everything.out()).contains(String.format(java.util.Locale.ROOT, "alerts at 0 (0.0000 nats/token): precision %.4f, recall 1.0000 (%d of %d",
+                (double) anomalous / lines, anomalous, lines));
+
+        // train calibrated on its held-out text; calibrate rebuilds that text from the same options, bit for bit
+        Path calibration = model.resolve("calibration.json");
+        assertThat(calibration).exists();
+        String written = Files.readString(calibration);
+        assertThat(written).contains("\"p99.9\"").contains("held-out 0.05 of a generated service log of 1500 lines (seed 1, 1 host)");
+        CliRun again = CliRun.run("", "calibrate", "--model", model.toString(), "--generate-logs", "1500", "--threads", "1");
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(Files.readString(calibration)).isEqualTo(written);
+        assertThat(CliRun.run("", "calibrate", "--model", model.toString()).exitCode()).as("no text to calibrate on").isNotZero();
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -1,10 +1,12 @@
 package io.spikestream.operator;
 
+import io.spikestream.avro.Alert;
 import io.spikestream.avro.DocumentChunk;
 import io.spikestream.avro.DocumentQuery;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.avro.LabelScore;
+import io.spikestream.avro.LineSurprisal;
 import io.spikestream.avro.Rejected;
 import io.spikestream.avro.SpikeStatistics;
 import io.spikestream.engine.Engine;
@@ -12,10 +14,16 @@ import io.spikestream.engine.TextChunkResult;
 import io.spikestream.engine.generate.Continuation;
 import io.spikestream.engine.generate.Generation;
 import io.spikestream.engine.generate.SamplingParams;
+import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.engine.scoring.LineScore;
+import io.spikestream.engine.scoring.LineScorer;
+import io.spikestream.engine.scoring.LineTracker;
 import io.spikestream.engine.spiking.SpikeSummary;
 import io.spikestream.engine.state.DocumentState;
 import io.spikestream.engine.state.StateCodec;
 import io.spikestream.engine.state.StateFormatException;
+import io.spikestream.connectors.kafka.InputFormat;
+import io.spikestream.connectors.kafka.SourceRecord;
 import io.spikestream.operator.engine.SharedEngines;
 import io.spikestream.operator.state.DocumentMeta;
 import io.spikestream.operator.state.DocumentStore;
@@ -29,6 +37,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -38,6 +47,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,6 +66,10 @@ import java.util.Map;
  *       only what it changed. A small in-memory cache avoids re-reading it for active documents.</li>
  *   <li>{@code last=true} emits an END record; the state is cleared then, or after a grace period during which
  *       queries are still answered. Documents inactive for the TTL are dropped.</li>
+ *   <li>Plain-text and JSON records ({@link InputFormat#TEXT}, {@link InputFormat#JSON}) are applied in the
+ *       offset order of their partition, a replayed offset is a duplicate; each yields one RECORD enrichment
+ *       with the scores of its lines ({@link LineScorer}).</li>
+ *   <li>Every line whose mean surprisal exceeds the alert threshold goes to the {@link #ALERTS} side output.</li>
  *   <li>Bad input never fails the job: it goes to the {@link #REJECTED} side output with the reason.</li>
  * </ul>
  */
@@ -65,6 +79,11 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
 
     /** Records that could not be used, with the reason. */
     public static final OutputTag<Rejected> REJECTED = new OutputTag<>("rejected", TypeInformation.of(Rejected.class)) {
+        private static final long serialVersionUID = 1L;
+    };
+
+    /** Lines above the alert threshold. */
+    public static final OutputTag<Alert> ALERTS = new OutputTag<>("alerts", TypeInformation.of(Alert.class)) {
         private static final long serialVersionUID = 1L;
     };
 
@@ -78,6 +97,7 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
     private transient MapState<Long, DocumentChunk> early;
     private transient Map<String, DocumentState> cache;
     private transient Metrics metrics;
+    private transient AlertThreshold alertThreshold;
 
     public DocumentProcessor(OperatorOptions options, String documentsTopic, String queriesTopic) {
         this.options = options;
@@ -90,6 +110,12 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
         engine = SharedEngines.acquire(Path.of(options.modelDir()), options.engineThreads());
         if (engine.tokenizer().isEmpty()) {
             throw new IllegalStateException("the model in " + options.modelDir() + " has no tokenizer files; documents are text");
+        }
+        try {
+            alertThreshold = AlertThreshold.resolve(options.alertThreshold(), Path.of(options.modelDir())).orElse(null);
+        } catch (IllegalArgumentException e) {
+            // the same on every attempt: restarting cannot help
+            throw new SuppressRestartsException(e);
         }
         store = new DocumentStore(getRuntimeContext(), engine, options.pageSize());
         metaState = getRuntimeContext().getState(new ValueStateDescriptor<>("meta", TypeInformation.of(DocumentMeta.class)));
@@ -118,6 +144,10 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
 
     @Override
     public void processElement1(DocumentChunk chunk, Context ctx, Collector<Enrichment> out) throws Exception {
+        if (options.inputFormat() != InputFormat.AVRO) {
+            processRecord(chunk, ctx, out);
+            return;
+        }
         String docId = ctx.getCurrentKey();
         long now = ctx.timerService().currentProcessingTime();
         DocumentMeta meta = metaState.value();
@@ -203,13 +233,93 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
             return;
         }
         long start = doc.position();
+        String tail = doc.tokenizerTail();
         TextChunkResult r = engine.advanceText(doc, chunk.getText(), chunk.getLast());
         int n = r.result().size();
+        LineTracker.Lines lines = LineTracker.track(meta.currentLine(), tail, chunk.getText(), r, chunk.getLast());
+        meta.keepLine(lines.open());
         long written = store.save(doc, start, n);
         cache.put(docId, doc);
-        SurprisalSummary s = SurprisalSummary.of(r, chunk.getText(), options.topSpans(), id -> engine.decode(new int[] {id}));
         meta.nextSeq = chunk.getSeq() + 1;
         meta.chunksApplied++;
+        Enrichment.Builder e = advanced(meta, docId, doc, start, r, chunk.getText(), written, ctx)
+                .setSeq(chunk.getSeq())
+                .setKind(EnrichmentKind.CHUNK)
+                .setEmbedding(options.embedChunks() ? floats(r.result().lastHidden()) : null)
+                .setLines(lineRecords(lines.closed()));
+        long stateBytes = e.getStateBytes();
+        out.collect(e.build());
+        alerts(lines.closed(), documentsTopic, null, null, chunk.getSeq(), null, ctx);
+        if (chunk.getLast()) {
+            end(meta, chunk.getSeq(), stateBytes, ctx, out);
+        }
+    }
+
+    // ---------------------------------------------------------------- plain-text and JSON records
+
+    /** One record of a plain topic: applied once, in its partition's offset order; one RECORD enrichment. */
+    private void processRecord(DocumentChunk record, Context ctx, Collector<Enrichment> out) throws Exception {
+        String docId = ctx.getCurrentKey();
+        SourceRecord source = SourceRecord.of(record);
+        DocumentMeta meta = metaState.value();
+        if (meta == null) {
+            meta = new DocumentMeta();
+        }
+        if (meta.status == DocumentMeta.REJECTED) {
+            rejectRecord(ctx, record, source, "document " + docId + " was rejected earlier: " + meta.reason);
+            return;
+        }
+        touch(meta, ctx.timerService().currentProcessingTime(), ctx);
+        if (source.offset() <= meta.appliedOffset(source.partition())) {
+            meta.duplicates++;
+            metrics.duplicates.inc();
+            metaState.update(meta);
+            return;
+        }
+        meta.markApplied(source.partition(), source.offset());
+        if (record.getText().length() > options.maxChunkChars()) {
+            rejectRecord(ctx, record, source, "oversized record: " + record.getText().length() + " chars, the limit is " + options.maxChunkChars());
+            metaState.update(meta);
+            return;
+        }
+        DocumentState doc;
+        try {
+            doc = loadState(docId, meta);
+        } catch (StateFormatException e) {
+            rejectRecord(ctx, record, source, "the document's state cannot be restored: " + e.getMessage());
+            rejectDocument(meta, ctx, "its state cannot be restored: " + e.getMessage());
+            return;
+        }
+        long start = doc.position();
+        LineScorer.Scored scored = LineScorer.advance(engine, doc, record.getText(), meta.openLine);
+        int n = scored.tokens().result().size();
+        long written = n == 0 ? 0 : store.save(doc, start, n);
+        cache.put(docId, doc);
+        meta.openLine += scored.lines().size();
+        meta.recordsApplied++;
+        metrics.records.inc();
+        out.collect(advanced(meta, docId, doc, start, scored.tokens(), scored.text(), written, ctx)
+                .setSeq(null)
+                .setKind(EnrichmentKind.RECORD)
+                .setEmbedding(options.embedChunks() && doc.position() > 0 ? floats(doc.lastHidden()) : null)
+                .setSourceTopic(source.topic())
+                .setPartition(source.partition())
+                .setOffset(source.offset())
+                .setRecordKey(source.key())
+                .setLines(lineRecords(scored.lines()))
+                .build());
+        alerts(scored.lines(), source.topic(), source.partition(), source.offset(), null, source.key(), ctx);
+        metaState.update(meta);
+    }
+
+    /**
+     * After {@code doc} advanced by the tokens of {@code r} from {@code start}: the meta's totals and the metrics
+     * updated, and an enrichment with the fields every CHUNK and RECORD record has.
+     */
+    private Enrichment.Builder advanced(DocumentMeta meta, String docId, DocumentState doc, long start, TextChunkResult r, String text,
+                                        long written, Context ctx) {
+        int n = r.result().size();
+        SurprisalSummary s = SurprisalSummary.of(r, text, options.topSpans(), id -> engine.decode(new int[] {id}));
         meta.tokens = doc.position();
         meta.scoredTokens += s.scored();
         meta.surprisalSum += s.sum();
@@ -223,18 +333,15 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
         if (spikes != null) {
             metrics.spikes(spikes);
         }
-        out.collect(Enrichment.newBuilder()
+        return Enrichment.newBuilder()
                 .setDocId(docId)
-                .setSeq(chunk.getSeq())
                 .setQueryId(null)
-                .setKind(EnrichmentKind.CHUNK)
                 .setTokenStart(start)
                 .setTokenEnd(start + n)
                 .setMeanSurprisal(s.mean())
                 .setMaxSurprisal(s.maxOrNull())
                 .setPerplexity(s.perplexity())
                 .setSpans(s.spans())
-                .setEmbedding(options.embedChunks() ? floats(r.result().lastHidden()) : null)
                 .setAnswer(null)
                 .setLabelScores(null)
                 .setStateBytes(stateBytes)
@@ -242,11 +349,67 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
                 .setModelFingerprint(engine.fingerprint().hex())
                 .setProcessedAtMs(ctx.timerService().currentProcessingTime())
                 .setError(null)
-                .setSpikes(spikes)
-                .build());
-        if (chunk.getLast()) {
-            end(meta, chunk.getSeq(), stateBytes, ctx, out);
+                .setSpikes(spikes);
+    }
+
+    /** Every line above the threshold, to the {@link #ALERTS} side output. */
+    private void alerts(List<LineScore> lines, String topic, Integer partition, Long offset, Long seq, String key, Context ctx) throws Exception {
+        if (alertThreshold == null) {
+            return;
         }
+        for (LineScore l : lines) {
+            if (alertThreshold.exceeded(l)) {
+                metrics.alerts.inc();
+                ctx.output(ALERTS, Alert.newBuilder()
+                        .setDocId(ctx.getCurrentKey())
+                        .setLine(l.line())
+                        .setText(l.text())
+                        .setScore(l.mean())
+                        .setMaxSurprisal(l.max())
+                        .setThreshold(alertThreshold.nats())
+                        .setThresholdName(alertThreshold.name())
+                        .setSourceTopic(topic)
+                        .setPartition(partition)
+                        .setOffset(offset)
+                        .setSeq(seq)
+                        .setRecordKey(key)
+                        .setTokenStart(l.tokenStart())
+                        .setTokenEnd(l.tokenEnd())
+                        .setModelFingerprint(engine.fingerprint().hex())
+                        .setProcessedAtMs(ctx.timerService().currentProcessingTime())
+                        .build());
+            }
+        }
+    }
+
+    static List<LineSurprisal> lineRecords(List<LineScore> lines) {
+        List<LineSurprisal> out = new ArrayList<>(lines.size());
+        for (LineScore l : lines) {
+            out.add(LineSurprisal.newBuilder()
+                    .setLine(l.line())
+                    .setCharStart(l.charStart())
+                    .setCharEnd(l.charEnd())
+                    .setTokenStart(l.tokenStart())
+                    .setTokenEnd(l.tokenEnd())
+                    .setMeanSurprisal(l.isScored() ? l.mean() : null)
+                    .setMaxSurprisal(l.isScored() ? l.max() : null)
+                    .setText(l.text())
+                    .build());
+        }
+        return out;
+    }
+
+    private void rejectRecord(Context ctx, DocumentChunk record, SourceRecord source, String reason) {
+        metrics.rejected.inc();
+        ctx.output(REJECTED, Rejected.newBuilder()
+                .setSourceTopic(source.topic())
+                .setPartition(source.partition())
+                .setOffset(source.offset())
+                .setDocId(record.getDocId())
+                .setReason(reason)
+                .setRaw(ByteBuffer.wrap(record.getText().getBytes(StandardCharsets.UTF_8)))
+                .setRejectedAtMs(ctx.timerService().currentProcessingTime())
+                .build());
     }
 
     private void end(DocumentMeta meta, long seq, long stateBytes, Context ctx, Collector<Enrichment> out) throws Exception {
@@ -547,6 +710,8 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
         final Counter ended;
         final Counter expired;
         final Counter queries;
+        final Counter records;
+        final Counter alerts;
         final Counter stateBytesWritten;
         volatile long lastStateBytes;
         volatile long lastBytesWritten;
@@ -570,6 +735,8 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
             ended = g.counter("documentsEnded");
             expired = g.counter("documentsExpired");
             queries = g.counter("queriesAnswered");
+            records = g.counter("recordsApplied");
+            alerts = g.counter("alerts");
             stateBytesWritten = g.counter("stateBytesWritten");
             g.gauge("lastStateBytes", () -> lastStateBytes);
             g.gauge("lastChunkStateBytesWritten", () -> lastBytesWritten);

@@ -170,6 +170,30 @@ class DocumentProcessorTest {
     }
 
     @Test
+    void chunkRecordsCarryTheLinesTheyCompleteTheSameForAnyChunking() throws Exception {
+        List<io.spikestream.avro.LineSurprisal> whole = lines(uninterrupted(OperatorHarness.options(), OperatorHarness.chunks("log", LOG, LOG.length())));
+        String[] expected = LOG.split("\n", -1);
+        int count = LOG.endsWith("\n") ? expected.length - 1 : expected.length;
+        assertThat(count).isGreaterThan(5);
+        assertThat(whole).hasSize(count);
+        for (int i = 0; i < count; i++) {
+            assertThat(whole.get(i).getLine()).isEqualTo(i);
+            assertThat(whole.get(i).getText()).isEqualTo(expected[i]);
+        }
+        assertThat(whole).filteredOn(l -> l.getMeanSurprisal() != null).hasSizeGreaterThan(count / 2);
+        for (int size : new int[] {7, 50, 301}) {
+            assertThat(lines(uninterrupted(OperatorHarness.options(), OperatorHarness.chunks("log", LOG, size)))).as("chunks of " + size)
+                    .usingRecursiveFieldByFieldElementComparatorIgnoringFields("charStart", "charEnd").isEqualTo(whole);
+        }
+    }
+
+    private static List<io.spikestream.avro.LineSurprisal> lines(List<Enrichment> out) {
+        List<io.spikestream.avro.LineSurprisal> all = new ArrayList<>();
+        out.stream().filter(e -> e.getKind() == EnrichmentKind.CHUNK).forEach(e -> all.addAll(e.getLines()));
+        return all;
+    }
+
+    @Test
     void outOfOrderAndDuplicatedChunksGiveTheInOrderOutput() throws Exception {
         List<DocumentChunk> input = OperatorHarness.chunks("log", LOG, 40);
         List<Enrichment> expected = uninterrupted(OperatorHarness.options(), input);

@@ -311,8 +311,7 @@ class SpikeStreamJobITCase {
     }
 
     private static JobOptions withInput(JobOptions o, String input) {
-        return new JobOptions(o.bootstrapServers(), o.operator(), input, o.queriesTopic(), o.enrichmentsTopic(), o.rejectedTopic(),
-                o.parallelism(), o.checkpointInterval(), o.checkpointDir(), o.resume(), o.groupId(), o.transactionalIdPrefix(), o.bounded(), o.transactionTimeout());
+        return o.withDocumentsTopic(input);
     }
 
     private static long countRecords(String topic) throws Exception {

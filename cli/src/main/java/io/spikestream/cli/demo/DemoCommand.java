@@ -11,7 +11,6 @@ import io.spikestream.connectors.producer.ProducedDocument;
 import io.spikestream.operator.job.Checkpoints;
 import io.spikestream.operator.job.JobOptions;
 import io.spikestream.operator.job.SpikeStreamJob;
-import io.spikestream.trainer.corpus.Anomaly;
 import io.spikestream.trainer.corpus.AnomalyInjector;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -34,6 +33,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -74,6 +74,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--timeout", defaultValue = "600", description = "Give up after this many seconds (default 600).")
     int timeoutSeconds;
+
+    @Option(names = "--log-lines", defaultValue = "2500", description = "Lines of the generated service log (default 2500).")
+    int logLines;
 
     @Override
     public Integer call() throws Exception {
@@ -140,6 +143,17 @@ public final class DemoCommand implements Callable<Integer> {
                 cancelQuietly(job, e);
                 throw e;
             }
+            if (documents == null) {
+                LinesAct.Result r = LinesAct.run(bootstrap, dir, modelDir, docs.get(0), parallelism, checkpointInterval, out,
+                        System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds));
+                out.println();
+                out.printf(Locale.ROOT, "  act 3            %,d lines -> %,d RECORD enrichments in %.1f s; %d alerts above %s%n", r.lines(),
+                        r.records(), r.seconds(), r.alerts(), r.threshold());
+                out.printf(Locale.ROOT, "  alerts           precision %.3f (%d of %d alerts on injected lines), recall %.3f (%d of %d injected lines alerted)%n",
+                        r.precision(), r.truePositives(), r.alerts(), r.recall(), r.anomaliesAlerted(), r.anomalies());
+                out.printf(Locale.ROOT, "  alerts by event  precision %.3f (%d of %d alerts in injected events), recall %.3f (%d of %d events alerted)%n",
+                        r.eventPrecision(), r.alertsInEvents(), r.alerts(), r.eventRecall(), r.eventsAlerted(), r.anomalies());
+            }
         }
         return 0;
     }
@@ -167,20 +181,18 @@ public final class DemoCommand implements Callable<Integer> {
         List<DemoDocument> docs = new ArrayList<>();
         if (documents != null) {
             for (Path p : documents) {
-                docs.add(DemoDocument.of(docId(p.getFileName().toString()), Files.readString(p, StandardCharsets.UTF_8), chunkBytes, Map.of()));
+                docs.add(DemoDocument.of(docId(p.getFileName().toString()), Files.readString(p, StandardCharsets.UTF_8), chunkBytes, List.of()));
             }
             return docs;
         }
-        AnomalyInjector.LabelledLog log = new AnomalyInjector(LOG_SEED, LOG_ANOMALY_RATE).generate(LOG_LINES);
-        Map<Integer, Anomaly> injected = new java.util.HashMap<>();
-        log.injections().forEach(i -> injected.put(i.line(), i.kind()));
-        docs.add(DemoDocument.of("service-log", String.join("\n", log.lines()) + "\n", chunkBytes, injected));
+        AnomalyInjector.LabelledLog log = new AnomalyInjector(LOG_SEED, LOG_ANOMALY_RATE).generate(logLines);
+        docs.add(DemoDocument.of("service-log", String.join("\n", log.lines()) + "\n", chunkBytes, log.injections()));
         for (String name : BUNDLED) {
             try (InputStream in = DemoCommand.class.getResourceAsStream("/io/spikestream/demo/documents/" + name)) {
                 if (in == null) {
                     throw new IOException("the bundled document " + name + " is missing from the build");
                 }
-                docs.add(DemoDocument.of(docId(name), new String(in.readAllBytes(), StandardCharsets.UTF_8), chunkBytes, Map.of()));
+                docs.add(DemoDocument.of(docId(name), new String(in.readAllBytes(), StandardCharsets.UTF_8), chunkBytes, List.of()));
             }
         }
         return docs;

@@ -5,7 +5,7 @@ import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.avro.LabelScore;
 import io.spikestream.avro.Rejected;
 import io.spikestream.avro.SpikeStatistics;
-import io.spikestream.avro.SurprisingSpan;
+import io.spikestream.avro.LineSurprisal;
 import io.spikestream.connectors.avro.AvroCodec;
 import io.spikestream.connectors.avro.AvroDecodeException;
 import io.spikestream.connectors.kafka.Topics;
@@ -129,24 +129,22 @@ final class DemoMonitor implements AutoCloseable {
                             100 * k.getZeroFraction(), k.getMeanBitwise(), k.getMaxAbs(), 100 * k.getSilentChannelFraction(),
                             k.getEnergyPicojoulesPerToken(), k.getDenseEnergyPicojoulesPerToken()));
                 }
-                if (!e.getSpans().isEmpty()) {
-                    SurprisingSpan s = e.getSpans().get(0);
-                    if (doc != null && doc.text().indexOf('\n') >= 0) {
-                        int index = doc.lineAt(e.getSeq(), s.getCharStart());
-                        sb.append(String.format(Locale.ROOT, "%n      most surprising: line %d %s (at %s)", index + 1, quote(doc.line(index)),
-                                quote(s.getText())));
-                        if (!doc.injected().isEmpty()) {
-                            synchronized (this) {
-                                topLinesOfInjectedDocs++;
-                                if (doc.injected().containsKey(index)) {
-                                    topLinesInjected++;
-                                    sb.append("  <- injected ").append(doc.injected().get(index));
-                                }
+                LineSurprisal top = topLine(e);
+                if (top != null) {
+                    // the line with the highest mean surprisal: a random trace id makes one token surprising, not a line
+                    sb.append(String.format(Locale.ROOT, "%n      most surprising line %d (%.2f nats/token): %s", top.getLine() + 1,
+                            top.getMeanSurprisal(), quote(top.getText())));
+                    if (doc != null && !doc.injected().isEmpty()) {
+                        synchronized (this) {
+                            topLinesOfInjectedDocs++;
+                            if (doc.injected().containsKey((int) top.getLine())) {
+                                topLinesInjected++;
+                                sb.append("  <- injected ").append(doc.injected().get((int) top.getLine()));
                             }
                         }
-                    } else {
-                        sb.append("  most surprising ").append(quote(s.getText()));
                     }
+                } else if (!e.getSpans().isEmpty()) {
+                    sb.append("  most surprising ").append(quote(e.getSpans().get(0).getText()));
                 }
             }
             case END -> sb.append(String.format(Locale.ROOT, "END   %d tokens, mean surprisal %.2f nats, state %,d B",
@@ -167,6 +165,19 @@ final class DemoMonitor implements AutoCloseable {
             }
         }
         return sb.toString();
+    }
+
+    /** The chunk's line with the highest mean surprisal (the first of equals), or null. */
+    static LineSurprisal topLine(Enrichment e) {
+        LineSurprisal top = null;
+        if (e.getLines() != null) {
+            for (LineSurprisal l : e.getLines()) {
+                if (l.getMeanSurprisal() != null && (top == null || l.getMeanSurprisal() > top.getMeanSurprisal())) {
+                    top = l;
+                }
+            }
+        }
+        return top;
     }
 
     private static double orNaN(Double d) {
@@ -244,8 +255,9 @@ final class DemoMonitor implements AutoCloseable {
         for (DemoDocument d : documents.values()) {
             if (!d.injected().isEmpty()) {
                 sb.append(String.format(Locale.ROOT, "  anomalies        %s: %d lines injected (%s) in %d lines; %d of its %d chunks' most"
-                        + " surprising lines are injected ones%n", d.docId(), d.injected().size(),
-                        new java.util.TreeSet<>(d.injected().values()), d.lineStarts().length, topLinesInjected, topLinesOfInjectedDocs));
+                        + " surprising lines are injected ones (%d chunks hold an injected line)%n", d.docId(), d.injected().size(),
+                        new java.util.TreeSet<>(d.injected().values()), d.lineStarts().length, topLinesInjected, topLinesOfInjectedDocs,
+                        d.chunksWithInjectedLines()));
             }
         }
         if (randomModel) {

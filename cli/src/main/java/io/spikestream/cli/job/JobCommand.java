@@ -47,7 +47,12 @@ public final class JobCommand implements Callable<Integer> {
             a.subList(i, i + 2).clear();
         }
         JobOptions options = JobOptions.parse(a.toArray(String[]::new));
-        List<String> topics = List.of(options.documentsTopic(), options.queriesTopic(), options.enrichmentsTopic(), options.rejectedTopic());
+        List<String> topics = new java.util.ArrayList<>(List.of(options.documentsTopic(), options.queriesTopic(), options.enrichmentsTopic(),
+                options.rejectedTopic()));
+        boolean alerting = SpikeStreamJob.alerting(options);
+        if (alerting) {
+            topics.add(options.alertsTopic());
+        }
         if (createTopics > 0) {
             KafkaTopics.ensure(options.bootstrapServers(), createTopics, topics);
         }
@@ -61,6 +66,10 @@ public final class JobCommand implements Callable<Integer> {
                 options.documentsTopic(), options.enrichmentsTopic(), options.rejectedTopic(), options.queriesTopic(),
                 options.parallelism() == 0 ? "default" : options.parallelism(), options.checkpointInterval(), options.checkpointDir(),
                 options.resume() == null ? "" : ", resuming from " + options.resume());
+        System.err.println("spikestream job: input " + options.operator().inputFormat()
+                + (options.textField() == null ? "" : " (text field " + options.textField() + (options.keyField() == null ? "" : ", key field " + options.keyField()) + ")")
+                + "; alerts " + (!alerting ? "off" : SpikeStreamJob.alertThreshold(options)
+                        .map(t -> "above " + t.name() + " = " + t.nats() + " nats/token").orElse("as the TaskManagers' model calibration says") + " -> " + options.alertsTopic()));
         JobClient job = SpikeStreamJob.start(options);
         System.err.println("spikestream job: running as " + job.getJobID() + " (Ctrl-C cancels; checkpoints stay for --resume latest)");
         Thread cancel = new Thread(() -> {

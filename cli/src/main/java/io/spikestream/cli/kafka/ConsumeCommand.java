@@ -19,10 +19,10 @@ public final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
     String bootstrapServers;
 
-    @Option(names = "--topic", defaultValue = "enrichments", description = "Topic (default: enrichments).")
+    @Option(names = "--topic", description = "Topic (default: alerts for --type alert, rejected for --type rejected, else enrichments).")
     String topic;
 
-    @Option(names = "--type", defaultValue = "enrichment", description = "Record type: enrichment (default), rejected, chunk or query.")
+    @Option(names = "--type", defaultValue = "enrichment", description = "Record type: enrichment (default), alert, rejected, chunk or query.")
     String type;
 
     @Option(names = "--json", description = "One JSON object per line (field names as in the Avro schema).")
@@ -38,8 +38,14 @@ public final class ConsumeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-        EnrichmentConsumer.Builder b = EnrichmentConsumer.builder().bootstrapServers(bootstrapServers).topic(topic)
-                .type(RecordType.parse(type)).json(json).fromBeginning(fromBeginning).out(out).err(err);
+        RecordType recordType = RecordType.parse(type);
+        String t = topic != null ? topic : switch (recordType) {
+            case ALERT -> io.spikestream.connectors.kafka.Topics.ALERTS;
+            case REJECTED -> io.spikestream.connectors.kafka.Topics.REJECTED;
+            default -> io.spikestream.connectors.kafka.Topics.ENRICHMENTS;
+        };
+        EnrichmentConsumer.Builder b = EnrichmentConsumer.builder().bootstrapServers(bootstrapServers).topic(t)
+                .type(recordType).json(json).fromBeginning(fromBeginning).out(out).err(err);
         if (timeoutMs != null) {
             b.idleTimeout(Duration.ofMillis(timeoutMs));
         }

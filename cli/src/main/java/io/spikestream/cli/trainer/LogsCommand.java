@@ -27,7 +27,8 @@ public final class LogsCommand implements Callable<Integer> {
     @Option(names = "--anomaly-rate", defaultValue = "0", description = "Fraction of events replaced by anomalies (default 0: a normal log).")
     double rate;
 
-    @Option(names = "--labels", description = "Write the injected anomalies here: {\"line\":N,\"kind\":\"...\",\"detail\":\"...\"} per line.")
+    @Option(names = "--labels", description = {"Write the injected anomalies here, one JSON line each: {\"line\":N,\"kind\":\"...\",\"detail\":\"...\",",
+        "\"event\":[first, end)} (the labelled line, and the lines of the event it replaced)."})
     Path labels;
 
     @Override
@@ -43,7 +44,8 @@ public final class LogsCommand implements Callable<Integer> {
             StringBuilder sb = new StringBuilder();
             for (AnomalyInjector.Injection i : log.injections()) {
                 sb.append("{\"line\":").append(i.line()).append(",\"kind\":\"").append(i.kind()).append("\",\"detail\":")
-                        .append(io.spikestream.engine.json.Json.quote(i.detail())).append("}\n");
+                        .append(io.spikestream.engine.json.Json.quote(i.detail())).append(",\"event\":[").append(i.eventStart()).append(',')
+                        .append(i.eventEnd()).append("]}\n");
             }
             Files.writeString(labels, sb.toString());
         }

@@ -4,7 +4,8 @@ import io.spikestream.engine.model.Configuration;
 import io.spikestream.engine.safetensors.DType;
 import io.spikestream.engine.tokenizer.Tokenizer;
 import io.spikestream.engine.tokenizer.TokenizerMode;
-import io.spikestream.trainer.corpus.LogGenerator;
+import io.spikestream.engine.scoring.Calibration;
+import io.spikestream.trainer.corpus.TrainingCorpus;
 import io.spikestream.trainer.model.AdamW;
 import io.spikestream.trainer.model.ModelWriter;
 import io.spikestream.trainer.model.Parameters;
@@ -15,10 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -26,7 +25,8 @@ import java.util.concurrent.Callable;
 /** {@code ./spikestream train}: trains a gla_swa model (and its tokenizer) on text, writes an engine checkpoint. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a gla_swa model on text (files, or a generated service log) and write it as a checkpoint the",
-            "engine loads: config.json, model.safetensors, tokenizer files, and trainer-state.safetensors for --resume."})
+            "engine loads: config.json, model.safetensors, tokenizer files, trainer-state.safetensors for --resume, and",
+            "calibration.json (quantiles of per-line surprisal on the held-out text, for --alert-threshold p99.9)."})
 public final class TrainCommand implements Callable<Integer> {
     static final int MAX_VALIDATION_TOKENS = 16_384;
 
@@ -38,6 +38,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--generate-logs", defaultValue = "100000", description = "Lines of generated service log when no --corpus (default 100000).")
     int generatedLines;
+
+    @Option(names = "--log-hosts", defaultValue = "1", description = "Generated log: from this many hosts, one after the other (default 1).")
+    int logHosts;
 
     @Option(names = "--tokenizer", description = "Use this tokenizer (vocab.json + merges.txt) instead of training one.")
     Path tokenizerDir;
@@ -72,15 +75,11 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         long start = System.nanoTime();
         Files.createDirectories(out);
-        List<String> documents = corpus();
-        int split = (int) Math.round(documents.size() * (1 - validationFraction));
-        if (split <= 0 || split >= documents.size()) {
-            throw new IllegalArgumentException("--validation " + validationFraction + " leaves no training or no validation text");
-        }
-        Path tokDir = tokenizer(documents.subList(0, split));
+        TrainingCorpus.Split split = TrainingCorpus.split(corpus(), validationFraction);
+        Path tokDir = tokenizer(split.training());
         Tokenizer tokenizer = Tokenizer.load(tokDir);
-        int[] train = encode(tokenizer, documents.subList(0, split));
-        int[] validation = encode(tokenizer, documents.subList(split, documents.size()));
+        int[] train = encode(tokenizer, split.training());
+        int[] validation = encode(tokenizer, split.heldOut());
         if (validation.length > MAX_VALIDATION_TOKENS) {
             validation = java.util.Arrays.copyOf(validation, MAX_VALIDATION_TOKENS); // validation runs at every checkpoint
         }
@@ -128,41 +127,14 @@ public final class TrainCommand implements Callable<Integer> {
         long bytes = Files.size(out.resolve("model.safetensors"));
         System.err.printf(Locale.ROOT, "train: done in %.0f s; validation loss %.4f nats/token (perplexity %.2f); model %s: %,d bytes%n",
                 (System.nanoTime() - start) / 1e9, val, Math.exp(val), out, bytes);
+        Calibration calibration = Calibrator.calibrate(out, split.heldOutLines(), "held-out " + validationFraction + " of "
+                + (corpus != null ? corpus : "a generated service log of " + generatedLines + " lines (seed " + seed + ", " + logHosts + (logHosts == 1 ? " host)" : " hosts)")), threads);
+        System.err.println("train: calibration of per-line surprisal on the held-out text: " + calibration + " -> " + out.resolve(Calibration.FILE));
         return 0;
     }
 
     private List<String> corpus() throws IOException {
-        List<String> docs = new ArrayList<>();
-        if (corpus != null) {
-            for (Path f : corpus) {
-                // split each file into ~4 KB pieces at line ends, so a held-out fraction exists even for one file
-                StringBuilder piece = new StringBuilder();
-                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                    piece.append(line).append('\n');
-                    if (piece.length() >= 4096) {
-                        docs.add(piece.toString());
-                        piece.setLength(0);
-                    }
-                }
-                if (!piece.isEmpty()) {
-                    docs.add(piece.toString());
-                }
-            }
-        } else {
-            List<String> lines = new LogGenerator(seed).lines(generatedLines);
-            StringBuilder piece = new StringBuilder();
-            for (String line : lines) {
-                piece.append(line).append('\n');
-                if (piece.length() >= 4096) {
-                    docs.add(piece.toString());
-                    piece.setLength(0);
-                }
-            }
-            if (!piece.isEmpty()) {
-                docs.add(piece.toString());
-            }
-        }
-        return docs;
+        return corpus != null ? TrainingCorpus.ofFiles(corpus) : TrainingCorpus.generated(seed, generatedLines, logHosts);
     }
 
     private Path tokenizer(List<String> trainingText) throws IOException {

@@ -1,5 +1,6 @@
 package io.spikestream.connectors.avro;
 
+import io.spikestream.avro.Alert;
 import io.spikestream.avro.DocumentChunk;
 import io.spikestream.avro.DocumentQuery;
 import io.spikestream.avro.Enrichment;
@@ -52,7 +53,7 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     /** Our record types by fingerprint (every version), so a record on the wrong topic is named in the error. */
     private static final Map<Long, String> KNOWN_TYPES = List.of(
                     DocumentChunk.getClassSchema(), DocumentQuery.getClassSchema(),
-                    Enrichment.getClassSchema(), Rejected.getClassSchema())
+                    Enrichment.getClassSchema(), Rejected.getClassSchema(), Alert.getClassSchema())
             .stream()
             .flatMap(s -> Stream.concat(history(s).stream(), Stream.of(s)))
             .collect(Collectors.toUnmodifiableMap(SchemaNormalization::parsingFingerprint64, Schema::getFullName));
@@ -85,6 +86,10 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
 
     public static AvroCodec<Rejected> rejected() {
         return of(Rejected.class);
+    }
+
+    public static AvroCodec<Alert> alert() {
+        return of(Alert.class);
     }
 
     public Class<T> type() {

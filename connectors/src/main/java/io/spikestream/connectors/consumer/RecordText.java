@@ -1,9 +1,11 @@
 package io.spikestream.connectors.consumer;
 
+import io.spikestream.avro.Alert;
 import io.spikestream.avro.DocumentChunk;
 import io.spikestream.avro.DocumentQuery;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.LabelScore;
+import io.spikestream.avro.LineSurprisal;
 import io.spikestream.avro.Rejected;
 import io.spikestream.avro.SurprisingSpan;
 import java.util.Locale;
@@ -20,6 +22,12 @@ public final class RecordText {
     public static String format(SpecificRecord record) {
         if (record instanceof Enrichment e) {
             return enrichment(e);
+        }
+        if (record instanceof Alert a) {
+            return "ALERT " + a.getDocId() + " line " + a.getLine() + " score=" + number(a.getScore()) + " > " + a.getThresholdName()
+                    + " (" + number(a.getThreshold()) + ") " + a.getSourceTopic()
+                    + (a.getPartition() == null ? " seq=" + a.getSeq() : "-" + a.getPartition() + "@" + a.getOffset())
+                    + " text=" + quote(a.getText());
         }
         if (record instanceof Rejected r) {
             return "REJECTED " + r.getSourceTopic() + "-" + r.getPartition() + "@" + r.getOffset()
@@ -48,6 +56,9 @@ public final class RecordText {
         if (e.getQueryId() != null) {
             sb.append(" query=").append(e.getQueryId());
         }
+        if (e.getSourceTopic() != null) {
+            sb.append(' ').append(e.getSourceTopic()).append('-').append(e.getPartition()).append('@').append(e.getOffset());
+        }
         sb.append(" tokens=[").append(e.getTokenStart()).append(',').append(e.getTokenEnd()).append(')');
         if (e.getPerplexity() != null) {
             sb.append(" ppl=").append(number(e.getPerplexity()));
@@ -75,6 +86,19 @@ public final class RecordText {
             sb.append(" spans:");
             for (SurprisingSpan s : e.getSpans()) {
                 sb.append(' ').append(quote(s.getText())).append('@').append(s.getCharStart()).append('=').append(number(s.getSurprisal()));
+            }
+        }
+        if (e.getLines() != null && !e.getLines().isEmpty()) {
+            LineSurprisal top = null;
+            for (LineSurprisal l : e.getLines()) {
+                if (l.getMeanSurprisal() != null && (top == null || l.getMeanSurprisal() > top.getMeanSurprisal())) {
+                    top = l;
+                }
+            }
+            sb.append(" lines=").append(e.getLines().size());
+            if (top != null) {
+                sb.append(" top line ").append(top.getLine()).append('=').append(number(top.getMeanSurprisal())).append(' ')
+                        .append(quote(top.getText()));
             }
         }
         return sb.toString();

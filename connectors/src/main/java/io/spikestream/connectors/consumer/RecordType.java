@@ -8,6 +8,7 @@ import org.apache.avro.specific.SpecificRecord;
 public enum RecordType {
     ENRICHMENT(AvroCodec.enrichment()),
     REJECTED(AvroCodec.rejected()),
+    ALERT(AvroCodec.alert()),
     CHUNK(AvroCodec.documentChunk()),
     QUERY(AvroCodec.documentQuery());
 
@@ -21,12 +22,12 @@ public enum RecordType {
         return codec;
     }
 
-    /** Parses {@code enrichment}, {@code rejected}, {@code chunk} or {@code query} (any case). */
+    /** Parses {@code enrichment}, {@code rejected}, {@code alert}, {@code chunk} or {@code query} (any case). */
     public static RecordType parse(String name) {
         try {
             return valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown record type '" + name + "': expected enrichment, rejected, chunk or query", e);
+            throw new IllegalArgumentException("unknown record type '" + name + "': expected enrichment, rejected, alert, chunk or query", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.spikestream.connectors.kafka;
 
+import io.spikestream.avro.Alert;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.Rejected;
 import io.spikestream.connectors.avro.AvroCodec;
@@ -45,6 +46,11 @@ public final class AvroKafkaSink {
     /** Enrichments, keyed by docId. */
     public static Builder<Enrichment> enrichments() {
         return builder(AvroCodec.enrichment(), Enrichment::getDocId);
+    }
+
+    /** Alerts, keyed by docId. */
+    public static Builder<Alert> alerts() {
+        return builder(AvroCodec.alert(), Alert::getDocId);
     }
 
     /** Rejected records, keyed by docId when known, else by {@code topic-partition-offset} of the bad record. */

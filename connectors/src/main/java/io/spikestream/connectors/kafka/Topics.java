@@ -15,6 +15,8 @@ public final class Topics {
     public static final String ENRICHMENTS = "enrichments";
     /** {@code Rejected} input records, keyed by docId when known. */
     public static final String REJECTED = "rejected";
+    /** {@code Alert}s written by the job, exactly once, keyed by docId: lines above the alert threshold. */
+    public static final String ALERTS = "alerts";
 
-    public static final List<String> ALL = List.of(DOCUMENTS, QUERIES, ENRICHMENTS, REJECTED);
+    public static final List<String> ALL = List.of(DOCUMENTS, QUERIES, ENRICHMENTS, REJECTED, ALERTS);
 }

@@ -60,7 +60,11 @@ class AvroCodecTest {
     }
 
     private static org.apache.avro.Schema firstEnrichmentSchema() throws java.io.IOException {
-        try (var in = AvroCodec.class.getResourceAsStream("/io/spikestream/avro/history/Enrichment-1.avsc")) {
+        return enrichmentSchema(1);
+    }
+
+    private static org.apache.avro.Schema enrichmentSchema(int version) throws java.io.IOException {
+        try (var in = AvroCodec.class.getResourceAsStream("/io/spikestream/avro/history/Enrichment-" + version + ".avsc")) {
             return new org.apache.avro.Schema.Parser().parse(in);
         }
     }
@@ -76,7 +80,7 @@ class AvroCodecTest {
                 .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, 10, bytes.length - 10, null));
         assertThat(old.get("docId").toString()).isEqualTo("doc-1");
         assertThat(old.get("stateBytesWritten")).isEqualTo(2048L);
-        assertThat(AvroCodec.enrichment().readableFingerprints()).hasSize(2);
+        assertThat(AvroCodec.enrichment().readableFingerprints()).hasSize(3);
     }
 
     @Test
@@ -86,14 +90,50 @@ class AvroCodecTest {
                 .setMeanBitwise(1.3).setMaxAbs(16).setSilentChannelFraction(0).setEnergyPicojoulesPerToken(313405.44)
                 .setDenseEnergyPicojoulesPerToken(1007616).build());
         byte[] bytes = AvroCodec.enrichment().encode(e);
-        assertThat(headerFingerprint(bytes)).isEqualTo(AvroCodec.enrichment().fingerprint());
+        // the second version added the spikes; without the later fields a record is written in it
+        assertThat(headerFingerprint(bytes)).isEqualTo(org.apache.avro.SchemaNormalization.parsingFingerprint64(enrichmentSchema(2)));
         assertThat(AvroCodec.enrichment().decode(bytes)).isEqualTo(e);
         // With the writer's schema, a reader of the first schema resolves it (the new field is skipped).
         org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericDatumReader<org.apache.avro.generic.GenericRecord>(
-                Enrichment.getClassSchema(), firstEnrichmentSchema())
+                enrichmentSchema(2), firstEnrichmentSchema())
                 .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, 10, bytes.length - 10, null));
         assertThat(old.get("modelFingerprint").toString()).isEqualTo("ab12");
         assertThat(old.getSchema().getField("spikes")).isNull();
+    }
+
+    @Test
+    void recordEnrichmentsAndLineScoresUseTheCurrentSchema() throws Exception {
+        Enrichment e = enrichment();
+        e.setKind(io.spikestream.avro.EnrichmentKind.RECORD);
+        e.setSeq(null);
+        e.setSourceTopic("service-lines");
+        e.setPartition(1);
+        e.setOffset(4242L);
+        e.setRecordKey("payments");
+        e.setLines(java.util.List.of(io.spikestream.avro.LineSurprisal.newBuilder().setLine(7).setCharStart(0).setCharEnd(5)
+                .setTokenStart(10).setTokenEnd(14).setMeanSurprisal(1.5).setMaxSurprisal(3.25).setText("hello").build()));
+        byte[] bytes = AvroCodec.enrichment().encode(e);
+        assertThat(headerFingerprint(bytes)).isEqualTo(AvroCodec.enrichment().fingerprint());
+        assertThat(AvroCodec.enrichment().decode(bytes)).isEqualTo(e);
+        // a CHUNK with line scores: readers of the second schema resolve it and skip the lines
+        Enrichment chunk = enrichment();
+        chunk.setLines(e.getLines());
+        byte[] chunkBytes = AvroCodec.enrichment().encode(chunk);
+        org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericDatumReader<org.apache.avro.generic.GenericRecord>(
+                Enrichment.getClassSchema(), enrichmentSchema(2))
+                .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(chunkBytes, 10, chunkBytes.length - 10, null));
+        assertThat(old.get("kind").toString()).isEqualTo("CHUNK");
+        assertThat(old.getSchema().getField("lines")).isNull();
+    }
+
+    @Test
+    void alertsRoundTrip() throws Exception {
+        io.spikestream.avro.Alert a = io.spikestream.avro.Alert.newBuilder().setDocId("d").setLine(3).setText("x").setScore(2.5)
+                .setMaxSurprisal(4).setThreshold(1.25).setThresholdName("p99.9").setSourceTopic("t").setPartition(null).setOffset(null)
+                .setSeq(12L).setRecordKey(null).setTokenStart(1).setTokenEnd(2).setModelFingerprint("f").setProcessedAtMs(5).build();
+        assertThat(AvroCodec.alert().decode(AvroCodec.alert().encode(a))).isEqualTo(a);
+        assertThatThrownBy(() -> AvroCodec.alert().decode(AvroCodec.enrichment().encode(enrichment())))
+                .hasMessageContaining("the record is a io.spikestream.avro.Enrichment");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.spikestream.operator.job;
 
+import io.spikestream.connectors.kafka.InputFormat;
 import io.spikestream.connectors.kafka.Topics;
 import io.spikestream.operator.OperatorOptions;
 
@@ -16,7 +17,8 @@ import java.util.Map;
  * [--checkpoint-dir DIR] [--resume latest|PATH] [--group-id …] [--transactional-id-prefix …] [--bounded]}
  * and operator settings ({@code --page-size}, {@code --state-ttl}, {@code --end-grace}, {@code --gap-timeout},
  * {@code --max-buffered-chunks}, {@code --max-chunk-chars}, {@code --top-spans}, {@code --embed-chunks},
- * {@code --engine-threads}). Durations: {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 7d}.
+ * {@code --engine-threads}), the input ({@code --input-format avro|text|json}, {@code --text-field},
+ * {@code --key-field}) and alerts ({@code --alert-threshold}, {@code --alerts-topic}). Durations: {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 7d}.
  */
 public record JobOptions(
         String bootstrapServers,
@@ -35,7 +37,11 @@ public record JobOptions(
         String transactionalIdPrefix,
         boolean bounded,
         /** Kafka {@code transaction.timeout.ms} of the sinks: above checkpoint interval + restart time, at most the broker's maximum. */
-        Duration transactionTimeout) implements Serializable {
+        Duration transactionTimeout,
+        String alertsTopic,
+        /** JSON input: the field holding the text, and the one naming the document (null: the record key). */
+        String textField,
+        String keyField) implements Serializable {
 
     static final Map<String, String> HELP = new LinkedHashMap<>();
 
@@ -63,6 +69,12 @@ public record JobOptions(
         HELP.put("top-spans", "most surprising tokens reported per chunk (default 5)");
         HELP.put("embed-chunks", "attach the final hidden vector to every CHUNK record");
         HELP.put("engine-threads", "kernel threads per TaskManager (default: its cores)");
+        HELP.put("input-format", "avro (DocumentChunks, the default), text (UTF-8 lines, document = record key) or json");
+        HELP.put("text-field", "json input: the field holding the text (a dotted path reaches into objects; default message)");
+        HELP.put("key-field", "json input: the field naming the document instead of the record key");
+        HELP.put("alert-threshold", "lines with a mean surprisal above this go to the alerts topic: a quantile of the model's "
+                + "calibration.json (p99.9, the default when it has one), nats per token, or off");
+        HELP.put("alerts-topic", "output alerts (default alerts)");
     }
 
     public static JobOptions parse(String... args) {
@@ -106,7 +118,12 @@ public record JobOptions(
                 integer(m, "top-spans", d.topSpans()),
                 Boolean.parseBoolean(m.getOrDefault("embed-chunks", "false")),
                 d.cachedDocuments(),
-                d.maxAnswerTokens());
+                d.maxAnswerTokens(),
+                InputFormat.parse(m.getOrDefault("input-format", "avro")),
+                m.get("alert-threshold"));
+        if (op.inputFormat() != InputFormat.JSON && (m.containsKey("text-field") || m.containsKey("key-field"))) {
+            throw new IllegalArgumentException("--text-field and --key-field apply to --input-format json");
+        }
         return new JobOptions(bootstrap, op,
                 m.getOrDefault("documents-topic", Topics.DOCUMENTS),
                 m.getOrDefault("queries-topic", Topics.QUERIES),
@@ -119,7 +136,10 @@ public record JobOptions(
                 m.getOrDefault("group-id", "spikestream"),
                 m.getOrDefault("transactional-id-prefix", "spikestream"),
                 Boolean.parseBoolean(m.getOrDefault("bounded", "false")),
-                duration(m, "transaction-timeout", Duration.ofMinutes(10)));
+                duration(m, "transaction-timeout", Duration.ofMinutes(10)),
+                m.getOrDefault("alerts-topic", Topics.ALERTS),
+                op.inputFormat() == InputFormat.JSON ? m.getOrDefault("text-field", "message") : null,
+                m.get("key-field"));
     }
 
     public JobOptions {
@@ -140,17 +160,27 @@ public record JobOptions(
 
     public JobOptions withParallelism(int p) {
         return new JobOptions(bootstrapServers, operator, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, p,
-                checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout);
+                checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic, textField, keyField);
     }
 
     public JobOptions withResume(String r) {
         return new JobOptions(bootstrapServers, operator, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
-                checkpointInterval, checkpointDir, r, groupId, transactionalIdPrefix, bounded, transactionTimeout);
+                checkpointInterval, checkpointDir, r, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic, textField, keyField);
+    }
+
+    public JobOptions withDocumentsTopic(String topic) {
+        return new JobOptions(bootstrapServers, operator, topic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+                checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic, textField, keyField);
+    }
+
+    public JobOptions withOperator(OperatorOptions op) {
+        return new JobOptions(bootstrapServers, op, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+                checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic, textField, keyField);
     }
 
     public JobOptions withBounded(boolean b) {
         return new JobOptions(bootstrapServers, operator, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
-                checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, b, transactionTimeout);
+                checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, b, transactionTimeout, alertsTopic, textField, keyField);
     }
 
     public static String usage() {

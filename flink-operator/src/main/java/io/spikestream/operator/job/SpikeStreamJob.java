@@ -1,5 +1,6 @@
 package io.spikestream.operator.job;
 
+import io.spikestream.avro.Alert;
 import io.spikestream.avro.DocumentChunk;
 import io.spikestream.avro.DocumentQuery;
 import io.spikestream.avro.Enrichment;
@@ -7,8 +8,11 @@ import io.spikestream.avro.Rejected;
 import io.spikestream.connectors.avro.AvroCodec;
 import io.spikestream.connectors.kafka.AvroKafkaSink;
 import io.spikestream.connectors.kafka.DecodeFunction;
+import io.spikestream.connectors.kafka.InputFormat;
+import io.spikestream.connectors.kafka.PlainRecordDecodeFunction;
 import io.spikestream.connectors.kafka.RawKafkaSource;
 import io.spikestream.connectors.kafka.RawRecord;
+import io.spikestream.engine.scoring.AlertThreshold;
 import io.spikestream.operator.DocumentProcessor;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
@@ -17,10 +21,12 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -30,9 +36,10 @@ import java.util.Optional;
  *
  * <pre>
  * documents ─► decode ─┐                        ┌─► enrichments (EXACTLY_ONCE)
- *                      ├─► keyBy(docId) ─► DocumentProcessor
+ *                      ├─► keyBy(docId) ─► DocumentProcessor ─► alerts (lines above the threshold)
  * queries   ─► decode ─┘                        └─► rejected (+ undecodable records)
  * </pre>
+ * The documents topic holds Avro chunks, or plain-text or JSON records ({@code --input-format}).
  * RocksDB with incremental checkpoints, retained on cancellation in {@code --checkpoint-dir}. The same class
  * is the entry point of the fat job jar for {@code flink run} on a cluster.
  */
@@ -109,11 +116,15 @@ public final class SpikeStreamJob {
 
     /** Like {@link #build(StreamExecutionEnvironment, JobOptions)} with a given processor instance (tests inject failures). */
     public static void build(StreamExecutionEnvironment env, JobOptions o, DocumentProcessor processor) {
+        Optional<AlertThreshold> alerts = alertThreshold(o); // fails here, before the job starts, when it cannot be resolved
+        ProcessFunction<RawRecord, DocumentChunk> decode = o.operator().inputFormat() == InputFormat.AVRO
+                ? new DecodeFunction<>(AvroCodec.documentChunk())
+                : new PlainRecordDecodeFunction(o.operator().inputFormat(), o.textField(), o.keyField());
         SingleOutputStreamOperator<DocumentChunk> chunks = env
                 .fromSource(source(o, o.documentsTopic(), "documents"), WatermarkStrategy.noWatermarks(), "documents")
                 .uid("documents-source")
-                .process(new DecodeFunction<>(AvroCodec.documentChunk()))
-                .uid("decode-documents").name("decode documents");
+                .process(decode)
+                .uid("decode-documents").name("decode documents (" + o.operator().inputFormat() + ")");
         SingleOutputStreamOperator<DocumentQuery> queries = env
                 .fromSource(source(o, o.queriesTopic(), "queries"), WatermarkStrategy.noWatermarks(), "queries")
                 .uid("queries-source")
@@ -126,11 +137,38 @@ public final class SpikeStreamJob {
         enrichments.sinkTo(AvroKafkaSink.enrichments().bootstrapServers(o.bootstrapServers()).topic(o.enrichmentsTopic())
                         .transactionalIdPrefix(o.transactionalIdPrefix() + "-enrichments").transactionTimeout(o.transactionTimeout()).brokerMaxTransactionTimeout(brokerMax(o)).build())
                 .uid("enrichments-sink").name("enrichments");
+        if (alerting(o)) {
+            DataStream<Alert> alertStream = enrichments.getSideOutput(DocumentProcessor.ALERTS);
+            alertStream.sinkTo(AvroKafkaSink.alerts().bootstrapServers(o.bootstrapServers()).topic(o.alertsTopic())
+                            .transactionalIdPrefix(o.transactionalIdPrefix() + "-alerts").transactionTimeout(o.transactionTimeout()).brokerMaxTransactionTimeout(brokerMax(o)).build())
+                    .uid("alerts-sink").name("alerts");
+        }
         DataStream<Rejected> rejected = chunks.getSideOutput(DecodeFunction.REJECTED)
                 .union(queries.getSideOutput(DecodeFunction.REJECTED), enrichments.getSideOutput(DocumentProcessor.REJECTED));
         rejected.sinkTo(AvroKafkaSink.rejected().bootstrapServers(o.bootstrapServers()).topic(o.rejectedTopic())
                         .transactionalIdPrefix(o.transactionalIdPrefix() + "-rejected").transactionTimeout(o.transactionTimeout()).brokerMaxTransactionTimeout(brokerMax(o)).build())
                 .uid("rejected-sink").name("rejected");
+    }
+
+    /**
+     * The alert threshold the job applies, resolved against the model's calibration.json; empty when alerts are
+     * off. A model directory this machine cannot see (a cluster client) is resolved on the TaskManagers, and
+     * counts as alerting unless the threshold is {@code off}.
+     */
+    public static Optional<AlertThreshold> alertThreshold(JobOptions o) {
+        if (!modelVisible(o)) {
+            return Optional.empty();
+        }
+        return AlertThreshold.resolve(o.operator().alertThreshold(), Path.of(o.operator().modelDir()));
+    }
+
+    /** Whether the job writes to the alerts topic. */
+    public static boolean alerting(JobOptions o) {
+        return modelVisible(o) ? alertThreshold(o).isPresent() : !"off".equalsIgnoreCase(String.valueOf(o.operator().alertThreshold()).trim());
+    }
+
+    private static boolean modelVisible(JobOptions o) {
+        return Files.isDirectory(Path.of(o.operator().modelDir()));
     }
 
     /** An explicit --transaction-timeout above the default broker maximum says the broker allows it (it refuses it otherwise). */

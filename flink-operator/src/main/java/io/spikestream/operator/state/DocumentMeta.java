@@ -1,5 +1,7 @@
 package io.spikestream.operator.state;
 
+import io.spikestream.engine.scoring.OpenLine;
+
 /**
  * Per-document bookkeeping kept in Flink keyed state next to the engine state (a Flink POJO: public fields,
  * no-argument constructor, so its serializer can evolve with the class).
@@ -37,6 +39,59 @@ public class DocumentMeta {
     public double maxSurprisal;
     public long stateBytesWritten;
 
+    /** The line not yet ended by a newline (its number is the next line's for plain-text records). */
+    public long openLine;
+    public int openLineTokens;
+    public long openLineTokenStart;
+    public int openLineScored;
+    public double openLineSum;
+    public double openLineMax;
+    public String openLineText = "";
+
+    /** Plain-text and JSON records: per partition read, the last offset applied (a replay of it is a duplicate). */
+    public int[] offsetPartitions = new int[0];
+    public long[] offsetsApplied = new long[0];
+    public long recordsApplied;
+    public long alerts;
+
     public DocumentMeta() {
+    }
+
+    public OpenLine currentLine() {
+        return new OpenLine(openLine, openLineTokens, openLineTokenStart, openLineScored, openLineSum, openLineMax,
+                openLineText == null ? "" : openLineText);
+    }
+
+    public void keepLine(OpenLine o) {
+        openLine = o.line();
+        openLineTokens = o.tokens();
+        openLineTokenStart = o.tokenStart();
+        openLineScored = o.scored();
+        openLineSum = o.sum();
+        openLineMax = o.max();
+        openLineText = o.text();
+    }
+
+    /** The last offset applied from {@code partition}, or -1. */
+    public long appliedOffset(int partition) {
+        for (int i = 0; i < offsetPartitions.length; i++) {
+            if (offsetPartitions[i] == partition) {
+                return offsetsApplied[i];
+            }
+        }
+        return -1;
+    }
+
+    public void markApplied(int partition, long offset) {
+        for (int i = 0; i < offsetPartitions.length; i++) {
+            if (offsetPartitions[i] == partition) {
+                offsetsApplied[i] = offset;
+                return;
+            }
+        }
+        offsetPartitions = java.util.Arrays.copyOf(offsetPartitions, offsetPartitions.length + 1);
+        offsetsApplied = java.util.Arrays.copyOf(offsetsApplied, offsetsApplied.length + 1);
+        offsetPartitions[offsetPartitions.length - 1] = partition;
+        offsetsApplied[offsetsApplied.length - 1] = offset;
     }
 }

@@ -74,4 +74,28 @@ class JobOptionsTest {
                 "--resume", "latest");
         assertThat(SpikeStreamJob.configuration(none).toMap()).doesNotContainKey("execution.state-recovery.path");
     }
+
+    @Test
+    void inputFormatsAndAlertThresholds() throws Exception {
+        JobOptions avro = JobOptions.parse("--bootstrap-servers", "b", "--model", tmp.toString());
+        assertThat(avro.operator().inputFormat()).isEqualTo(io.spikestream.connectors.kafka.InputFormat.AVRO);
+        assertThat(avro.alertsTopic()).isEqualTo("alerts");
+        assertThat(SpikeStreamJob.alerting(avro)).as("a model without calibration.json: no alerts").isFalse();
+        JobOptions json = JobOptions.parse("--bootstrap-servers", "b", "--model", tmp.toString(), "--input-format", "json", "--key-field", "service");
+        assertThat(json.textField()).as("default text field").isEqualTo("message");
+        assertThat(json.keyField()).isEqualTo("service");
+        assertThatThrownBy(() -> JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--text-field", "msg"))
+                .hasMessageContaining("apply to --input-format json");
+        assertThatThrownBy(() -> JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--input-format", "csv"))
+                .hasMessageContaining("avro, text or json");
+        // p99.9 without a calibration fails before the job starts, naming what is missing
+        JobOptions p999 = JobOptions.parse("--bootstrap-servers", "b", "--model", tmp.toString(), "--alert-threshold", "p99.9");
+        assertThatThrownBy(() -> SpikeStreamJob.alertThreshold(p999)).hasMessageContaining("calibration.json");
+        Files.writeString(tmp.resolve("calibration.json"), "{\"lines\": 10, \"quantiles\": {\"p99.9\": 3.25}}");
+        assertThat(SpikeStreamJob.alertThreshold(avro)).map(io.spikestream.engine.scoring.AlertThreshold::nats).contains(3.25);
+        assertThat(SpikeStreamJob.alerting(JobOptions.parse("--bootstrap-servers", "b", "--model", tmp.toString(), "--alert-threshold", "off")))
+                .isFalse();
+        // a model directory only the TaskManagers see: resolved there, alerts on unless off
+        assertThat(SpikeStreamJob.alerting(JobOptions.parse("--bootstrap-servers", "b", "--model", "/nowhere/model"))).isTrue();
+    }
 }

@@ -22,8 +22,11 @@ public final class AnomalyInjector {
         "java.util.ConcurrentModificationException: null"};
     private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-    /** One injected line. */
-    public record Injection(int line, Anomaly kind, String detail) {
+    /**
+     * One injection: the labelled line, and the lines of the event it replaced ({@code eventStart} inclusive,
+     * {@code eventEnd} exclusive; an unseen error is its header, exception line and stack frames).
+     */
+    public record Injection(int line, Anomaly kind, String detail, int eventStart, int eventEnd) {
     }
 
     /** The stream: lines, and for each anomalous line its injection. */
@@ -71,7 +74,7 @@ public final class AnomalyInjector {
             // An unseen error is labelled on the line that carries the new exception: its header ("ERROR ... request
             // N failed") and stack frames are the normal error template, no more anomalous than in any other error.
             int labelled = kind == Anomaly.UNSEEN_ERROR ? 1 : 0;
-            injections.add(new Injection(out.size() + labelled, kind, injected.get(labelled)));
+            injections.add(new Injection(out.size() + labelled, kind, injected.get(labelled), out.size(), out.size() + injected.size()));
             out.addAll(injected);
         }
         return new LabelledLog(out, injections);

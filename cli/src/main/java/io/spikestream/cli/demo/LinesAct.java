@@ -1,0 +1,197 @@
+package io.spikestream.cli.demo;
+
+import io.spikestream.avro.Alert;
+import io.spikestream.avro.Enrichment;
+import io.spikestream.avro.EnrichmentKind;
+import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.connectors.kafka.KafkaTopics;
+import io.spikestream.connectors.producer.LineProducer;
+import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.operator.job.JobOptions;
+import io.spikestream.operator.job.SpikeStreamJob;
+import io.spikestream.trainer.corpus.Anomaly;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.io.BufferedReader;
+import java.io.PrintWriter;
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The demo's third act: the generated log as a plain-text topic, one record per line keyed by service, scored by
+ * the job with {@code --input-format text}; alerts printed as their transactions commit, then their precision
+ * and recall against the injected anomalies.
+ */
+final class LinesAct {
+    static final String TOPIC = "service-lines";
+    static final String ENRICHMENTS = "line-enrichments";
+    static final String ALERTS = "line-alerts";
+    /** The service of an application or JSON line, the resource of an HTTP access line, the subsystem of a kernel line. */
+    static final String KEY_REGEX = "\\[([a-z]+)-\\d+\\]|\"service\":\"([a-z]+)\"|^\\[[\\d. ]+\\] ([A-Za-z0-9-]+):|\"[A-Z]+ /api/v1/([a-z]+)";
+
+    private LinesAct() {
+    }
+
+    /**
+     * What the act found. By line: an alert is right when its line is a labelled anomaly. By event: an alert is
+     * right when its line belongs to an injected event (an injected error's stack frames too), and an event is
+     * found when one of its lines is alerted.
+     */
+    record Result(long lines, long records, int alerts, int truePositives, int anomalies, int anomaliesAlerted,
+                  int alertsInEvents, int eventsAlerted, String threshold, double seconds) {
+        double precision() {
+            return alerts == 0 ? 0 : (double) truePositives / alerts;
+        }
+
+        double recall() {
+            return anomalies == 0 ? 0 : (double) anomaliesAlerted / anomalies;
+        }
+
+        double eventPrecision() {
+            return alerts == 0 ? 0 : (double) alertsInEvents / alerts;
+        }
+
+        double eventRecall() {
+            return anomalies == 0 ? 0 : (double) eventsAlerted / anomalies;
+        }
+    }
+
+    /** Counts the alerts as they arrive and prints each. */
+    private static final class Tally {
+        final DemoDocument log;
+        final PrintWriter out;
+        int alerts;
+        int hits;
+        int inEvents;
+        final Set<Integer> alerted = new HashSet<>();
+        final Set<Integer> eventsAlerted = new HashSet<>();
+
+        Tally(DemoDocument log, PrintWriter out) {
+            this.log = log;
+            this.out = out;
+        }
+
+        void add(Alert a, Integer line) {
+            Anomaly kind = line == null ? null : log.injected().get(line);
+            Integer event = line == null ? null : log.eventOf().get(line);
+            alerts++;
+            if (kind != null) {
+                hits++;
+                alerted.add(line);
+            }
+            if (event != null) {
+                inEvents++;
+                eventsAlerted.add(event);
+            }
+            String mark = kind != null ? "  <- injected " + kind
+                    : event != null ? "  <- in the injected " + log.injected().get(event) + " of line " + (event + 1) : "";
+            out.printf(Locale.ROOT, "  ALERT %-9s line %5d  %5.2f > %.2f  %s%s%n", a.getDocId(), line == null ? -1 : line + 1, a.getScore(),
+                    a.getThreshold(), quote(a.getText()), mark);
+        }
+    }
+
+    static Result run(String bootstrap, Path dir, Path model, DemoDocument log, int parallelism, String checkpointInterval, PrintWriter out,
+                      long deadlineNanos) throws Exception {
+        KafkaTopics.ensure(bootstrap, 2, List.of(TOPIC, ENRICHMENTS, ALERTS));
+        JobOptions options = JobOptions.parse("--bootstrap-servers", bootstrap, "--model", model.toString(), "--input-format", "text",
+                "--documents-topic", TOPIC, "--enrichments-topic", ENRICHMENTS, "--alerts-topic", ALERTS,
+                "--parallelism", Integer.toString(parallelism), "--checkpoint-interval", checkpointInterval,
+                "--checkpoint-dir", dir.resolve("checkpoints-lines").toString(), "--group-id", "demo-lines", "--transactional-id-prefix", "demo-lines");
+        Optional<AlertThreshold> threshold = SpikeStreamJob.alertThreshold(options);
+        out.println();
+        out.println("act 3: the same log as a plain-text topic, one record per line keyed by service (--input-format text)");
+        out.println("  alerts: lines whose mean surprisal is above " + threshold.map(t -> String.format(Locale.ROOT, "%s = %.3f nats/token"
+                + " (the model's calibration.json)", t.name(), t.nats())).orElse("nothing: the model has no calibration.json, alerts are off"));
+        long started = System.nanoTime();
+        JobClient job = SpikeStreamJob.start(options);
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap);
+             LineProducer producer = LineProducer.create(bootstrap, TOPIC, KEY_REGEX)) {
+            LineProducer.PublishedLines published = producer.produce(new BufferedReader(new StringReader(log.text())), "service-log", true);
+            out.printf(Locale.ROOT, "published %,d lines to topic %s under %d keys%n", published.lines(), TOPIC, published.linesPerKey().size());
+            Map<Long, Integer> lineOf = new HashMap<>(); // (partition, offset) -> line of the log
+            for (int i = 0; i < published.coordinates().size(); i++) {
+                LineProducer.PublishedLine p = published.coordinates().get(i);
+                lineOf.put(coordinate(p.partition(), p.offset()), i);
+            }
+            long records = 0;
+            Tally tally = new Tally(log, out);
+            while (records < published.lines()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.topic().equals(ENRICHMENTS)) {
+                        Enrichment e = AvroCodec.enrichment().decode(r.value());
+                        records += e.getKind() == EnrichmentKind.RECORD ? 1 : 0;
+                        continue;
+                    }
+                    Alert a = AvroCodec.alert().decode(r.value());
+                    tally.add(a, lineOf.get(coordinate(a.getPartition(), a.getOffset())));
+                }
+                out.flush();
+                if (DemoCommand.status(job).isGloballyTerminalState()) {
+                    throw new IllegalStateException("the line-scoring job ended (" + DemoCommand.status(job) + ") after " + records + " records");
+                }
+                if (System.nanoTime() > deadlineNanos) {
+                    throw new TimeoutException("gave up waiting for the RECORD enrichments of act 3 (" + records + " of " + published.lines() + ")");
+                }
+            }
+            // the alerts of the last records commit with them, possibly read after them: drain what is left
+            for (boolean more = true; more; ) {
+                more = false;
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(1000))) {
+                    more = true;
+                    if (r.topic().equals(ALERTS)) {
+                        Alert a = AvroCodec.alert().decode(r.value());
+                        tally.add(a, lineOf.get(coordinate(a.getPartition(), a.getOffset())));
+                    }
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            return new Result(published.lines(), records, tally.alerts, tally.hits, log.injected().size(), tally.alerted.size(),
+                    tally.inEvents, tally.eventsAlerted.size(), threshold.map(AlertThreshold::name).orElse("off"), seconds);
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long coordinate(int partition, long offset) {
+        return ((long) partition << 48) | offset;
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+        Properties p = new Properties();
+        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.setProperty(ConsumerConfig.CLIENT_ID_CONFIG, "spikestream-demo-lines-" + UUID.randomUUID());
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(ENRICHMENTS, ALERTS)) {
+            c.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+        }
+        c.assign(partitions);
+        c.seekToBeginning(partitions);
+        return c;
+    }
+
+    private static String quote(String s) {
+        String t = s.replace("\t", "\\t");
+        return "\"" + (t.length() > 90 ? t.substring(0, 87) + "..." : t) + "\"";
+    }
+}

@@ -1,0 +1,50 @@
+package io.spikestream.cli.trainer;
+
+import io.spikestream.engine.scoring.Calibration;
+import io.spikestream.trainer.corpus.TrainingCorpus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code ./spikestream calibrate}: the quantiles of per-line surprisal of normal text, into the model directory. */
+@Command(name = "calibrate", mixinStandardHelpOptions = true,
+        description = {"Score normal text line by line (as the job does) and write the quantiles of per-line mean surprisal",
+            "to MODEL/calibration.json, which --alert-threshold p99.9 refers to. The text: --log FILE… (read as one",
+            "document), or the held-out part of the generated log `train --generate-logs N --seed S` used."})
+public final class CalibrateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true) Path model;
+    @Option(names = "--log", arity = "1..*", description = "Normal text (no anomalies), read as one document.") List<Path> logs;
+    @Option(names = "--generate-logs", description = "Rebuild train's held-out text of a generated log of N lines.") Integer generatedLines;
+    @Option(names = "--seed", defaultValue = "1", description = "With --generate-logs: train's --seed (default 1).") long seed;
+    @Option(names = "--log-hosts", defaultValue = "1", description = "With --generate-logs: train's --log-hosts (default 1).") int logHosts;
+    @Option(names = "--validation", defaultValue = "0.05", description = "With --generate-logs: train's --validation (default 0.05).") double validation;
+    @Option(names = "--threads", description = "Kernel threads (the result does not depend on it).") Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((logs == null) == (generatedLines == null)) {
+            throw new IllegalArgumentException("give the normal text: --log FILE… or --generate-logs N (one of the two)");
+        }
+        List<String> lines = new ArrayList<>();
+        String source;
+        if (logs != null) {
+            for (Path f : logs) {
+                lines.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
+            }
+            source = "lines of " + logs;
+        } else {
+            lines = TrainingCorpus.split(TrainingCorpus.generated(seed, generatedLines, logHosts), validation).heldOutLines();
+            source = "held-out " + validation + " of a generated service log of " + generatedLines + " lines (seed " + seed + ", " + logHosts
+                    + (logHosts == 1 ? " host)" : " hosts)");
+        }
+        Calibration c = Calibrator.calibrate(model, lines, source, threads);
+        System.out.println("calibration of " + model + ": " + c + " -> " + model.resolve(Calibration.FILE));
+        return 0;
+    }
+}

@@ -1,0 +1,31 @@
+package io.spikestream.engine.scoring;
+
+/**
+ * The surprisal of one line of a document: its tokens are those that begin in it (a token that straddles the
+ * line's newline, such as {@code "]\n"}, belongs to the line it starts in).
+ *
+ * @param line       0-based line number in the document
+ * @param charStart  where the line's text starts in the text of the chunk or record that completed it (UTF-16
+ *                   chars); 0 when it began in an earlier chunk
+ * @param charEnd    where it ends there (the position of its newline, or the end of the text)
+ * @param tokenStart document position of its first token
+ * @param tokenEnd   document position after its last token ({@code == tokenStart} for a line without tokens)
+ * @param scored     its tokens with a surprisal (all but the document's very first token)
+ * @param sum        their summed surprisal, nats
+ * @param max        the largest of them (0 when none)
+ * @param text       the line without its newline, cut at {@value #MAX_TEXT_CHARS} chars
+ */
+public record LineScore(long line, int charStart, int charEnd, long tokenStart, long tokenEnd, int scored, double sum,
+                        double max, String text) {
+    /** Longest line text kept; longer lines are still scored over all their tokens. */
+    public static final int MAX_TEXT_CHARS = 1024;
+
+    /** Mean surprisal over the line's scored tokens (nats/token); NaN when none was scored. */
+    public double mean() {
+        return scored == 0 ? Double.NaN : sum / scored;
+    }
+
+    public boolean isScored() {
+        return scored > 0;
+    }
+}

@@ -1,0 +1,99 @@
+package io.spikestream.engine.scoring;
+
+import io.spikestream.engine.ChunkResult;
+import io.spikestream.engine.Engine;
+import io.spikestream.engine.TextChunkResult;
+import io.spikestream.engine.state.DocumentState;
+import io.spikestream.engine.tokenizer.Encoding;
+import io.spikestream.engine.tokenizer.Tokenizer;
+import io.spikestream.engine.tokenizer.TokenizerMode;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Scores text line by line: every line is tokenized on its own, with its newline ({@code line + "\n"}), so a
+ * line's tokens never reach into the next one and a record of lines is complete when it is read. This is how
+ * {@code score-lines}, the calibration that {@code train} writes, and the job's plain-text input score lines,
+ * so a threshold taken from one applies to the others.
+ */
+public final class LineScorer {
+    /** Tokens per engine call when scoring many lines (the result does not depend on it). */
+    public static final int BATCH_TOKENS = 1024;
+
+    private LineScorer() {
+    }
+
+    /**
+     * Lines of one piece of text, with the tokens they became.
+     *
+     * @param text   the text as scored: the input with a newline added when its last line had none
+     * @param tokens the tokens with their ranges in {@code text}
+     * @param lines  one score per line, in order
+     */
+    public record Scored(String text, TextChunkResult tokens, List<LineScore> lines) {
+    }
+
+    /**
+     * Advances {@code doc} by the lines of {@code text} (split at {@code '\n'}; a {@code '\r'} before it is part
+     * of the line; empty text has no lines), numbering them from {@code firstLine}.
+     */
+    public static Scored advance(Engine engine, DocumentState doc, String text, long firstLine) {
+        String t = text.isEmpty() || text.endsWith("\n") ? text : text + "\n";
+        Tokenizer tokenizer = engine.tokenizer().orElseThrow(() -> new IllegalStateException("scoring lines needs a model with a tokenizer"));
+        IntList ids = new IntList();
+        IntList start = new IntList();
+        IntList end = new IntList();
+        for (int a = 0; a < t.length(); ) {
+            int b = t.indexOf('\n', a) + 1;
+            Encoding e = tokenizer.encodeWithOffsets(t.substring(a, b), TokenizerMode.LITERAL);
+            for (int i = 0; i < e.size(); i++) {
+                ids.add(e.ids()[i]);
+                start.add(a + e.start()[i]);
+                end.add(a + e.end()[i]);
+            }
+            a = b;
+        }
+        ChunkResult r = ids.size == 0
+                ? new ChunkResult(doc.position(), new int[0], new double[0], doc.lastHidden().clone(), null)
+                : engine.advance(doc, ids.toArray());
+        TextChunkResult tokens = new TextChunkResult(r, start.toArray(), end.toArray());
+        List<LineScore> lines = LineTracker.track(OpenLine.start(firstLine), "", t, tokens, false).closed();
+        return new Scored(t, tokens, lines);
+    }
+
+    /** Scores every line of a log read as one document, in batches of about {@value #BATCH_TOKENS} tokens. */
+    public static List<LineScore> scoreAll(Engine engine, DocumentState doc, List<String> lines) {
+        List<LineScore> out = new ArrayList<>(lines.size());
+        StringBuilder batch = new StringBuilder();
+        int first = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            batch.append(lines.get(i)).append('\n');
+            // ~4 chars per token in logs; the batch size only moves work between calls, never the result
+            if (batch.length() >= 4 * BATCH_TOKENS || i == lines.size() - 1) {
+                out.addAll(advance(engine, doc, batch.toString(), first).lines());
+                batch.setLength(0);
+                first = i + 1;
+            }
+        }
+        return out;
+    }
+
+    /** A growable int array (no boxing on the per-token path). */
+    private static final class IntList {
+        int[] a = new int[64];
+        int size;
+
+        void add(int v) {
+            if (size == a.length) {
+                a = Arrays.copyOf(a, 2 * size);
+            }
+            a[size++] = v;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(a, size);
+        }
+    }
+}
