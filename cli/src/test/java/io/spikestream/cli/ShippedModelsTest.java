@@ -39,15 +39,15 @@ class ShippedModelsTest {
         Path model = TestData.repositoryRoot().resolve("models").resolve("demo-logs");
         CliRun run = CliRun.run("", "score-lines", "--model", model.toString(), "--log", log.toString(), "--labels", labels.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
-        // measured (README, Measured): precision 0.7944, recall 0.9659 by line; 0.9720, 0.9659 by event; AUC 0.9984
+        // measured (README, Measured): precision 0.8039, recall 0.9318 by line; 0.9804, 0.9318 by event; AUC 0.9984
         Matcher line = Pattern.compile("alerts at p99\\.9 \\(1\\.2472 nats/token\\): precision ([\\d.]+), recall ([\\d.]+)").matcher(run.out());
         assertThat(line.find()).as(run.out()).isTrue();
         assertThat(Double.parseDouble(line.group(1))).isGreaterThanOrEqualTo(0.75);
-        assertThat(Double.parseDouble(line.group(2))).isGreaterThanOrEqualTo(0.93);
+        assertThat(Double.parseDouble(line.group(2))).isGreaterThanOrEqualTo(0.90);
         Matcher event = Pattern.compile("alerts by event: precision ([\\d.]+), recall ([\\d.]+)").matcher(run.out());
         assertThat(event.find()).as(run.out()).isTrue();
-        assertThat(Double.parseDouble(event.group(1))).isGreaterThanOrEqualTo(0.93);
-        assertThat(Double.parseDouble(event.group(2))).isGreaterThanOrEqualTo(0.93);
+        assertThat(Double.parseDouble(event.group(1))).isGreaterThanOrEqualTo(0.95);
+        assertThat(Double.parseDouble(event.group(2))).isGreaterThanOrEqualTo(0.90);
         Matcher auc = Pattern.compile("ROC AUC of line scores: mean surprisal ([\\d.]+)").matcher(run.out());
         assertThat(auc.find()).isTrue();
         assertThat(Double.parseDouble(auc.group(1))).isGreaterThanOrEqualTo(0.995);

@@ -65,8 +65,7 @@ public final class AnomalyInjector {
             }
             Anomaly kind = Anomaly.values()[random.nextInt(Anomaly.values().length)];
             List<String> injected = switch (kind) {
-                case UNSEEN_ERROR -> normal.error(normal.service() + "-" + random.nextInt(8),
-                        UNSEEN_EXCEPTIONS[random.nextInt(UNSEEN_EXCEPTIONS.length)], normal.service());
+                case UNSEEN_ERROR -> unseenError(normal.service());
                 case OUT_OF_ORDER -> List.of(outOfOrder(event.get(0)));
                 case CORRUPTED -> List.of(corrupt(event.get(0)));
                 case UNUSUAL_VALUE -> List.of(unusual());
@@ -78,6 +77,11 @@ public final class AnomalyInjector {
             out.addAll(injected);
         }
         return new LabelledLog(out, injections);
+    }
+
+    /** An error of {@code svc} whose exception no normal log has; its thread and its frames name the same service, as in any error. */
+    private List<String> unseenError(String svc) {
+        return normal.error(svc + "-" + random.nextInt(8), UNSEEN_EXCEPTIONS[random.nextInt(UNSEEN_EXCEPTIONS.length)], svc);
     }
 
     private String outOfOrder(String line) {

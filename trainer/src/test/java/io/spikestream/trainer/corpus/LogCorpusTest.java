@@ -79,6 +79,11 @@ class LogCorpusTest {
                     assertThat(AnomalyInjector.UNSEEN_EXCEPTIONS).contains(line);
                     assertThat(log.lines().get(i.line() - 1)).contains(" ERROR [");
                     assertThat(log.lines().get(i.line() + 1)).startsWith("\tat ");
+                    // the normal error template: the frames are the classes of the thread's service
+                    String svc = log.lines().get(i.line() - 1).replaceAll(".* ERROR \\[([a-z]+)-\\d+\\].*", "$1");
+                    assertThat(log.lines().get(i.line() + 1)).startsWith("\tat com.example." + svc + ".");
+                    assertThat(i.eventStart()).isEqualTo(i.line() - 1);
+                    assertThat(i.eventEnd()).isEqualTo(i.line() + 4);
                 }
             }
             assertThat(i.detail()).isEqualTo(line);
