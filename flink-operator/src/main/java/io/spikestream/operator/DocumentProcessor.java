@@ -11,6 +11,7 @@ import io.spikestream.avro.Rejected;
 import io.spikestream.avro.SpikeStatistics;
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.TextChunkResult;
+import io.spikestream.engine.UnusableModelException;
 import io.spikestream.engine.generate.Continuation;
 import io.spikestream.engine.generate.Generation;
 import io.spikestream.engine.generate.SamplingParams;
@@ -107,9 +108,18 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
 
     @Override
     public void open(OpenContext openContext) {
-        engine = SharedEngines.acquire(Path.of(options.modelDir()), options.engineThreads());
+        // A model that cannot load now will not load after a restart either: fail the job with the reason.
+        try {
+            engine = SharedEngines.acquire(Path.of(options.modelDir()), options.engineThreads());
+        } catch (RuntimeException e) {
+            throw new SuppressRestartsException(new UnusableModelException("the model in " + options.modelDir()
+                    + " cannot be loaded on this TaskManager (" + host() + "): " + e.getMessage(), e));
+        }
         if (engine.tokenizer().isEmpty()) {
-            throw new IllegalStateException("the model in " + options.modelDir() + " has no tokenizer files; documents are text");
+            SharedEngines.release(engine);
+            engine = null;
+            throw new SuppressRestartsException(new UnusableModelException("the model in " + options.modelDir() + " on this TaskManager ("
+                    + host() + ") has no tokenizer files (vocab.json + merges.txt, or tokenizer.json); documents are text", null));
         }
         try {
             alertThreshold = AlertThreshold.resolve(options.alertThreshold(), Path.of(options.modelDir())).orElse(null);
@@ -350,6 +360,14 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
                 .setProcessedAtMs(ctx.timerService().currentProcessingTime())
                 .setError(null)
                 .setSpikes(spikes);
+    }
+
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "unknown host: " + e.getMessage();
+        }
     }
 
     /** Every line above the threshold, to the {@link #ALERTS} side output. */

@@ -8,6 +8,7 @@ import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.connectors.kafka.Topics;
 import io.spikestream.connectors.producer.ChunkProducer;
 import io.spikestream.connectors.producer.ProducedDocument;
+import io.spikestream.engine.ModelCheck;
 import io.spikestream.operator.job.Checkpoints;
 import io.spikestream.operator.job.JobOptions;
 import io.spikestream.operator.job.SpikeStreamJob;
@@ -113,6 +114,7 @@ public final class DemoCommand implements Callable<Integer> {
             modelDir = model.toAbsolutePath();
             out.println("  model   " + modelDir);
         }
+        ModelCheck.requireUsable(modelDir); // before the broker and the job: a bad model is one clear message, at once
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).start()) {
             String bootstrap = kafka.bootstrapServers();
             KafkaTopics.ensure(bootstrap, 2, Topics.ALL);

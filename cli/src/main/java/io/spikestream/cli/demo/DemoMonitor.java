@@ -3,13 +3,15 @@ package io.spikestream.cli.demo;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.avro.LabelScore;
+import io.spikestream.avro.LineSurprisal;
 import io.spikestream.avro.Rejected;
 import io.spikestream.avro.SpikeStatistics;
-import io.spikestream.avro.LineSurprisal;
 import io.spikestream.connectors.avro.AvroCodec;
 import io.spikestream.connectors.avro.AvroDecodeException;
 import io.spikestream.connectors.kafka.Topics;
 import io.spikestream.connectors.producer.ProducedDocument;
+import io.spikestream.operator.job.JobFailure;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -206,8 +209,11 @@ final class DemoMonitor implements AutoCloseable {
             if (failure != null) {
                 throw new IllegalStateException("reading the output failed: " + failure.getMessage(), failure);
             }
-            if (DemoCommand.status(job).isGloballyTerminalState()) {
-                throw new IllegalStateException("the job ended (" + DemoCommand.status(job) + ") before " + what + " arrived");
+            JobStatus status = DemoCommand.status(job);
+            if (status.isGloballyTerminalState()) {
+                Optional<Throwable> reason = JobFailure.of(job);
+                throw new IllegalStateException("the job ended (" + status + ") before " + what + " arrived"
+                        + reason.map(r -> ": " + r.getMessage()).orElse(""), reason.orElse(null));
             }
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {

@@ -7,6 +7,7 @@ import io.spikestream.connectors.avro.AvroCodec;
 import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.connectors.producer.LineProducer;
 import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.operator.job.JobFailure;
 import io.spikestream.operator.job.JobOptions;
 import io.spikestream.operator.job.SpikeStreamJob;
 import io.spikestream.trainer.corpus.Anomaly;
@@ -145,7 +146,9 @@ final class LinesAct {
                 }
                 out.flush();
                 if (DemoCommand.status(job).isGloballyTerminalState()) {
-                    throw new IllegalStateException("the line-scoring job ended (" + DemoCommand.status(job) + ") after " + records + " records");
+                    Optional<Throwable> reason = JobFailure.of(job);
+                    throw new IllegalStateException("the line-scoring job ended (" + DemoCommand.status(job) + ") after " + records + " records"
+                            + reason.map(r -> ": " + r.getMessage()).orElse(""), reason.orElse(null));
                 }
                 if (System.nanoTime() > deadlineNanos) {
                     throw new TimeoutException("gave up waiting for the RECORD enrichments of act 3 (" + records + " of " + published.lines() + ")");

@@ -1,6 +1,8 @@
 package io.spikestream.cli.job;
 
 import io.spikestream.connectors.kafka.KafkaTopics;
+import io.spikestream.engine.ModelCheck;
+import io.spikestream.operator.job.JobFailure;
 import io.spikestream.operator.job.JobOptions;
 import io.spikestream.operator.job.SpikeStreamJob;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -47,6 +49,8 @@ public final class JobCommand implements Callable<Integer> {
             a.subList(i, i + 2).clear();
         }
         JobOptions options = JobOptions.parse(a.toArray(String[]::new));
+        // locally the TaskManager is this JVM: the model must be here, and usable, before anything starts
+        ModelCheck.requireUsable(java.nio.file.Path.of(options.operator().modelDir()));
         List<String> topics = new java.util.ArrayList<>(List.of(options.documentsTopic(), options.queriesTopic(), options.enrichmentsTopic(),
                 options.rejectedTopic()));
         boolean alerting = SpikeStreamJob.alerting(options);
@@ -82,7 +86,13 @@ public final class JobCommand implements Callable<Integer> {
             }
         }, "spikestream-job-cancel");
         Runtime.getRuntime().addShutdownHook(cancel);
-        JobExecutionResult result = job.getJobExecutionResult().get();
+        JobExecutionResult result;
+        try {
+            result = job.getJobExecutionResult().get();
+        } catch (ExecutionException e) {
+            Throwable reason = JobFailure.reason(e.getCause());
+            throw new IllegalStateException("the job " + job.getJobID() + " failed: " + reason.getMessage(), reason);
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(cancel);
         } catch (IllegalStateException shuttingDown) {

@@ -12,6 +12,7 @@ import io.spikestream.connectors.kafka.InputFormat;
 import io.spikestream.connectors.kafka.PlainRecordDecodeFunction;
 import io.spikestream.connectors.kafka.RawKafkaSource;
 import io.spikestream.connectors.kafka.RawRecord;
+import io.spikestream.engine.ModelCheck;
 import io.spikestream.engine.scoring.AlertThreshold;
 import io.spikestream.operator.DocumentProcessor;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -51,6 +52,7 @@ public final class SpikeStreamJob {
 
     public static void main(String[] args) throws Exception {
         JobOptions options = JobOptions.parse(args);
+        checkModel(options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(options));
         build(env, options);
         env.execute("spikestream");
@@ -167,6 +169,17 @@ public final class SpikeStreamJob {
         return modelVisible(o) ? alertThreshold(o).isPresent() : !"off".equalsIgnoreCase(String.valueOf(o.operator().alertThreshold()).trim());
     }
 
+    /**
+     * Fails before the job starts when the model directory, as this machine sees it, cannot serve the job. A
+     * client that does not see the directory (it lives on the TaskManagers) leaves the check to them: there a
+     * model that cannot load fails the job without restarts.
+     */
+    public static void checkModel(JobOptions o) {
+        if (modelVisible(o)) {
+            ModelCheck.requireUsable(Path.of(o.operator().modelDir()));
+        }
+    }
+
     private static boolean modelVisible(JobOptions o) {
         return Files.isDirectory(Path.of(o.operator().modelDir()));
     }
@@ -188,6 +201,7 @@ public final class SpikeStreamJob {
 
     /** Starts the job without waiting for it (the demo and tests watch its output meanwhile). */
     public static JobClient start(JobOptions o) throws Exception {
+        checkModel(o);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(o));
         build(env, o);
         return env.executeAsync("spikestream");
