@@ -1,5 +1,7 @@
 package io.spikestream.cli.job;
 
+import io.spikestream.cli.cluster.FlinkClient;
+import io.spikestream.cli.cluster.FlinkHome;
 import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.engine.ModelCheck;
 import io.spikestream.operator.job.JobFailure;
@@ -10,6 +12,7 @@ import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -36,7 +39,19 @@ public final class JobCommand implements Callable<Integer> {
             return 0;
         }
         List<String> a = new java.util.ArrayList<>(args);
-        if (a.stream().noneMatch(x -> x.equals("--checkpoint-dir") || x.startsWith("--checkpoint-dir="))) {
+        String cluster = take(a, "--cluster");
+        String stopJob = take(a, "--stop-with-savepoint");
+        String savepointDir = take(a, "--savepoint-dir");
+        if (stopJob != null) {
+            if (cluster == null || savepointDir == null) {
+                throw new IllegalArgumentException("--stop-with-savepoint JOB_ID needs --cluster HOST:PORT and --savepoint-dir DIR");
+            }
+            String path = new FlinkClient(FlinkHome.locate(), cluster).stopWithSavepoint(stopJob, Path.of(savepointDir));
+            System.out.println(path);
+            System.err.println("spikestream job: " + stopJob + " stopped with a savepoint at " + path + " (resume with --resume " + path + ")");
+            return 0;
+        }
+        if (cluster == null && a.stream().noneMatch(x -> x.equals("--checkpoint-dir") || x.startsWith("--checkpoint-dir="))) {
             a.addAll(List.of("--checkpoint-dir", "checkpoints")); // locally, retained checkpoints go to ./checkpoints
         }
         int createTopics = 0;
@@ -49,8 +64,13 @@ public final class JobCommand implements Callable<Integer> {
             a.subList(i, i + 2).clear();
         }
         JobOptions options = JobOptions.parse(a.toArray(String[]::new));
-        // locally the TaskManager is this JVM: the model must be here, and usable, before anything starts
-        ModelCheck.requireUsable(java.nio.file.Path.of(options.operator().modelDir()));
+        if (cluster == null) {
+            // locally the TaskManager is this JVM: the model must be here, and usable, before anything starts
+            ModelCheck.requireUsable(Path.of(options.operator().modelDir()));
+        } else {
+            // a cluster's TaskManagers read the directory themselves; when this machine sees it too, check it here
+            SpikeStreamJob.checkModel(options);
+        }
         List<String> topics = new java.util.ArrayList<>(List.of(options.documentsTopic(), options.queriesTopic(), options.enrichmentsTopic(),
                 options.rejectedTopic()));
         boolean alerting = SpikeStreamJob.alerting(options);
@@ -74,6 +94,19 @@ public final class JobCommand implements Callable<Integer> {
                 + (options.textField() == null ? "" : " (text field " + options.textField() + (options.keyField() == null ? "" : ", key field " + options.keyField()) + ")")
                 + "; alerts " + (!alerting ? "off" : SpikeStreamJob.alertThreshold(options)
                         .map(t -> "above " + t.name() + " = " + t.nats() + " nats/token").orElse("as the TaskManagers' model calibration says") + " -> " + options.alertsTopic()));
+        if (cluster != null) {
+            String restore = SpikeStreamJob.resumePath(options).orElse(null);
+            List<String> jobArgs = new java.util.ArrayList<>(a);
+            String given = take(jobArgs, "--resume");
+            if (given != null && restore != null) {
+                jobArgs.addAll(List.of("--resume", restore)); // "latest" resolved here, where the checkpoint directory is read
+            }
+            String id = new FlinkClient(FlinkHome.locate(), cluster).submit(jobArgs, restore);
+            System.out.println(id);
+            System.err.println("spikestream job: submitted to " + cluster + " as " + id + (restore == null ? "" : ", restoring " + restore)
+                    + " (./spikestream job --cluster " + cluster + " --stop-with-savepoint " + id + " --savepoint-dir DIR stops it)");
+            return 0;
+        }
         JobClient job = SpikeStreamJob.start(options);
         System.err.println("spikestream job: running as " + job.getJobID() + " (Ctrl-C cancels; checkpoints stay for --resume latest)");
         Thread cancel = new Thread(() -> {
@@ -100,5 +133,23 @@ public final class JobCommand implements Callable<Integer> {
         }
         System.err.printf("spikestream job: finished after %d ms%n", result.getNetRuntime());
         return 0;
+    }
+
+    /** Removes {@code --name value} (or {@code --name=value}) from {@code a}; returns the value, or null when absent. */
+    private static String take(List<String> a, String name) {
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i).equals(name)) {
+                if (i + 1 >= a.size()) {
+                    throw new IllegalArgumentException(name + " needs a value");
+                }
+                String v = a.get(i + 1);
+                a.subList(i, i + 2).clear();
+                return v;
+            }
+            if (a.get(i).startsWith(name + "=")) {
+                return a.remove(i).substring(name.length() + 1);
+            }
+        }
+        return null;
     }
 }

@@ -90,7 +90,7 @@ public final class SpikeStreamJob {
     }
 
     /** Where to resume from: {@code --resume latest} looks in the checkpoint directory. */
-    static Optional<String> resumePath(JobOptions o) {
+    public static Optional<String> resumePath(JobOptions o) {
         if (o.resume() == null) {
             return Optional.empty();
         }

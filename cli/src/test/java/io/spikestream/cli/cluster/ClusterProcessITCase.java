@@ -1,0 +1,322 @@
+package io.spikestream.cli.cluster;
+
+import io.spikestream.avro.DocumentChunk;
+import io.spikestream.avro.Enrichment;
+import io.spikestream.avro.EnrichmentKind;
+import io.spikestream.cli.CliRun;
+import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.connectors.kafka.KafkaTopics;
+import io.spikestream.connectors.producer.TextChunker;
+import io.spikestream.engine.json.Json;
+import io.spikestream.engine.testing.BrokenModels;
+import io.spikestream.trainer.corpus.LogGenerator;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.StringReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Real processes: a broker process ({@code ./spikestream kafka}), a standalone cluster of a JobManager and two
+ * TaskManager processes ({@code ./spikestream cluster}), the job jar submitted by Flink's own client
+ * ({@code job --cluster}), three documents interleaved. A TaskManager killed with SIGKILL mid-stream, a
+ * stop-with-savepoint at parallelism 2 resumed at 3, and the broker killed with SIGKILL and restarted on its
+ * data: each time the {@code read_committed} output equals the failure-free run's, record for record.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterProcessITCase {
+    static final List<String> DOCS = List.of("alpha", "beta", "gamma");
+
+    @TempDir
+    static Path tmp;
+
+    static BrokerProcess broker;
+    static LocalCluster cluster;
+    static String rest;
+    static Map<String, List<Enrichment>> reference;
+
+    @BeforeAll
+    static void startEverything() throws Exception {
+        broker = new BrokerProcess(freePort(), tmp.resolve("kafka"), tmp.resolve("kafka.log"));
+        broker.start();
+        int restPort = freePort();
+        cluster = new LocalCluster(tmp.resolve("cluster"), FlinkHome.locate());
+        cluster.start(2, 2, restPort, "768m", "1280m", Duration.ofSeconds(120));
+        rest = "localhost:" + restPort;
+        KafkaTopics.ensure(broker.bootstrap(), 2, List.of("documents", "queries"));
+        publish("documents", 0, Integer.MAX_VALUE);
+        String id = submit("out-reference", "--bounded", "--parallelism", "2");
+        awaitState(id, "FINISHED", Duration.ofMinutes(3));
+        reference = output("out-reference");
+        assertThat(reference).containsOnlyKeys(DOCS);
+        reference.values().forEach(records -> assertThat(records.get(records.size() - 1).getKind()).isEqualTo(EnrichmentKind.END));
+    }
+
+    @AfterAll
+    static void stopEverything() throws Exception {
+        try {
+            if (cluster != null) {
+                cluster.stop();
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(0)
+    void aModelDirectoryTheTaskManagersLackFailsTheJobAtOnceWithTheReason() throws Exception {
+        // this machine does not see the directory either, so the client leaves the check to the TaskManagers
+        Path missing = tmp.resolve("models-volume-not-mounted");
+        String id = submit("out-no-model", "--bounded", "--parallelism", "2", "--model", missing.toString());
+        long started = System.nanoTime();
+        while (!state(id).equals("FAILED")) {
+            assertThat(state(id)).as("no endless restarts").isIn("CREATED", "INITIALIZING", "RUNNING", "FAILING");
+            assertThat(System.nanoTime() - started).as("fails within a minute").isLessThan(Duration.ofMinutes(1).toNanos());
+            Thread.sleep(200);
+        }
+        String root = String.valueOf(((Map<?, ?>) Json.parseObject(cluster.get("/jobs/" + id + "/exceptions")).get("exceptionHistory")).get("entries"));
+        assertThat(root).contains("cannot be loaded on this TaskManager").contains(missing.toString());
+    }
+
+    @Test
+    @Order(1)
+    void aTaskManagerKilledMidStreamLosesAndDuplicatesNothing() throws Exception {
+        String id = submit("out-tm-kill", "--bounded", "--parallelism", "2");
+        awaitCheckpoints(id, 1, Duration.ofMinutes(2));
+        assertThat(state(id)).as("output still to come").isEqualTo("RUNNING");
+        long pid = Long.parseLong(java.nio.file.Files.readString(cluster.taskManagerPid(0)).trim());
+        int before = completedCheckpoints(id);
+        Instant killed = Instant.now();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL
+        // recovered: the first checkpoint completed after the kill (or the end, if the rest took less than an interval)
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        Long recoveredMs = null;
+        String s;
+        while (!(s = state(id)).equals("FINISHED")) {
+            assertThat(s).isNotIn("FAILED", "CANCELED");
+            assertThat(System.nanoTime()).as("job " + id + " still " + s).isLessThan(deadline);
+            if (recoveredMs == null && completedCheckpoints(id) > before) {
+                recoveredMs = Duration.between(killed, Instant.now()).toMillis();
+            }
+            Thread.sleep(100);
+        }
+        System.out.printf("ClusterProcessITCase: TaskManager killed; first checkpoint after it %s ms later, job finished %d ms after the kill%n",
+                recoveredMs, Duration.between(killed, Instant.now()).toMillis());
+        assertThat(failures(id)).as("the kill failed the job, which recovered").isPositive();
+        assertThat(output("out-tm-kill")).isEqualTo(reference);
+        // a TaskManager back, for the rescale below
+        java.nio.file.Files.delete(cluster.taskManagerPid(0));
+        cluster.addTaskManager();
+        cluster.awaitTaskManagers(2, System.nanoTime() + Duration.ofMinutes(1).toNanos());
+    }
+
+    @Test
+    @Order(2)
+    void stopWithSavepointAtParallelismTwoAndResumeAtThreeGiveTheSameOutput() throws Exception {
+        // the first half of every document, then a savepoint mid-document; the second half after the rescale
+        KafkaTopics.ensure(broker.bootstrap(), 2, List.of("documents-rescale"));
+        publish("documents-rescale", 0, HALF);
+        String first = submit("out-rescale", "--parallelism", "2", "--documents-topic", "documents-rescale");
+        awaitRecords("out-rescale", DOCS.size() * HALF, Duration.ofMinutes(2));
+        CliRun stop = CliRun.run("", "job", "--cluster", rest, "--stop-with-savepoint", first, "--savepoint-dir", tmp.resolve("savepoints").toString());
+        assertThat(stop.exitCode()).as(stop.err()).isZero();
+        String savepoint = stop.out().strip();
+        assertThat(savepoint).startsWith("file:");
+        awaitState(first, "FINISHED", Duration.ofMinutes(1));
+        assertThat(output("out-rescale").values().stream().mapToLong(List::size).sum()).as("stopped mid-document")
+                .isEqualTo(DOCS.size() * HALF);
+        publish("documents-rescale", HALF, Integer.MAX_VALUE);
+        String second = submit("out-rescale", "--parallelism", "3", "--documents-topic", "documents-rescale", "--resume", savepoint);
+        awaitEnds("out-rescale", Duration.ofMinutes(3));
+        assertThat(Json.parseObject(cluster.get("/jobs/" + second)).get("vertices").toString()).contains("parallelism=3");
+        cancel(second);
+        assertThat(output("out-rescale")).isEqualTo(reference);
+    }
+
+    @Test
+    @Order(3)
+    void theBrokerKilledAndRestartedOnItsDataLosesAndDuplicatesNothing() throws Exception {
+        String id = submit("out-broker-kill", "--bounded", "--parallelism", "2");
+        awaitCheckpoints(id, 1, Duration.ofMinutes(2));
+        assertThat(state(id)).isEqualTo("RUNNING");
+        long total = reference.values().stream().mapToLong(List::size).sum();
+        assertThat(output("out-broker-kill").values().stream().mapToLong(List::size).sum()).as("output still to come").isLessThan(total);
+        Instant killed = Instant.now();
+        broker.kill();
+        Thread.sleep(3000);
+        broker.start();
+        awaitState(id, "FINISHED", Duration.ofMinutes(4));
+        System.out.printf("ClusterProcessITCase: broker killed and restarted; job finished %d ms after the kill%n",
+                Duration.between(killed, Instant.now()).toMillis());
+        // Kafka's clients retry through a short outage: the job may or may not have failed and restarted
+        System.out.printf("ClusterProcessITCase: the job saw %d failures while the broker was away%n", failures(id));
+        assertThat(output("out-broker-kill")).isEqualTo(reference);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Chunks of each document published before the savepoint of the rescale test. */
+    static final int HALF = 12;
+
+    /** Chunks {@code from} to {@code to} of three generated logs in 2 KB chunks, round robin: the documents interleave. */
+    static void publish(String topic, int from, int to) throws Exception {
+        List<List<String>> chunks = new ArrayList<>();
+        for (int d = 0; d < DOCS.size(); d++) {
+            String text = String.join("\n", new LogGenerator(100 + d).lines(700)) + "\n";
+            List<String> c = new ArrayList<>();
+            new TextChunker(2048).chunks(new StringReader(text)).forEachRemaining(c::add);
+            chunks.add(c);
+        }
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            int longest = chunks.stream().mapToInt(List::size).max().orElseThrow();
+            for (int seq = from; seq < Math.min(longest, to); seq++) {
+                for (int d = 0; d < DOCS.size(); d++) {
+                    if (seq < chunks.get(d).size()) {
+                        DocumentChunk c = DocumentChunk.newBuilder().setDocId(DOCS.get(d)).setSeq(seq).setText(chunks.get(d).get(seq))
+                                .setAttributes(Map.of()).setLast(seq == chunks.get(d).size() - 1).setEventTime(Instant.ofEpochMilli(seq)).build();
+                        producer.send(new ProducerRecord<>(topic, DOCS.get(d).getBytes(StandardCharsets.UTF_8), AvroCodec.documentChunk().encode(c)));
+                    }
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    /** `job --cluster`, writing to {@code out}; returns the job id it prints. */
+    static String submit(String out, String... more) {
+        List<String> args = new ArrayList<>(List.of("job", "--cluster", rest, "--bootstrap-servers", broker.bootstrap(),
+                "--enrichments-topic", out, "--rejected-topic", out + "-rejected",
+                "--create-topics", "2", "--checkpoint-interval", "1s", "--alert-threshold", "off", "--engine-threads", "1",
+                "--transactional-id-prefix", out, "--group-id", out));
+        args.addAll(List.of(more));
+        if (!List.of(more).contains("--model")) {
+            args.addAll(List.of("--model", BrokenModels.demoModel().toString()));
+        }
+        CliRun run = CliRun.run("", args.toArray(String[]::new));
+        assertThat(run.exitCode()).as(run.err() + run.out()).isZero();
+        String id = run.out().strip();
+        assertThat(id).matches("[0-9a-f]{32}");
+        return id;
+    }
+
+    static void cancel(String id) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + rest + "/jobs/" + id + "?mode=cancel"))
+                .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        awaitState(id, "CANCELED", Duration.ofMinutes(1));
+    }
+
+    /** How many failures the job recovered from (its exception history). */
+    static int failures(String id) throws Exception {
+        Map<?, ?> history = (Map<?, ?>) Json.parseObject(cluster.get("/jobs/" + id + "/exceptions")).get("exceptionHistory");
+        return ((List<?>) history.get("entries")).size();
+    }
+
+    static String state(String id) throws Exception {
+        return (String) Json.parseObject(cluster.get("/jobs/" + id)).get("state");
+    }
+
+    static int completedCheckpoints(String id) throws Exception {
+        Map<?, ?> counts = (Map<?, ?>) Json.parseObject(cluster.get("/jobs/" + id + "/checkpoints")).get("counts");
+        return ((Number) counts.get("completed")).intValue();
+    }
+
+    static void awaitState(String id, String wanted, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String s;
+        while (!(s = state(id)).equals(wanted)) {
+            assertThat(s).as("job " + id).isNotEqualTo("FAILED").isNotEqualTo(wanted.equals("CANCELED") ? "" : "CANCELED");
+            assertThat(System.nanoTime()).as("job " + id + " still " + s).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    static void awaitCheckpoints(String id, int n, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (completedCheckpoints(id) < n) {
+            assertThat(System.nanoTime()).as("checkpoints of " + id).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    static void awaitRecords(String topic, long n, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (output(topic).values().stream().mapToLong(List::size).sum() < n) {
+            assertThat(System.nanoTime()).as("records in " + topic).isLessThan(deadline);
+            Thread.sleep(300);
+        }
+    }
+
+    static void awaitEnds(String topic, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (output(topic).values().stream().filter(l -> !l.isEmpty() && l.get(l.size() - 1).getKind() == EnrichmentKind.END).count() < DOCS.size()) {
+            assertThat(System.nanoTime()).as("END records in " + topic).isLessThan(deadline);
+            Thread.sleep(500);
+        }
+    }
+
+    /** The committed records of a topic by document, in order, without their wall-clock field. */
+    static Map<String, List<Enrichment>> output(String topic) throws Exception {
+        Properties p = new Properties();
+        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Map<String, List<Enrichment>> byDoc = new TreeMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    Enrichment e = AvroCodec.enrichment().decode(r.value());
+                    byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
+                }
+            }
+        }
+        return byDoc;
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
