@@ -71,11 +71,10 @@ public final class ClusterCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             LocalCluster cluster = new LocalCluster(dir, FlinkHome.locate());
-            int before = cluster.registeredTaskManagers();
             int i = cluster.addTaskManager();
-            cluster.awaitTaskManagers(before + 1, System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos());
+            cluster.awaitRegistered(java.util.List.of(i), System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos());
             System.out.printf("taskmanager-%d (pid %s) registered: %d TaskManagers%n", i,
-                    java.nio.file.Files.readString(cluster.taskManagerPid(i)).trim(), before + 1);
+                    java.nio.file.Files.readString(cluster.taskManagerPid(i)).trim(), cluster.registeredTaskManagers().size());
             return 0;
         }
     }

@@ -84,13 +84,17 @@ public final class LocalCluster {
         Files.writeString(jobManagerPid(), p.pid() + "\n");
         long deadline = System.nanoTime() + timeout.toNanos();
         awaitRest(deadline);
+        List<Integer> started = new ArrayList<>();
         for (int i = 0; i < taskManagers; i++) {
-            addTaskManager();
+            started.add(addTaskManager());
         }
-        awaitTaskManagers(taskManagers, deadline);
+        awaitRegistered(started, deadline);
     }
 
-    /** Starts one more TaskManager (the next free index); returns its index. */
+    /**
+     * Starts one more TaskManager under the lowest index without a pid file (a TaskManager that died keeps its
+     * file, and so its index, until {@link #stop}); returns its index. Its resource id is {@code taskmanager-N}.
+     */
     public int addTaskManager() throws IOException {
         int i = 0;
         while (Files.exists(taskManagerPid(i))) {
@@ -134,10 +138,10 @@ public final class LocalCluster {
         return stopped;
     }
 
-    /** The TaskManagers registered with the JobManager, from its REST API. */
-    public int registeredTaskManagers() throws IOException, InterruptedException {
+    /** The resource ids of the TaskManagers registered with the JobManager, from its REST API. */
+    public List<String> registeredTaskManagers() throws IOException, InterruptedException {
         Map<String, Object> json = Json.parseObject(get("/taskmanagers"));
-        return ((List<?>) json.get("taskmanagers")).size();
+        return ((List<?>) json.get("taskmanagers")).stream().map(t -> String.valueOf(((Map<?, ?>) t).get("id"))).toList();
     }
 
     public int restPort() throws IOException {
@@ -145,19 +149,21 @@ public final class LocalCluster {
         return config.get(org.apache.flink.configuration.RestOptions.PORT);
     }
 
-    /** Waits until {@code n} TaskManagers are registered; fails with the log's end when a process died. */
-    public void awaitTaskManagers(int n, long deadlineNanos) throws IOException, InterruptedException {
+    /** Waits until the TaskManagers of these indices are registered; fails with the log's end when one of them, or the JobManager, died. */
+    public void awaitRegistered(List<Integer> indices, long deadlineNanos) throws IOException, InterruptedException {
+        List<Path> watched = new ArrayList<>(List.of(jobManagerPid()));
+        indices.forEach(i -> watched.add(taskManagerPid(i)));
         while (true) {
-            checkAlive();
+            checkAlive(watched);
             try {
-                if (registeredTaskManagers() >= n) {
+                if (registeredTaskManagers().containsAll(indices.stream().map(i -> "taskmanager-" + i).toList())) {
                     return;
                 }
             } catch (IOException e) {
                 // the REST endpoint is not up yet
             }
             if (System.nanoTime() > deadlineNanos) {
-                throw new IllegalStateException("the TaskManagers did not register in time (" + n + " expected); logs in " + log());
+                throw new IllegalStateException("TaskManagers " + indices + " did not register in time; logs in " + log());
             }
             Thread.sleep(200);
         }
@@ -165,7 +171,7 @@ public final class LocalCluster {
 
     private void awaitRest(long deadlineNanos) throws IOException, InterruptedException {
         while (true) {
-            checkAlive();
+            checkAlive(List.of(jobManagerPid()));
             try {
                 get("/overview");
                 return;
@@ -178,13 +184,11 @@ public final class LocalCluster {
         }
     }
 
-    private void checkAlive() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path pid : files.filter(f -> f.getFileName().toString().endsWith(".pid")).toList()) {
-                if (alive(pid).isEmpty()) {
-                    String name = pid.getFileName().toString().replace(".pid", "");
-                    throw new IllegalStateException(name + " exited; the end of " + log().resolve(name + ".log") + ":\n" + tail(name));
-                }
+    private void checkAlive(List<Path> pids) {
+        for (Path pid : pids) {
+            if (alive(pid).isEmpty()) {
+                String name = pid.getFileName().toString().replace(".pid", "");
+                throw new IllegalStateException(name + " exited; the end of " + log().resolve(name + ".log") + ":\n" + tail(name));
             }
         }
     }

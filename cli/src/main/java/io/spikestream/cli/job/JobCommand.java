@@ -35,7 +35,9 @@ public final class JobCommand implements Callable<Integer> {
         if (args.contains("--help") || args.contains("-h")) {
             System.out.println("Usage: spikestream job --bootstrap-servers B --model DIR [options]");
             System.out.println(JobOptions.usage());
-            System.out.println("  --create-topics: create missing topics with this many partitions (local runs only)");
+            System.out.println("  --create-topics: create missing topics with this many partitions");
+            System.out.println("  --cluster HOST:PORT: submit to a running Flink cluster (its REST endpoint) with Flink's client, print the job id, return");
+            System.out.println("  --cluster HOST:PORT --stop-with-savepoint JOB_ID --savepoint-dir DIR: stop a job with a savepoint, print its path");
             return 0;
         }
         List<String> a = new java.util.ArrayList<>(args);
@@ -95,6 +97,10 @@ public final class JobCommand implements Callable<Integer> {
                 + "; alerts " + (!alerting ? "off" : SpikeStreamJob.alertThreshold(options)
                         .map(t -> "above " + t.name() + " = " + t.nats() + " nats/token").orElse("as the TaskManagers' model calibration says") + " -> " + options.alertsTopic()));
         if (cluster != null) {
+            if ("latest".equals(options.resume()) && options.checkpointDir() == null) {
+                throw new IllegalArgumentException("--resume latest on a cluster needs --checkpoint-dir DIR: the job's checkpoint directory,"
+                        + " read here to find the newest retained checkpoint (or give the checkpoint's path: --resume PATH)");
+            }
             String restore = SpikeStreamJob.resumePath(options).orElse(null);
             List<String> jobArgs = new java.util.ArrayList<>(a);
             String given = take(jobArgs, "--resume");

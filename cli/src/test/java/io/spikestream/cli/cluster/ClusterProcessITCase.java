@@ -116,10 +116,13 @@ class ClusterProcessITCase {
         String id = submit("out-tm-kill", "--bounded", "--parallelism", "2");
         awaitCheckpoints(id, 1, Duration.ofMinutes(2));
         assertThat(state(id)).as("output still to come").isEqualTo("RUNNING");
-        long pid = Long.parseLong(java.nio.file.Files.readString(cluster.taskManagerPid(0)).trim());
+        int victim = taskManagerRunning(id, "spikestream documents");
+        long pid = Long.parseLong(java.nio.file.Files.readString(cluster.taskManagerPid(victim)).trim());
         int before = completedCheckpoints(id);
         Instant killed = Instant.now();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL
+        // a TaskManager back at once (the rescale below needs its slots); the job recovers with or without it
+        int added = cluster.addTaskManager();
         // recovered: the first checkpoint completed after the kill (or the end, if the rest took less than an interval)
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         Long recoveredMs = null;
@@ -136,32 +139,38 @@ class ClusterProcessITCase {
                 recoveredMs, Duration.between(killed, Instant.now()).toMillis());
         assertThat(failures(id)).as("the kill failed the job, which recovered").isPositive();
         assertThat(output("out-tm-kill")).isEqualTo(reference);
-        // a TaskManager back, for the rescale below
-        java.nio.file.Files.delete(cluster.taskManagerPid(0));
-        cluster.addTaskManager();
-        cluster.awaitTaskManagers(2, System.nanoTime() + Duration.ofMinutes(1).toNanos());
+        cluster.awaitRegistered(List.of(added), System.nanoTime() + Duration.ofMinutes(1).toNanos());
     }
 
     @Test
     @Order(2)
-    void stopWithSavepointAtParallelismTwoAndResumeAtThreeGiveTheSameOutput() throws Exception {
-        // the first half of every document, then a savepoint mid-document; the second half after the rescale
+    void cancelledThenResumedFromTheLatestCheckpointThenStoppedWithASavepointAtTwoAndResumedAtThree() throws Exception {
+        // a third of every document; the job cancelled; resumed from its latest retained checkpoint (--resume latest)
         KafkaTopics.ensure(broker.bootstrap(), 2, List.of("documents-rescale"));
-        publish("documents-rescale", 0, HALF);
-        String first = submit("out-rescale", "--parallelism", "2", "--documents-topic", "documents-rescale");
-        awaitRecords("out-rescale", DOCS.size() * HALF, Duration.ofMinutes(2));
-        CliRun stop = CliRun.run("", "job", "--cluster", rest, "--stop-with-savepoint", first, "--savepoint-dir", tmp.resolve("savepoints").toString());
+        Path checkpoints = tmp.resolve("checkpoints-rescale");
+        publish("documents-rescale", 0, THIRD);
+        String first = submit("out-rescale", "--parallelism", "2", "--documents-topic", "documents-rescale", "--checkpoint-dir", checkpoints.toString());
+        awaitRecords("out-rescale", DOCS.size() * THIRD, Duration.ofMinutes(2));
+        awaitCheckpoints(first, completedCheckpoints(first) + 1, Duration.ofMinutes(1)); // one after the last output
+        cancel(first);
+        publish("documents-rescale", THIRD, 2 * THIRD);
+        String second = submit("out-rescale", "--parallelism", "2", "--documents-topic", "documents-rescale", "--checkpoint-dir", checkpoints.toString(),
+                "--resume", "latest");
+        awaitRecords("out-rescale", DOCS.size() * 2 * THIRD, Duration.ofMinutes(2));
+        // then a savepoint at parallelism 2, mid-document, and the rest at parallelism 3
+        CliRun stop = CliRun.run("", "job", "--cluster", rest, "--stop-with-savepoint", second, "--savepoint-dir", tmp.resolve("savepoints").toString());
         assertThat(stop.exitCode()).as(stop.err()).isZero();
         String savepoint = stop.out().strip();
         assertThat(savepoint).startsWith("file:");
-        awaitState(first, "FINISHED", Duration.ofMinutes(1));
+        awaitState(second, "FINISHED", Duration.ofMinutes(1));
         assertThat(output("out-rescale").values().stream().mapToLong(List::size).sum()).as("stopped mid-document")
-                .isEqualTo(DOCS.size() * HALF);
-        publish("documents-rescale", HALF, Integer.MAX_VALUE);
-        String second = submit("out-rescale", "--parallelism", "3", "--documents-topic", "documents-rescale", "--resume", savepoint);
+                .isEqualTo(DOCS.size() * 2 * THIRD);
+        publish("documents-rescale", 2 * THIRD, Integer.MAX_VALUE);
+        String third = submit("out-rescale", "--parallelism", "3", "--documents-topic", "documents-rescale", "--checkpoint-dir", checkpoints.toString(),
+                "--resume", savepoint);
         awaitEnds("out-rescale", Duration.ofMinutes(3));
-        assertThat(Json.parseObject(cluster.get("/jobs/" + second)).get("vertices").toString()).contains("parallelism=3");
-        cancel(second);
+        assertThat(Json.parseObject(cluster.get("/jobs/" + third)).get("vertices").toString()).contains("parallelism=3");
+        cancel(third);
         assertThat(output("out-rescale")).isEqualTo(reference);
     }
 
@@ -187,8 +196,8 @@ class ClusterProcessITCase {
 
     // ---------------------------------------------------------------- helpers
 
-    /** Chunks of each document published before the savepoint of the rescale test. */
-    static final int HALF = 12;
+    /** Chunks of each document published per phase of the rescale test. */
+    static final int THIRD = 10;
 
     /** Chunks {@code from} to {@code to} of three generated logs in 2 KB chunks, round robin: the documents interleave. */
     static void publish(String topic, int from, int to) throws Exception {
@@ -240,6 +249,20 @@ class ClusterProcessITCase {
                 .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
         awaitState(id, "CANCELED", Duration.ofMinutes(1));
+    }
+
+    /** The index of a TaskManager that runs a subtask of the job's vertex whose name starts with {@code vertex}. */
+    static int taskManagerRunning(String id, String vertex) throws Exception {
+        for (Object v : (List<?>) Json.parseObject(cluster.get("/jobs/" + id)).get("vertices")) {
+            Map<?, ?> m = (Map<?, ?>) v;
+            if (String.valueOf(m.get("name")).startsWith(vertex)) {
+                Map<String, Object> tms = Json.parseObject(cluster.get("/jobs/" + id + "/vertices/" + m.get("id") + "/taskmanagers"));
+                String tm = String.valueOf(((Map<?, ?>) ((List<?>) tms.get("taskmanagers")).get(0)).get("taskmanager-id"));
+                assertThat(tm).matches("taskmanager-\\d+");
+                return Integer.parseInt(tm.substring("taskmanager-".length()));
+            }
+        }
+        throw new AssertionError("no vertex " + vertex + " in job " + id);
     }
 
     /** How many failures the job recovered from (its exception history). */
