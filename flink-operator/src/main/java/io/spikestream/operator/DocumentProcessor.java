@@ -123,8 +123,10 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
         }
         try {
             alertThreshold = AlertThreshold.resolve(options.alertThreshold(), Path.of(options.modelDir())).orElse(null);
-        } catch (IllegalArgumentException e) {
-            // the same on every attempt: restarting cannot help
+        } catch (RuntimeException e) {
+            // a bad threshold or an unreadable calibration.json: the same on every attempt, restarting cannot help
+            SharedEngines.release(engine);
+            engine = null;
             throw new SuppressRestartsException(e);
         }
         store = new DocumentStore(getRuntimeContext(), engine, options.pageSize());

@@ -70,16 +70,16 @@ public final class FlinkClient {
             command.addAll(ClusterConfig.JVM_OPTIONS);
             command.addAll(List.of("-Dlog4j2.level=WARN", "-cp", home.classpath(), "org.apache.flink.client.cli.CliFrontend"));
             command.addAll(args);
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+            Path output = conf.resolve("client.out");
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().put("FLINK_CONF_DIR", conf.toString());
             Process p = pb.start();
-            p.getOutputStream().close();
-            byte[] bytes = p.getInputStream().readAllBytes();
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
-                throw new IllegalStateException("Flink's client did not finish in 5 minutes");
+                throw new IllegalStateException("Flink's client did not finish in 5 minutes:\n" + cause(Files.readString(output)));
             }
-            String out = new String(bytes, StandardCharsets.UTF_8);
+            String out = Files.readString(output, StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
                 throw new IllegalStateException("Flink's client failed (exit " + p.exitValue() + "):\n" + cause(out));
             }

@@ -83,12 +83,22 @@ public final class LocalCluster {
         Process p = launch(command, "jobmanager");
         Files.writeString(jobManagerPid(), p.pid() + "\n");
         long deadline = System.nanoTime() + timeout.toNanos();
-        awaitRest(deadline);
-        List<Integer> started = new ArrayList<>();
-        for (int i = 0; i < taskManagers; i++) {
-            started.add(addTaskManager());
+        try {
+            awaitRest(deadline);
+            List<Integer> started = new ArrayList<>();
+            for (int i = 0; i < taskManagers; i++) {
+                started.add(addTaskManager());
+            }
+            awaitRegistered(started, deadline);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // a cluster that did not come up is not left half running
+            try {
+                stop();
+            } catch (IOException | RuntimeException stopFailure) {
+                e.addSuppressed(stopFailure);
+            }
+            throw e;
         }
-        awaitRegistered(started, deadline);
     }
 
     /**
@@ -216,12 +226,20 @@ public final class LocalCluster {
         return r.body();
     }
 
-    static Optional<ProcessHandle> alive(Path pidFile) {
+    /**
+     * The live process of a pid file, if it is still this cluster's: a pid the system reused for another program
+     * (after a {@code kill -9}) does not count, and is never signalled.
+     */
+    Optional<ProcessHandle> alive(Path pidFile) {
+        long pid;
         try {
-            return ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).filter(ProcessHandle::isAlive);
+            pid = Long.parseLong(Files.readString(pidFile).trim());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        String ours = conf().toString();
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().arguments().map(a -> java.util.Arrays.asList(a).contains(ours)).orElse(true));
     }
 
     private List<String> java(String memoryFlags, String name) {

@@ -252,7 +252,7 @@ public final class DemoCommand implements Callable<Integer> {
         return Checkpoints.latest(checkpoints).map(p -> Long.parseLong(p.getFileName().toString().substring(4))).orElse(0L);
     }
 
-    private static void cancelQuietly(JobClient job, Exception cause) {
+    static void cancelQuietly(JobClient job, Exception cause) {
         try {
             if (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
                 job.cancel().get(30, TimeUnit.SECONDS);

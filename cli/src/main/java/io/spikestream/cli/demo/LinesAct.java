@@ -3,6 +3,7 @@ package io.spikestream.cli.demo;
 import io.spikestream.avro.Alert;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
+import io.spikestream.avro.LineSurprisal;
 import io.spikestream.connectors.avro.AvroCodec;
 import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.connectors.producer.LineProducer;
@@ -123,6 +124,7 @@ final class LinesAct {
                 + " (the model's calibration.json)", t.name(), t.nats())).orElse("nothing: the model has no calibration.json, alerts are off"));
         long started = System.nanoTime();
         JobClient job = SpikeStreamJob.start(options);
+        Result result;
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap);
              LineProducer producer = LineProducer.create(bootstrap, TOPIC, KEY_REGEX)) {
             LineProducer.PublishedLines published = producer.produce(new BufferedReader(new StringReader(log.text())), "service-log", true);
@@ -133,12 +135,16 @@ final class LinesAct {
                 lineOf.put(coordinate(p.partition(), p.offset()), i);
             }
             long records = 0;
+            long expectedAlerts = 0; // alerts commit in their own transactions: count them from the records' line scores
             Tally tally = new Tally(log, out);
-            while (records < published.lines()) {
+            while (records < published.lines() || tally.alerts < expectedAlerts) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.topic().equals(ENRICHMENTS)) {
                         Enrichment e = AvroCodec.enrichment().decode(r.value());
-                        records += e.getKind() == EnrichmentKind.RECORD ? 1 : 0;
+                        if (e.getKind() == EnrichmentKind.RECORD) {
+                            records++;
+                            expectedAlerts += expectedAlerts(e, threshold);
+                        }
                         continue;
                     }
                     Alert a = AvroCodec.alert().decode(r.value());
@@ -151,26 +157,33 @@ final class LinesAct {
                             + reason.map(r -> ": " + r.getMessage()).orElse(""), reason.orElse(null));
                 }
                 if (System.nanoTime() > deadlineNanos) {
-                    throw new TimeoutException("gave up waiting for the RECORD enrichments of act 3 (" + records + " of " + published.lines() + ")");
-                }
-            }
-            // the alerts of the last records commit with them, possibly read after them: drain what is left
-            for (boolean more = true; more; ) {
-                more = false;
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(1000))) {
-                    more = true;
-                    if (r.topic().equals(ALERTS)) {
-                        Alert a = AvroCodec.alert().decode(r.value());
-                        tally.add(a, lineOf.get(coordinate(a.getPartition(), a.getOffset())));
-                    }
+                    throw new TimeoutException("gave up waiting for the output of act 3 (" + records + " of " + published.lines() + " RECORD enrichments, "
+                            + tally.alerts + " of " + expectedAlerts + " alerts)");
                 }
             }
             double seconds = (System.nanoTime() - started) / 1e9;
-            return new Result(published.lines(), records, tally.alerts, tally.hits, log.injected().size(), tally.alerted.size(),
+            result = new Result(published.lines(), records, tally.alerts, tally.hits, log.injected().size(), tally.alerted.size(),
                     tally.inEvents, tally.eventsAlerted.size(), threshold.map(AlertThreshold::name).orElse("off"), seconds);
-        } finally {
-            job.cancel().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            DemoCommand.cancelQuietly(job, e);
+            throw e;
         }
+        job.cancel().get(30, TimeUnit.SECONDS);
+        return result;
+    }
+
+    /** The lines of a RECORD enrichment that the job sends to the alerts topic. */
+    private static int expectedAlerts(Enrichment e, Optional<AlertThreshold> threshold) {
+        if (threshold.isEmpty()) {
+            return 0;
+        }
+        int n = 0;
+        for (LineSurprisal l : e.getLines()) {
+            if (l.getMeanSurprisal() != null && l.getMeanSurprisal() > threshold.get().nats()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private static long coordinate(int partition, long offset) {

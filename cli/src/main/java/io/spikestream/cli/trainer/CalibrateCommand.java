@@ -35,7 +35,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         String source;
         if (logs != null) {
             for (Path f : logs) {
-                lines.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
+                lines.addAll(LogFile.lines(f));
             }
             source = "lines of " + logs;
         } else {

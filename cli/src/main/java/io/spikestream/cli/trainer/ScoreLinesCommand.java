@@ -38,7 +38,7 @@ public final class ScoreLinesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        List<String> lines = LogFile.lines(log);
         double[] mean = new double[lines.size()];
         double[] max = new double[lines.size()];
         long start = System.nanoTime();

@@ -16,7 +16,8 @@ public final class JobFailure {
     /** The first {@link UnusableModelException} in the chain of causes, else the innermost cause with a message. */
     public static Throwable reason(Throwable failure) {
         Throwable innermost = failure;
-        for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
             if (t instanceof UnusableModelException) {
                 return t;
             }
