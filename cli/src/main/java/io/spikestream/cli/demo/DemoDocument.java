@@ -45,13 +45,6 @@ record DemoDocument(String docId, String text, long[] chunkStarts, int[] lineSta
                 lines.stream().mapToInt(Integer::intValue).toArray(), Map.copyOf(injected), Map.copyOf(eventOf));
     }
 
-    /** The 0-based line holding character {@code charStart} of chunk {@code seq}. */
-    int lineAt(long seq, int charStart) {
-        long offset = (seq < chunkStarts.length ? chunkStarts[(int) seq] : 0) + Math.max(0, charStart);
-        int i = Arrays.binarySearch(lineStarts, (int) Math.min(offset, text.length()));
-        return i >= 0 ? i : -i - 2;
-    }
-
     /** The chunk holding the first character of the 0-based line {@code index}. */
     int chunkOfLine(int index) {
         int i = Arrays.binarySearch(chunkStarts, lineStarts[index]);

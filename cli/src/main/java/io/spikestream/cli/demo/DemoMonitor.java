@@ -1,7 +1,6 @@
 package io.spikestream.cli.demo;
 
 import io.spikestream.avro.Enrichment;
-import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.avro.LabelScore;
 import io.spikestream.avro.LineSurprisal;
 import io.spikestream.avro.Rejected;

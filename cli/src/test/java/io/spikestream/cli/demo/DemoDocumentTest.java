@@ -22,11 +22,11 @@ class DemoDocumentTest {
         List<String> chunks = new ArrayList<>();
         new TextChunker(300).chunks(text).forEachRemaining(chunks::add);
         assertThat(d.chunkStarts()).hasSize(chunks.size());
-        for (int seq = 0; seq < chunks.size(); seq++) {
-            String chunk = chunks.get(seq);
-            int at = chunk.indexOf("line ", 10);
-            String expected = chunk.substring(at, chunk.indexOf('\n', at));
-            assertThat(d.line(d.lineAt(seq, at))).isEqualTo(expected);
+        // every line starts inside the chunk chunkOfLine names, at its offset there
+        for (int line = 0; line < 200; line++) {
+            int chunk = d.chunkOfLine(line);
+            int at = (int) (d.lineStarts()[line] - d.chunkStarts()[chunk]);
+            assertThat(chunks.get(chunk).substring(at)).startsWith(d.line(line).substring(0, Math.min(d.line(line).length(), chunks.get(chunk).length() - at)));
         }
         assertThat(d.line(0)).isEqualTo("line 0 of the log with some padding text");
         assertThat(d.line(199)).isEqualTo("line 199 of the log with some padding text");
@@ -44,10 +44,6 @@ class DemoDocumentTest {
         assertThat(d.injected()).containsOnlyKeys(10, 41, 42);
         assertThat(d.eventOf()).containsEntry(10, 10).containsEntry(11, 10).containsEntry(12, 10).containsEntry(41, 41)
                 .containsEntry(42, 42).doesNotContainKey(13).doesNotContainKey(9);
-        for (int line = 0; line < 100; line++) {
-            int chunk = d.chunkOfLine(line);
-            assertThat(d.lineAt(chunk, (int) (d.lineStarts()[line] - d.chunkStarts()[chunk]))).isEqualTo(line);
-        }
         List<String> chunks = new ArrayList<>();
         new TextChunker(300).chunks(sb.toString()).forEachRemaining(chunks::add);
         java.util.Set<Integer> holding = new java.util.HashSet<>();
