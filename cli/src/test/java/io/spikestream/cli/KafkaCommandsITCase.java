@@ -111,5 +111,29 @@ class KafkaCommandsITCase {
         CliRun text = CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", alerts, "--type", "alert",
                 "--from-beginning", "--timeout-ms", "3000");
         assertThat(text.out()).contains("ALERT payments line 12 score=9.500 > p99.9 (1.250) service-lines-1@77");
+
+        // a RECORD enrichment: the input record's coordinates and its lines, under the schema's names
+        String enrichments = KafkaBrokerExtension.uniqueTopic("enrichments");
+        KAFKA.createTopics(1, enrichments);
+        io.spikestream.avro.Enrichment record = io.spikestream.avro.Enrichment.newBuilder().setDocId("payments").setSeq(null).setQueryId(null)
+                .setKind(io.spikestream.avro.EnrichmentKind.RECORD).setTokenStart(100).setTokenEnd(108).setMeanSurprisal(2.5)
+                .setMaxSurprisal(9.0).setPerplexity(12.18).setSpans(List.of()).setEmbedding(null).setAnswer(null).setLabelScores(null)
+                .setStateBytes(1000).setStateBytesWritten(900).setModelFingerprint("f").setProcessedAtMs(1).setError(null).setSpikes(null)
+                .setSourceTopic("service-lines").setPartition(1).setOffset(77L).setRecordKey("payments")
+                .setLines(List.of(io.spikestream.avro.LineSurprisal.newBuilder().setLine(12).setCharStart(0).setCharEnd(26).setTokenStart(100)
+                        .setTokenEnd(108).setMeanSurprisal(9.5).setMaxSurprisal(14.25).setText("java.lang.OutOfMemoryError").build()))
+                .build();
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p,
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(enrichments, "payments".getBytes(),
+                    io.spikestream.connectors.avro.AvroCodec.enrichment().encode(record))).get();
+        }
+        CliRun recordJson = CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", enrichments, "--json",
+                "--from-beginning", "--timeout-ms", "3000");
+        assertThat(recordJson.exitCode()).as(recordJson.err()).isZero();
+        Map<String, Object> r = Json.parseObject(recordJson.out().lines().findFirst().orElseThrow());
+        assertThat(r).containsEntry("kind", "RECORD").containsEntry("sourceTopic", "service-lines").containsEntry("partition", 1L)
+                .containsEntry("offset", 77L).containsEntry("recordKey", "payments");
+        assertThat(r.get("lines").toString()).contains("meanSurprisal=9.5").contains("tokenStart=100");
     }
 }
