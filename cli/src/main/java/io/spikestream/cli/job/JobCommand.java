@@ -95,7 +95,7 @@ public final class JobCommand implements Callable<Integer> {
         System.err.println("spikestream job: input " + options.operator().inputFormat()
                 + (options.textField() == null ? "" : " (text field " + options.textField() + (options.keyField() == null ? "" : ", key field " + options.keyField()) + ")")
                 + "; alerts " + (!alerting ? "off" : SpikeStreamJob.alertThreshold(options)
-                        .map(t -> "above " + t.name() + " = " + t.nats() + " nats/token").orElse("as the TaskManagers' model calibration says") + " -> " + options.alertsTopic()));
+                        .map(t -> String.format(java.util.Locale.ROOT, "above %s = %.4f nats/token", t.name(), t.nats())).orElse("as the TaskManagers' model calibration says") + " -> " + options.alertsTopic()));
         if (cluster != null) {
             if ("latest".equals(options.resume()) && options.checkpointDir() == null) {
                 throw new IllegalArgumentException("--resume latest on a cluster needs --checkpoint-dir DIR: the job's checkpoint directory,"
