@@ -3,8 +3,8 @@ package io.spikestream.operator;
 import io.spikestream.connectors.testing.KafkaBrokerExtension;
 import io.spikestream.engine.UnusableModelException;
 import io.spikestream.engine.testing.BrokenModels;
-import io.spikestream.operator.job.JobFailure;
 import io.spikestream.operator.job.JobOptions;
+import io.spikestream.operator.job.JobWatch;
 import io.spikestream.operator.job.SpikeStreamJob;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -75,9 +75,9 @@ class ModelLoadFailureITCase {
         assertThat((System.nanoTime() - started) / 1e9).as("seconds until the job failed").isLessThan(30);
         assertThat(ExceptionUtils.findThrowable(failed, SuppressRestartsException.class)).as("not restarted").isPresent();
         assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS)).isEqualTo(JobStatus.FAILED);
-        Throwable reason = JobFailure.of(job).orElseThrow();
+        Throwable reason = JobWatch.of(job).failure().orElseThrow();
         assertThat(reason).isInstanceOf(UnusableModelException.class);
-        assertThat(JobFailure.reason(failed)).isInstanceOf(UnusableModelException.class).hasMessage(reason.getMessage());
+        assertThat(JobWatch.reason(failed)).isInstanceOf(UnusableModelException.class).hasMessage(reason.getMessage());
         return reason;
     }
 

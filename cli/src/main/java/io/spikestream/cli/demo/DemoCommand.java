@@ -11,6 +11,7 @@ import io.spikestream.connectors.producer.ProducedDocument;
 import io.spikestream.engine.ModelCheck;
 import io.spikestream.operator.job.Checkpoints;
 import io.spikestream.operator.job.JobOptions;
+import io.spikestream.operator.job.JobWatch;
 import io.spikestream.operator.job.SpikeStreamJob;
 import io.spikestream.trainer.corpus.AnomalyInjector;
 import org.apache.flink.api.common.JobStatus;
@@ -124,6 +125,7 @@ public final class DemoCommand implements Callable<Integer> {
                     "--parallelism", Integer.toString(parallelism), "--checkpoint-interval", checkpointInterval,
                     "--checkpoint-dir", checkpoints.toString(), "--group-id", "demo", "--transactional-id-prefix", "demo");
             JobClient job = SpikeStreamJob.start(options);
+            JobWatch watch = JobWatch.of(job);
             out.printf("  flink   local MiniCluster, job %s, parallelism %d, RocksDB, exactly-once checkpoints every %d ms%n",
                     job.getJobID(), parallelism, options.checkpointInterval().toMillis());
             out.println();
@@ -134,10 +136,10 @@ public final class DemoCommand implements Callable<Integer> {
                 List<ProducedDocument> produced = publish(bootstrap, out, docs);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
                 List<String> ids = produced.stream().map(ProducedDocument::docId).toList();
-                monitor.awaitEnded(ids, deadline, job);
+                monitor.awaitEnded(ids, deadline, watch);
                 Duration streaming = Duration.between(started, Instant.now());
                 List<String> queryIds = ask(bootstrap, ids, out);
-                monitor.awaitAnswers(queryIds, deadline, job);
+                monitor.awaitAnswers(queryIds, deadline, watch);
                 job.cancel().get(30, TimeUnit.SECONDS);
                 out.println();
                 out.println(monitor.summary(produced, streaming, latestCheckpoint(checkpoints), random));

@@ -9,9 +9,7 @@ import io.spikestream.connectors.avro.AvroCodec;
 import io.spikestream.connectors.avro.AvroDecodeException;
 import io.spikestream.connectors.kafka.Topics;
 import io.spikestream.connectors.producer.ProducedDocument;
-import io.spikestream.operator.job.JobFailure;
-import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.core.execution.JobClient;
+import io.spikestream.operator.job.JobWatch;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -192,26 +190,25 @@ final class DemoMonitor implements AutoCloseable {
     }
 
     /** Waits until every document's END record is committed. */
-    void awaitEnded(Collection<String> docIds, long deadlineNanos, JobClient job) throws Exception {
+    void awaitEnded(Collection<String> docIds, long deadlineNanos, JobWatch job) throws Exception {
         await(() -> ends.keySet().containsAll(docIds) || rejected.stream().anyMatch(r -> docIds.contains(r.getDocId())),
                 deadlineNanos, job, "the END records of " + docIds);
     }
 
     /** Waits until every query's ANSWER is committed. */
-    void awaitAnswers(Collection<String> queryIds, long deadlineNanos, JobClient job) throws Exception {
+    void awaitAnswers(Collection<String> queryIds, long deadlineNanos, JobWatch job) throws Exception {
         await(() -> answers.keySet().containsAll(queryIds), deadlineNanos, job, "the answers to " + queryIds);
     }
 
-    private synchronized void await(java.util.function.BooleanSupplier done, long deadlineNanos, JobClient job, String what)
+    private synchronized void await(java.util.function.BooleanSupplier done, long deadlineNanos, JobWatch job, String what)
             throws Exception {
         while (!done.getAsBoolean()) {
             if (failure != null) {
                 throw new IllegalStateException("reading the output failed: " + failure.getMessage(), failure);
             }
-            JobStatus status = DemoCommand.status(job);
-            if (status.isGloballyTerminalState()) {
-                Optional<Throwable> reason = JobFailure.of(job);
-                throw new IllegalStateException("the job ended (" + status + ") before " + what + " arrived"
+            if (job.ended()) {
+                Optional<Throwable> reason = job.failure();
+                throw new IllegalStateException("the job " + (reason.isPresent() ? "failed" : "ended") + " before " + what + " arrived"
                         + reason.map(r -> ": " + r.getMessage()).orElse(""), reason.orElse(null));
             }
             long left = deadlineNanos - System.nanoTime();

@@ -8,7 +8,7 @@ import io.spikestream.connectors.avro.AvroCodec;
 import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.connectors.producer.LineProducer;
 import io.spikestream.engine.scoring.AlertThreshold;
-import io.spikestream.operator.job.JobFailure;
+import io.spikestream.operator.job.JobWatch;
 import io.spikestream.operator.job.JobOptions;
 import io.spikestream.operator.job.SpikeStreamJob;
 import io.spikestream.trainer.corpus.Anomaly;
@@ -124,6 +124,7 @@ final class LinesAct {
                 + " (the model's calibration.json)", t.name(), t.nats())).orElse("nothing: the model has no calibration.json, alerts are off"));
         long started = System.nanoTime();
         JobClient job = SpikeStreamJob.start(options);
+        JobWatch watch = JobWatch.of(job);
         Result result;
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap);
              LineProducer producer = LineProducer.create(bootstrap, TOPIC, KEY_REGEX)) {
@@ -151,9 +152,9 @@ final class LinesAct {
                     tally.add(a, lineOf.get(coordinate(a.getPartition(), a.getOffset())));
                 }
                 out.flush();
-                if (DemoCommand.status(job).isGloballyTerminalState()) {
-                    Optional<Throwable> reason = JobFailure.of(job);
-                    throw new IllegalStateException("the line-scoring job ended (" + DemoCommand.status(job) + ") after " + records + " records"
+                if (watch.ended()) {
+                    Optional<Throwable> reason = watch.failure();
+                    throw new IllegalStateException("the line-scoring job " + (reason.isPresent() ? "failed" : "ended") + " after " + records + " records"
                             + reason.map(r -> ": " + r.getMessage()).orElse(""), reason.orElse(null));
                 }
                 if (System.nanoTime() > deadlineNanos) {

@@ -4,8 +4,8 @@ import io.spikestream.cli.cluster.FlinkClient;
 import io.spikestream.cli.cluster.FlinkHome;
 import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.engine.ModelCheck;
-import io.spikestream.operator.job.JobFailure;
 import io.spikestream.operator.job.JobOptions;
+import io.spikestream.operator.job.JobWatch;
 import io.spikestream.operator.job.SpikeStreamJob;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
@@ -129,7 +129,7 @@ public final class JobCommand implements Callable<Integer> {
         try {
             result = job.getJobExecutionResult().get();
         } catch (ExecutionException e) {
-            Throwable reason = JobFailure.reason(e.getCause());
+            Throwable reason = JobWatch.reason(e.getCause());
             throw new IllegalStateException("the job " + job.getJobID() + " failed: " + reason.getMessage(), reason);
         }
         try {
