@@ -308,7 +308,6 @@ public class DocumentProcessor extends KeyedCoProcessFunction<String, DocumentCh
         long written = n == 0 ? 0 : store.save(doc, start, n);
         cache.put(docId, doc);
         meta.openLine += scored.lines().size();
-        meta.recordsApplied++;
         metrics.records.inc();
         out.collect(advanced(meta, docId, doc, start, scored.tokens(), scored.text(), written, ctx)
                 .setSeq(null)

@@ -184,7 +184,8 @@ final class DemoMonitor implements AutoCloseable {
         return d == null ? Double.NaN : d;
     }
 
-    private static String quote(String s) {
+    /** A text as the demo prints it: escaped, cut at 90 chars. */
+    static String quote(String s) {
         String t = s.replace("\n", "\\n").replace("\t", "\\t");
         return "\"" + (t.length() > 90 ? t.substring(0, 87) + "..." : t) + "\"";
     }

@@ -106,7 +106,7 @@ final class LinesAct {
             String mark = kind != null ? "  <- injected " + kind
                     : event != null ? "  <- in the injected " + log.injected().get(event) + " of line " + (event + 1) : "";
             out.printf(Locale.ROOT, "  ALERT %-9s line %5d  %5.2f > %.2f  %s%s%n", a.getDocId(), line == null ? -1 : line + 1, a.getScore(),
-                    a.getThreshold(), quote(a.getText()), mark);
+                    a.getThreshold(), DemoMonitor.quote(a.getText()), mark);
         }
     }
 
@@ -205,10 +205,5 @@ final class LinesAct {
         c.assign(partitions);
         c.seekToBeginning(partitions);
         return c;
-    }
-
-    private static String quote(String s) {
-        String t = s.replace("\t", "\\t");
-        return "\"" + (t.length() > 90 ? t.substring(0, 87) + "..." : t) + "\"";
     }
 }

@@ -51,8 +51,6 @@ public class DocumentMeta {
     /** Plain-text and JSON records: per partition read, the last offset applied (a replay of it is a duplicate). */
     public int[] offsetPartitions = new int[0];
     public long[] offsetsApplied = new long[0];
-    public long recordsApplied;
-    public long alerts;
 
     public DocumentMeta() {
     }
