@@ -121,4 +121,68 @@ class TrainerCommandsTest {
         System.arraycopy(b, 0, c, a.length, b.length);
         return c;
     }
+
+    @Test
+    void aLegalCorpusIsBuiltTrainedOnHeldOutByFileAndClauseTested() throws Exception {
+        Path licences = Files.createDirectories(tmp.resolve("licences"));
+        String[] words = {"licence", "software", "copyright", "holder", "warranty", "damages", "redistribute", "modify", "notice", "terms"};
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int f = 0; f < 30; f++) {
+            StringBuilder text = new StringBuilder();
+            for (int p = 0; p < 8; p++) {
+                for (int w = 0; w < 30; w++) {
+                    text.append(words[r.nextInt(words.length)]).append(w % 12 == 11 ? "\n" : " ");
+                }
+                text.append("\n\nThe same paragraph in every file.\n\n");
+            }
+            Files.writeString(licences.resolve("L-" + f), text);
+        }
+        Path corpus = tmp.resolve("corpus.jsonl.gz");
+        CliRun built = CliRun.run("", "legal-corpus", "--out", corpus.toString(), "--from", licences.toString(), "--held-out-every", "5");
+        assertThat(built.exitCode()).as(built.err()).isZero();
+        assertThat(built.err()).contains("30 files read (0 not UTF-8, skipped)").contains("in 30 documents");
+        List<io.spikestream.trainer.corpus.LegalCorpus.Document> docs = io.spikestream.trainer.corpus.LegalCorpus.read(corpus);
+        assertThat(docs.stream().filter(d -> d.text().contains("The same paragraph in every file.")).count()).isEqualTo(1);
+
+        Path model = tmp.resolve("model");
+        CliRun trained = CliRun.run("", "train", "--out", model.toString(), "--corpus", corpus.toString(), "--vocab-size", "300",
+                "--hidden", "32", "--layers", "2", "--intermediate", "64", "--window", "16", "--steps", "40", "--batch", "4", "--seq", "48",
+                "--micro-batch", "2", "--threads", "2", "--checkpoint-every", "40");
+        assertThat(trained.exitCode()).as(trained.err()).isZero();
+        assertThat(trained.err()).contains("steps of 4×48 tokens, float32");
+        assertThat(Files.readString(model.resolve("calibration.json"))).contains("held-out files of [" + corpus);
+        CliRun tested = CliRun.run("", "clause-test", "--model", model.toString(), "--corpus", corpus.toString(), "--min-tokens", "5");
+        assertThat(tested.exitCode()).as(tested.err()).isZero();
+        Map<String, Object> report = Json.parseObject(tested.out().trim());
+        long heldOut = docs.stream().filter(io.spikestream.trainer.corpus.LegalCorpus.Document::heldOut).count();
+        assertThat(((Number) report.get("insertions")).intValue()).isEqualTo(10 * (int) heldOut);
+        // a model of ten-word soup after 40 steps: the clause, in words it never saw, is the most surprising paragraph in 7 of 10
+        // (a random ranking: 1 in 9)
+        assertThat(((Number) report.get("top1")).doubleValue()).isGreaterThanOrEqualTo(0.5)
+                .isGreaterThan(3 * ((Number) report.get("top1_random")).doubleValue());
+        assertThat(((Number) report.get("heldout_perplexity")).doubleValue()).isLessThan(20);
+
+        CliRun bad = CliRun.run("", "train", "--out", tmp.resolve("bad").toString(), "--corpus", corpus.toString(), "--precision", "float16");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("--precision must be float32, bf16 or float64, got float16");
+    }
+
+    @Test
+    void benchTrainRunsBothPathsOnTheSameDataAndReportsTheirRatio() throws Exception {
+        Path tok = Files.createDirectories(tmp.resolve("tok"));
+        Path corpus = Files.writeString(tmp.resolve("normal.log"), CliRun.run("", "logs", "--lines", "2000", "--seed", "6").out());
+        assertThat(CliRun.run("", "train-tokenizer", "--vocab-size", "300", "--out", tok.toString(), corpus.toString()).exitCode()).isZero();
+        CliRun run = CliRun.run("", "bench-train", "--tokenizer", tok.toString(), "--generate-logs", "3000", "--log-hosts", "2", "--steps", "3",
+                "--warmup-steps", "1", "--rounds", "2", "--batch", "2", "--seq", "32", "--hidden", "32", "--layers", "2", "--intermediate", "64",
+                "--window", "8", "--threads", "2");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        Map<String, Object> json = Json.parseObject(run.out().trim());
+        assertThat(json).containsKeys("float64_tokens_per_second", "float32_tokens_per_second", "float32_ratio", "float64_validation_loss",
+                "float32_validation_loss");
+        assertThat(((Number) json.get("float64_ratio")).doubleValue()).isEqualTo(1.0);
+        // 3 steps from the same weights on the same data: the two paths' validation losses agree to rounding
+        assertThat(((Number) json.get("float32_validation_loss")).doubleValue())
+                .isCloseTo(((Number) json.get("float64_validation_loss")).doubleValue(), org.assertj.core.api.Assertions.within(1e-4));
+        assertThat(run.err()).contains("round 2  float32");
+    }
 }

@@ -55,9 +55,17 @@ public final class DemoCommand implements Callable<Integer> {
     static final long LOG_SEED = 2026;
     static final double LOG_ANOMALY_RATE = 0.01;
     static final int LOG_LINES = 2500;
+    /** Topics of the documents' own job (when they have their own model). */
+    static final String LEGAL_DOCUMENTS = "documents-legal";
+    static final String LEGAL_QUERIES = "queries-legal";
 
     @Option(names = "--model", description = "A gla_swa model directory (config.json, safetensors, tokenizer). Default: models/demo-logs, or a generated random model if it is missing.")
     Path model;
+
+    @Option(names = "--document-model", description = {"Model for the bundled agreement and incident report, run as a second job on their own",
+        "topics: default models/demo-legal (trained on licence texts and copyright files) when present; 'none' scores them with --model.",
+        "Not used with --documents."})
+    String documentModel;
 
     @Option(names = "--work-dir", description = "Where Kafka data, checkpoints and the generated model go (default: a temporary directory, deleted at the end).")
     Path workDir;
@@ -116,35 +124,66 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("  model   " + modelDir);
         }
         ModelCheck.requireUsable(modelDir); // before the broker and the job: a bad model is one clear message, at once
+        Path docModel = documentModel();
+        if (docModel != null) {
+            ModelCheck.requireUsable(docModel);
+            out.println("  model   " + docModel + " for the agreement and the incident report (trained by ./spikestream train on licence"
+                    + " texts and copyright files; see README)");
+        }
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).start()) {
             String bootstrap = kafka.bootstrapServers();
-            KafkaTopics.ensure(bootstrap, 2, Topics.ALL);
-            out.println("  kafka   embedded KRaft broker at " + bootstrap + ", topics " + Topics.ALL);
+            List<String> topics = new ArrayList<>(Topics.ALL);
+            if (docModel != null) {
+                topics.addAll(List.of(LEGAL_DOCUMENTS, LEGAL_QUERIES));
+            }
+            KafkaTopics.ensure(bootstrap, 2, topics);
+            out.println("  kafka   embedded KRaft broker at " + bootstrap + ", topics " + topics);
             Path checkpoints = dir.resolve("checkpoints");
             JobOptions options = JobOptions.parse("--bootstrap-servers", bootstrap, "--model", modelDir.toString(),
                     "--parallelism", Integer.toString(parallelism), "--checkpoint-interval", checkpointInterval,
                     "--checkpoint-dir", checkpoints.toString(), "--group-id", "demo", "--transactional-id-prefix", "demo");
+            List<JobClient> jobs = new ArrayList<>();
             JobClient job = SpikeStreamJob.start(options);
-            JobWatch watch = JobWatch.of(job);
+            jobs.add(job);
             out.printf("  flink   local MiniCluster, job %s, parallelism %d, RocksDB, exactly-once checkpoints every %d ms%n",
                     job.getJobID(), parallelism, options.checkpointInterval().toMillis());
+            if (docModel != null) {
+                // the documents' model is a second job on its own topics, writing to the same enrichments topic
+                JobOptions legal = JobOptions.parse("--bootstrap-servers", bootstrap, "--model", docModel.toString(), "--parallelism", "1",
+                        "--documents-topic", LEGAL_DOCUMENTS, "--queries-topic", LEGAL_QUERIES, "--alert-threshold", "off",
+                        "--checkpoint-interval", checkpointInterval, "--checkpoint-dir", dir.resolve("checkpoints-legal").toString(),
+                        "--group-id", "demo-legal", "--transactional-id-prefix", "demo-legal");
+                try {
+                    jobs.add(SpikeStreamJob.start(legal));
+                } catch (Exception e) {
+                    cancelQuietly(job, e);
+                    throw e;
+                }
+                out.printf("  flink   second local MiniCluster, job %s (the documents' model, topics %s and %s), parallelism 1%n",
+                        jobs.get(1).getJobID(), LEGAL_DOCUMENTS, LEGAL_QUERIES);
+            }
+            JobWatch watch = JobWatch.ofAny(jobs);
             out.println();
             List<DemoDocument> docs = documents();
             try (DemoMonitor monitor = new DemoMonitor(bootstrap, out, docs)) {
                 monitor.start();
                 Instant started = Instant.now();
-                List<ProducedDocument> produced = publish(bootstrap, out, docs);
+                List<ProducedDocument> produced = publish(bootstrap, out, docs, docModel != null);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
                 List<String> ids = produced.stream().map(ProducedDocument::docId).toList();
                 monitor.awaitEnded(ids, deadline, watch);
                 Duration streaming = Duration.between(started, Instant.now());
-                List<String> queryIds = ask(bootstrap, ids, out);
+                List<String> queryIds = ask(bootstrap, ids, out, docModel != null);
                 monitor.awaitAnswers(queryIds, deadline, watch);
-                job.cancel().get(30, TimeUnit.SECONDS);
+                for (JobClient j : jobs) {
+                    j.cancel().get(30, TimeUnit.SECONDS);
+                }
                 out.println();
                 out.println(monitor.summary(produced, streaming, latestCheckpoint(checkpoints), random));
             } catch (Exception e) {
-                cancelQuietly(job, e);
+                for (JobClient j : jobs) {
+                    cancelQuietly(j, e);
+                }
                 throw e;
             }
             if (documents == null) {
@@ -162,16 +201,23 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<ProducedDocument> publish(String bootstrap, PrintWriter out, List<DemoDocument> docs) throws IOException {
+    /** The documents' own topics when they have their own model: all but the generated log. */
+    private static boolean legal(String docId, boolean separate) {
+        return separate && !docId.equals("service-log");
+    }
+
+    private List<ProducedDocument> publish(String bootstrap, PrintWriter out, List<DemoDocument> docs, boolean separate) throws IOException {
         List<ProducedDocument> produced = new ArrayList<>();
-        try (ChunkProducer producer = ChunkProducer.builder().bootstrapServers(bootstrap).topic(Topics.DOCUMENTS).chunkBytes(chunkBytes).build()) {
+        try (ChunkProducer producer = ChunkProducer.builder().bootstrapServers(bootstrap).topic(Topics.DOCUMENTS).chunkBytes(chunkBytes).build();
+             ChunkProducer legal = ChunkProducer.builder().bootstrapServers(bootstrap).topic(LEGAL_DOCUMENTS).chunkBytes(chunkBytes).build()) {
             for (DemoDocument d : docs) {
-                produced.add(producer.produce(d.docId(), new java.io.ByteArrayInputStream(d.text().getBytes(StandardCharsets.UTF_8)),
-                        Map.of("source", "demo")));
+                produced.add((legal(d.docId(), separate) ? legal : producer).produce(d.docId(),
+                        new java.io.ByteArrayInputStream(d.text().getBytes(StandardCharsets.UTF_8)), Map.of("source", "demo")));
             }
         }
         for (ProducedDocument d : produced) {
-            out.printf("published %-28s %3d chunks, %,7d bytes -> topic %s%n", d.docId(), d.chunks(), d.bytes(), Topics.DOCUMENTS);
+            out.printf("published %-28s %3d chunks, %,7d bytes -> topic %s%n", d.docId(), d.chunks(), d.bytes(),
+                    legal(d.docId(), separate) ? LEGAL_DOCUMENTS : Topics.DOCUMENTS);
         }
         out.println("enrichments, as their Kafka transactions commit (read_committed):");
         return produced;
@@ -204,13 +250,32 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** models/demo-logs of this checkout (the launcher passes its root as spikestream.home), if present. */
     static Path shippedModel() {
+        return shipped("demo-logs");
+    }
+
+    private static Path shipped(String name) {
         String home = System.getProperty("spikestream.home");
-        Path dir = (home == null ? Path.of(".") : Path.of(home)).resolve("models").resolve("demo-logs");
+        Path dir = (home == null ? Path.of(".") : Path.of(home)).resolve("models").resolve(name);
         return Files.isRegularFile(dir.resolve("config.json")) ? dir.toAbsolutePath() : null;
     }
 
+    /** The bundled documents' own model: --document-model, else models/demo-legal if shipped; null for none (or with --documents). */
+    private Path documentModel() {
+        if (documents != null || "none".equals(documentModel)) {
+            return null;
+        }
+        if (documentModel != null) {
+            Path p = Path.of(documentModel).toAbsolutePath();
+            if (!Files.isDirectory(p)) {
+                throw new IllegalArgumentException("--document-model " + documentModel + " is not a directory");
+            }
+            return p;
+        }
+        return shipped("demo-legal");
+    }
+
     /** One question of each kind, asked of the ended documents (their state is kept for the end grace period). */
-    private List<String> ask(String bootstrap, List<String> ids, PrintWriter out) throws Exception {
+    private List<String> ask(String bootstrap, List<String> ids, PrintWriter out, boolean separate) throws Exception {
         List<DocumentQuery> queries = new ArrayList<>();
         String first = ids.get(0);
         String last = ids.get(ids.size() - 1);
@@ -221,17 +286,20 @@ public final class DemoCommand implements Callable<Integer> {
         } else {
             queries.add(query(first, "q-summary", QueryKind.GENERATE, "\nIn one sentence, this document is about", List.of()));
         }
-        queries.add(query(last, "q-topic", QueryKind.SCORE_LABELS, "\nThis document is about",
+        // with three documents: the topic question of the agreement, an embedding of the report; else of the last one
+        String topicOf = ids.size() > 2 ? ids.get(1) : last;
+        queries.add(query(topicOf, "q-topic", QueryKind.SCORE_LABELS, "\nThis document is about",
                 List.of(" a service outage", " a sales contract", " a cooking recipe")));
         if (ids.size() > 2) {
-            queries.add(query(ids.get(1), "q-embed", QueryKind.EMBED, null, List.of()));
+            queries.add(query(last, "q-embed", QueryKind.EMBED, null, List.of()));
         }
         Properties p = new Properties();
         p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (DocumentQuery q : queries) {
-                producer.send(new ProducerRecord<>(Topics.QUERIES, q.getDocId().getBytes(StandardCharsets.UTF_8),
+                producer.send(new ProducerRecord<>(legal(q.getDocId(), separate) ? LEGAL_QUERIES : Topics.QUERIES,
+                        q.getDocId().getBytes(StandardCharsets.UTF_8),
                         AvroCodec.documentQuery().encode(q))).get();
                 out.printf("asked %s of %s: %s%n", q.getQueryId(), q.getDocId(), q.getKind()
                         + (q.getPrompt() == null ? "" : " " + q.getPrompt().strip()) + (q.getLabels().isEmpty() ? "" : " " + q.getLabels()));

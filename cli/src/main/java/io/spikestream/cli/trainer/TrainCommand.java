@@ -5,10 +5,12 @@ import io.spikestream.engine.safetensors.DType;
 import io.spikestream.engine.tokenizer.Tokenizer;
 import io.spikestream.engine.tokenizer.TokenizerMode;
 import io.spikestream.engine.scoring.Calibration;
+import io.spikestream.trainer.corpus.LegalCorpus;
 import io.spikestream.trainer.corpus.TrainingCorpus;
 import io.spikestream.trainer.model.AdamW;
 import io.spikestream.trainer.model.ModelWriter;
 import io.spikestream.trainer.model.Parameters;
+import io.spikestream.trainer.model.Precision;
 import io.spikestream.trainer.model.Trainer;
 import io.spikestream.trainer.model.TrainingState;
 import io.spikestream.trainer.tokenizer.BpeTrainer;
@@ -33,7 +35,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Model directory to write (checkpoints go here too).")
     Path out;
 
-    @Option(names = "--corpus", arity = "1..*", description = "UTF-8 text files (one document each). Default: a generated service log.")
+    @Option(names = "--corpus", arity = "1..*", description = {"UTF-8 text files (one document each), or one .jsonl.gz corpus from",
+        "legal-corpus (held out by file as it says). Default: a generated service log."})
     List<Path> corpus;
 
     @Option(names = "--generate-logs", defaultValue = "100000", description = "Lines of generated service log when no --corpus (default 100000).")
@@ -69,13 +72,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Training threads (default: the cores; results do not depend on it).") Integer threads;
     @Option(names = "--validation", defaultValue = "0.05", description = "Held-out fraction of the corpus (default 0.05).") double validationFraction;
     @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
+    @Option(names = "--precision", defaultValue = "float32", description = {"Arithmetic of the forward and backward passes: float32",
+        "(default; Vector API kernels), bf16 (float32 passes on bf16-rounded weights: the model the bf16 checkpoint holds)",
+        "or float64 (the reference). The optimizer and master weights are float64 in every case."}) String precision;
+    @Option(names = "--micro-batch", description = "Sequences whose gradients are held at once (default: the whole batch);"
+            + " smaller values accumulate the batch in groups, for the same result in less memory.") Integer microBatch;
     @Option(names = "--dtype", defaultValue = "bf16", description = "Weight format of the written model: bf16 (default) or f32.") String dtype;
 
     @Override
     public Integer call() throws IOException {
         long start = System.nanoTime();
         Files.createDirectories(out);
-        TrainingCorpus.Split split = TrainingCorpus.split(corpus(), validationFraction);
+        TrainingCorpus.Split split = legalCorpus() ? LegalCorpus.split(LegalCorpus.read(corpus.get(0)))
+                : TrainingCorpus.split(corpus(), validationFraction);
         Path tokDir = tokenizer(split.training());
         Tokenizer tokenizer = Tokenizer.load(tokDir);
         int[] train = encode(tokenizer, split.training());
@@ -105,10 +114,11 @@ public final class TrainCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--dtype must be bf16 or f32, got " + dtype);
         };
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        System.err.printf(Locale.ROOT, "train: %,d parameters, %s; %,d training tokens, %,d validation tokens; %d steps of %d×%d tokens%s%n",
-                p.count(), p.config(), train.length, validation.length, steps, batch, seq,
+        System.err.printf(Locale.ROOT, "train: %,d parameters, %s; %,d training tokens, %,d validation tokens; %d steps of %d×%d tokens, %s%s%n",
+                p.count(), p.config(), train.length, validation.length, steps, batch, seq, Precision.parse(precision).label(),
                 optimizer.steps() > 0 ? ", resuming at step " + optimizer.steps() : "");
-        Trainer.Settings settings = new Trainer.Settings(seq, batch, steps, lr, seed, checkpointEvery, nThreads);
+        Trainer.Settings settings = new Trainer.Settings(seq, batch, steps, lr, seed, checkpointEvery, nThreads, Precision.parse(precision),
+                microBatch != null ? microBatch : batch);
         final Path tokenizerFiles = tokDir;
         double val = Trainer.train(p, optimizer, train, validation, settings, progress -> {
             if (progress.step() % 10 == 0 || progress.validationLoss() != null) {
@@ -127,10 +137,21 @@ public final class TrainCommand implements Callable<Integer> {
         long bytes = Files.size(out.resolve("model.safetensors"));
         System.err.printf(Locale.ROOT, "train: done in %.0f s; validation loss %.4f nats/token (perplexity %.2f); model %s: %,d bytes%n",
                 (System.nanoTime() - start) / 1e9, val, Math.exp(val), out, bytes);
-        Calibration calibration = Calibrator.calibrate(out, split.heldOutLines(), "held-out " + validationFraction + " of "
+        Calibration calibration = Calibrator.calibrate(out, split.heldOutLines(), (legalCorpus() ? "held-out files" : "held-out " + validationFraction) + " of "
                 + (corpus != null ? corpus : "a generated service log of " + generatedLines + " lines (seed " + seed + ", " + logHosts + (logHosts == 1 ? " host)" : " hosts)")), threads);
         System.err.println("train: calibration of per-line surprisal on the held-out text: " + calibration + " -> " + out.resolve(Calibration.FILE));
         return 0;
+    }
+
+    /** A corpus built by `legal-corpus`: its documents say which are held out (by file), --validation does not apply. */
+    private boolean legalCorpus() {
+        if (corpus == null || corpus.stream().noneMatch(LegalCorpus::isCorpusFile)) {
+            return false;
+        }
+        if (corpus.size() != 1) {
+            throw new IllegalArgumentException("a .jsonl.gz corpus (from legal-corpus) must be the only --corpus file");
+        }
+        return true;
     }
 
     private List<String> corpus() throws IOException {
@@ -158,6 +179,11 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private Configuration config(int vocab) {
+        return architecture(hidden, layers, heads, kvHeads, intermediate, vocab, window);
+    }
+
+    /** The gla_swa configuration train writes: SWA at the odd layers, untied head, eos the first special token. */
+    public static Configuration architecture(int hidden, int layers, int heads, int kvHeads, int intermediate, int vocab, int window) {
         StringBuilder attn = new StringBuilder();
         for (int i = 1; i < layers; i += 2) {
             attn.append(attn.isEmpty() ? "" : ", ").append(i);
@@ -169,4 +195,5 @@ public final class TrainCommand implements Callable<Integer> {
                  "eos_token_id": %d, "torch_dtype": "bfloat16"}
                 """, hidden, heads, kvHeads, layers, intermediate, vocab, window, attn, vocab - BpeTrainer.DEFAULT_SPECIALS.size()));
     }
+
 }

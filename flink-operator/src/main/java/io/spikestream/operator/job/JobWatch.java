@@ -1,7 +1,6 @@
 package io.spikestream.operator.job;
 
 import io.spikestream.engine.UnusableModelException;
-import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
 
 import java.util.Collections;
@@ -18,14 +17,19 @@ import java.util.concurrent.CompletionException;
  * shuts down with the job, after which its status can no longer be asked.
  */
 public final class JobWatch {
-    private final CompletableFuture<JobExecutionResult> result;
+    private final CompletableFuture<?> result;
 
-    private JobWatch(CompletableFuture<JobExecutionResult> result) {
+    private JobWatch(CompletableFuture<?> result) {
         this.result = result;
     }
 
     public static JobWatch of(JobClient job) {
         return new JobWatch(job.getJobExecutionResult());
+    }
+
+    /** Watches several jobs that should all keep running: ended as soon as one of them ends, with its failure. */
+    public static JobWatch ofAny(java.util.List<JobClient> jobs) {
+        return new JobWatch(CompletableFuture.anyOf(jobs.stream().map(JobClient::getJobExecutionResult).toArray(CompletableFuture[]::new)));
     }
 
     /** Whether the job has ended (finished, failed or cancelled). */

@@ -64,7 +64,7 @@ public final class TrainingCorpus {
         return pieces;
     }
 
-    static List<String> pieces(List<String> lines) {
+    public static List<String> pieces(List<String> lines) {
         List<String> pieces = new ArrayList<>();
         StringBuilder piece = new StringBuilder();
         for (String line : lines) {

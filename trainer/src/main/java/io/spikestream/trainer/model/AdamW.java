@@ -20,6 +20,9 @@ public final class AdamW {
     private final Map<String, double[]> m = new HashMap<>();
     private final Map<String, double[]> v = new HashMap<>();
     private int step;
+    // per parameter, in p.names() order: resolved once (string hashing was a few percent of a float32 step)
+    private final double[][] weights, grads, firsts, seconds;
+    private final boolean[] decays;
 
     public AdamW(Parameters p, Settings s) {
         this.p = p;
@@ -27,6 +30,15 @@ public final class AdamW {
         for (String name : p.names()) {
             m.put(name, new double[p.value(name).length]);
             v.put(name, new double[p.value(name).length]);
+        }
+        java.util.List<String> names = p.names();
+        weights = names.stream().map(p::value).toArray(double[][]::new);
+        grads = names.stream().map(p::grad).toArray(double[][]::new);
+        firsts = names.stream().map(m::get).toArray(double[][]::new);
+        seconds = names.stream().map(v::get).toArray(double[][]::new);
+        decays = new boolean[names.size()];
+        for (int i = 0; i < decays.length; i++) {
+            decays[i] = p.shape(names.get(i)).length == 2;
         }
     }
 
@@ -42,8 +54,8 @@ public final class AdamW {
     /** Applies one update from the accumulated gradients; returns the gradient norm before clipping. */
     public double step() {
         double norm2 = 0;
-        for (String name : p.names()) {
-            for (double g : p.grad(name)) {
+        for (double[] gs : grads) {
+            for (double g : gs) {
                 norm2 += g * g;
             }
         }
@@ -53,24 +65,27 @@ public final class AdamW {
         step++;
         double c1 = 1 - Math.pow(s.beta1(), step);
         double c2 = 1 - Math.pow(s.beta2(), step);
-        for (String name : p.names()) {
-            double[] w = p.value(name);
-            double[] g = p.grad(name);
-            double[] mm = m.get(name);
-            double[] vv = v.get(name);
-            boolean decay = p.shape(name).length == 2;
-            for (int i = 0; i < w.length; i++) {
-                double gi = g[i] * clip;
-                mm[i] = s.beta1() * mm[i] + (1 - s.beta1()) * gi;
-                vv[i] = s.beta2() * vv[i] + (1 - s.beta2()) * gi * gi;
-                double update = (mm[i] / c1) / (Math.sqrt(vv[i] / c2) + s.eps());
-                if (decay) {
-                    update += s.weightDecay() * w[i];
-                }
-                w[i] -= lr * update;
-            }
-        }
+        // tensors in parallel when called inside a fork-join pool: each element's update is on its own, the same bits
+        java.util.stream.IntStream.range(0, weights.length).parallel().forEach(n -> update(n, clip, lr, c1, c2));
         return norm;
+    }
+
+    private void update(int n, double clip, double lr, double c1, double c2) {
+        double[] w = weights[n];
+        double[] g = grads[n];
+        double[] mm = firsts[n];
+        double[] vv = seconds[n];
+        boolean decay = decays[n];
+        for (int i = 0; i < w.length; i++) {
+            double gi = g[i] * clip;
+            mm[i] = s.beta1() * mm[i] + (1 - s.beta1()) * gi;
+            vv[i] = s.beta2() * vv[i] + (1 - s.beta2()) * gi * gi;
+            double update = (mm[i] / c1) / (Math.sqrt(vv[i] / c2) + s.eps());
+            if (decay) {
+                update += s.weightDecay() * w[i];
+            }
+            w[i] -= lr * update;
+        }
     }
 
     public int steps() {

@@ -1,0 +1,54 @@
+package io.spikestream.cli.trainer;
+
+import io.spikestream.engine.Engine;
+import io.spikestream.engine.EngineOptions;
+import io.spikestream.trainer.corpus.LegalCorpus;
+import io.spikestream.trainer.eval.ClauseInsertion;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code ./spikestream clause-test}: does a document model single out a clause no licence has? */
+@Command(name = "clause-test", mixinStandardHelpOptions = true,
+        description = {"Insert each of ten unusual clauses into every held-out document of a legal corpus (from legal-corpus)",
+            "with enough paragraphs, score each paragraph by its mean surprisal under the model, and report how often the",
+            "inserted one ranks first (and a random ranking's rate), plus the perplexity of the unmodified held-out documents."})
+public final class ClauseTestCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Model directory (with its tokenizer).") Path model;
+    @Option(names = "--corpus", required = true, description = "Corpus from legal-corpus (.jsonl.gz); its held-out documents are used.")
+    Path corpus;
+    @Option(names = "--min-paragraphs", defaultValue = "5", description = "Documents with fewer paragraphs are only used for perplexity (default 5).")
+    int minParagraphs;
+    @Option(names = "--min-tokens", defaultValue = "0", description = {"Rank the clause only against paragraphs of at least this many",
+        "tokens (default 0: all of them; short headings have a high mean surprisal whatever they say)."}) int minTokens;
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the insertion positions (default 1).") long seed;
+    @Option(names = "--threads", description = "Engine threads (default: the cores).") Integer threads;
+    @Option(names = "--verbose", description = "Print every trial.") boolean verbose;
+
+    @Override
+    public Integer call() throws IOException {
+        try (Engine engine = Engine.load(model, threads == null ? EngineOptions.defaults() : new EngineOptions(threads))) {
+            long t0 = System.nanoTime();
+            ClauseInsertion.Report r = ClauseInsertion.run(engine, LegalCorpus.read(corpus), ClauseInsertion.UNUSUAL_CLAUSES, minParagraphs, minTokens, seed);
+            if (verbose) {
+                for (ClauseInsertion.Trial t : r.trials()) {
+                    System.err.printf(Locale.ROOT, "clause-test: %-45s clause %d at %3d of %3d paragraphs: rank %3d (%.3f vs best other %.3f)%n",
+                            t.source(), t.clause(), t.position(), t.paragraphs(), t.rank(), t.insertedScore(), t.bestOtherScore());
+                }
+            }
+            System.err.printf(Locale.ROOT, "clause-test: %d insertions into %d held-out documents (>= %d paragraphs%s): the inserted clause is the"
+                            + " most surprising paragraph in %.1f%% (a random ranking: %.1f%%), mean reciprocal rank %.3f; held-out perplexity %.3f"
+                            + " over %,d tokens (%.0f s)%n", r.trials().size(), r.documents(), minParagraphs,
+                    minTokens > 0 ? "; ranked among paragraphs of >= " + minTokens + " tokens" : "", 100 * r.top1(), 100 * r.top1Random(),
+                    r.meanReciprocalRank(), r.heldOutPerplexity(), r.heldOutTokens(), (System.nanoTime() - t0) / 1e9);
+            System.out.printf(Locale.ROOT, "{\"min_tokens\": %d, \"insertions\": %d, \"documents\": %d, \"top1\": %.4f, \"top1_random\": %.4f, \"mrr\": %.4f,"
+                            + " \"heldout_perplexity\": %.4f, \"heldout_tokens\": %d}%n", minTokens, r.trials().size(), r.documents(), r.top1(), r.top1Random(),
+                    r.meanReciprocalRank(), r.heldOutPerplexity(), r.heldOutTokens());
+        }
+        return 0;
+    }
+}
