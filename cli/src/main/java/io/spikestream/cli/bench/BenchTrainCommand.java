@@ -45,12 +45,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Training threads (default: the cores).") Integer threads;
     @Option(names = "--precisions", defaultValue = "float64,float32", split = ",", description = "Paths to run, the baseline first (default float64,float32).")
     List<String> precisions;
-    @Option(names = "--hidden", defaultValue = "64") int hidden;
-    @Option(names = "--layers", defaultValue = "4") int layers;
-    @Option(names = "--heads", defaultValue = "4") int heads;
-    @Option(names = "--kv-heads", defaultValue = "2") int kvHeads;
-    @Option(names = "--intermediate", defaultValue = "192") int intermediate;
-    @Option(names = "--window", defaultValue = "64") int window;
+    @picocli.CommandLine.Mixin
+    io.spikestream.cli.trainer.ArchitectureOptions architecture;
 
     @Override
     public Integer call() {
@@ -59,8 +55,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
         int[] train = tokenizer.encode(String.join("", split.training()), TokenizerMode.LITERAL);
         int[] validation = tokenizer.encode(String.join("", split.heldOut()), TokenizerMode.LITERAL);
         validation = java.util.Arrays.copyOf(validation, Math.min(validation.length, 16_384));
-        Configuration config = io.spikestream.cli.trainer.TrainCommand.architecture(hidden, layers, heads, kvHeads, intermediate,
-                tokenizer.vocabSize(), window);
+        Configuration config = architecture.configuration(tokenizer.vocabSize());
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         System.err.printf(Locale.ROOT, "bench-train: %,d parameters, %s; %,d training tokens, %,d validation tokens; %d steps of %d×%d"
                 + " tokens after %d warm-up steps, %d rounds; %d threads%n", Parameters.random(config, seed).count(), config, train.length,

@@ -57,12 +57,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out (weights, optimizer state, step).")
     boolean resume;
 
-    @Option(names = "--hidden", defaultValue = "64") int hidden;
-    @Option(names = "--layers", defaultValue = "4") int layers;
-    @Option(names = "--heads", defaultValue = "4") int heads;
-    @Option(names = "--kv-heads", defaultValue = "2") int kvHeads;
-    @Option(names = "--intermediate", defaultValue = "192") int intermediate;
-    @Option(names = "--window", defaultValue = "64") int window;
+    @picocli.CommandLine.Mixin
+    ArchitectureOptions architecture;
 
     @Option(names = "--steps", defaultValue = "600") int steps;
     @Option(names = "--batch", defaultValue = "8") int batch;
@@ -179,21 +175,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private Configuration config(int vocab) {
-        return architecture(hidden, layers, heads, kvHeads, intermediate, vocab, window);
-    }
-
-    /** The gla_swa configuration train writes: SWA at the odd layers, untied head, eos the first special token. */
-    public static Configuration architecture(int hidden, int layers, int heads, int kvHeads, int intermediate, int vocab, int window) {
-        StringBuilder attn = new StringBuilder();
-        for (int i = 1; i < layers; i += 2) {
-            attn.append(attn.isEmpty() ? "" : ", ").append(i);
-        }
-        return Configuration.parse(String.format(Locale.ROOT, """
-                {"model_type": "gla_swa", "hidden_size": %d, "num_attention_heads": %d, "num_key_value_heads": %d,
-                 "num_hidden_layers": %d, "intermediate_size": %d, "vocab_size": %d, "sliding_window": %d,
-                 "rope_theta": 10000.0, "norm_eps": 1e-6, "attn_layers": [%s], "tie_word_embeddings": false,
-                 "eos_token_id": %d, "torch_dtype": "bfloat16"}
-                """, hidden, heads, kvHeads, layers, intermediate, vocab, window, attn, vocab - BpeTrainer.DEFAULT_SPECIALS.size()));
+        return architecture.configuration(vocab);
     }
 
 }
