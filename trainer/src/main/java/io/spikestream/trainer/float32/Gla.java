@@ -4,6 +4,7 @@ import io.spikestream.engine.kernels.Axpy;
 import io.spikestream.engine.kernels.Dot;
 import io.spikestream.engine.kernels.Exp;
 import io.spikestream.engine.model.Configuration;
+import io.spikestream.trainer.model.Sigmoid;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -279,7 +280,7 @@ public final class Gla {
         float[] dz = new float[x.z.length];
         double norm = c.gateLogitNormalizer();
         for (int i = 0; i < dz.length; i++) {
-            dz[i] = (float) (dg[i] / norm * sigmoid(-x.z[i]));
+            dz[i] = (float) (dg[i] / norm * Sigmoid.sigmoid(-x.z[i]));
         }
         float[] da = new float[t * h];
         float[] dz1 = Dense.backward(dz, x.z1, t, rank, w.value(gk1W), kvh * d, gr.grad(gk1W),
@@ -298,15 +299,9 @@ public final class Gla {
         float[] g = new float[z.length];
         double norm = c.gateLogitNormalizer();
         for (int i = 0; i < z.length; i++) {
-            double x = z[i];
-            double ls = x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
-            g[i] = (float) (ls / norm);
+            g[i] = (float) (Sigmoid.logSigmoid(z[i]) / norm);
         }
         return g;
-    }
-
-    private static double sigmoid(double z) {
-        return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
     }
 
     private void scaledQuery(float[] q, int qo, float[] qs) {

@@ -89,16 +89,8 @@ public final class Weights {
         return v;
     }
 
-    public float[] value(String name) {
-        return value(index(name));
-    }
-
     public Parameters master() {
         return master;
-    }
-
-    public boolean bfloat16() {
-        return bfloat16;
     }
 
     /** The value the bf16 checkpoint writer stores (round to nearest even). */

@@ -49,8 +49,15 @@ public final class Window {
     public record Cache(float[] a, int t, float[] q, float[] k, float[] v, float[][] probs, float[] o) {
     }
 
-    private int firstKey(int r0) {
-        return Math.max(0, r0 - window);
+    /** Query block {@code bl}: rows [r0, r0 + rows) and the keys they can see, [k0, k0 + span). */
+    private record Band(int r0, int rows, int k0, int span) {
+    }
+
+    private Band band(int bl, int t) {
+        int r0 = bl * BLOCK;
+        int rows = Math.min(BLOCK, t - r0);
+        int k0 = Math.max(0, r0 - window);
+        return new Band(r0, rows, k0, r0 + rows - k0);
     }
 
     public Cache forward(float[] a, int t) {
@@ -65,10 +72,8 @@ public final class Window {
         float[][] probs = new float[blocks * nh][];
         float[] o = new float[t * nh * d];
         for (int bl = 0; bl < blocks; bl++) {
-            int r0 = bl * BLOCK;
-            int rows = Math.min(BLOCK, t - r0);
-            int k0 = firstKey(r0);
-            int span = r0 + rows - k0;
+            Band band = band(bl, t);
+            int r0 = band.r0(), rows = band.rows(), k0 = band.k0(), span = band.span();
             for (int hq = 0; hq < nh; hq++) {
                 int j = hq / groups;
                 float[] p = new float[rows * span];
@@ -118,10 +123,8 @@ public final class Window {
         float[] vT = Gemm.transpose(x.v(), 0, kvh * d, t, kvh * d);
         int blocks = (t + BLOCK - 1) / BLOCK;
         for (int bl = 0; bl < blocks; bl++) {
-            int r0 = bl * BLOCK;
-            int rows = Math.min(BLOCK, t - r0);
-            int k0 = firstKey(r0);
-            int span = r0 + rows - k0;
+            Band band = band(bl, t);
+            int r0 = band.r0(), rows = band.rows(), k0 = band.k0(), span = band.span();
             for (int hq = 0; hq < nh; hq++) {
                 int j = hq / groups;
                 float[] p = x.probs()[bl * nh + hq];

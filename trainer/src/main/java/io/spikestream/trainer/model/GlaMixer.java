@@ -61,7 +61,7 @@ final class GlaMixer {
         double[] z = Linear.forward(z1, t, rank, p.value(prefix + "gk_proj.1.weight"), p.value(prefix + "gk_proj.1.bias"), kvh * d);
         double[] g = new double[z.length];
         for (int i = 0; i < z.length; i++) {
-            g[i] = logSigmoid(z[i]) / c.gateLogitNormalizer();
+            g[i] = Sigmoid.logSigmoid(z[i]) / c.gateLogitNormalizer();
         }
         double scale = 1 / Math.sqrt(d);
         int chunks = (t + CHUNK - 1) / CHUNK;
@@ -240,7 +240,7 @@ final class GlaMixer {
         }
         double[] dz = new double[x.z.length];
         for (int i = 0; i < dz.length; i++) {
-            dz[i] = dg[i] / c.gateLogitNormalizer() * sigmoid(-x.z[i]);
+            dz[i] = dg[i] / c.gateLogitNormalizer() * Sigmoid.sigmoid(-x.z[i]);
         }
         double[] dz1 = Linear.backward(dz, x.z1, t, rank, p.value(prefix + "gk_proj.1.weight"), kvh * d,
                 p.grad(prefix + "gk_proj.1.weight"), p.grad(prefix + "gk_proj.1.bias"));
@@ -283,14 +283,6 @@ final class GlaMixer {
                 dy[i] = 0;
             }
         }
-    }
-
-    static double logSigmoid(double z) {
-        return z >= 0 ? -Math.log1p(Math.exp(-z)) : z - Math.log1p(Math.exp(z));
-    }
-
-    static double sigmoid(double z) {
-        return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
     }
 
     static void add(double[] into, double[] x) {

@@ -139,7 +139,7 @@ public final class TrainingModel {
             double[] up = Linear.forward(m, t, h, p.value(pre + "mlp.up_proj.weight"), null, inter);
             double[] act = new double[gate.length];
             for (int i = 0; i < act.length; i++) {
-                act[i] = gate[i] * GlaMixer.sigmoid(gate[i]) * up[i];
+                act[i] = gate[i] * Sigmoid.sigmoid(gate[i]) * up[i];
             }
             double[] down = Linear.forward(act, t, inter, p.value(pre + "mlp.down_proj.weight"), null, h);
             caches[l] = new LayerCache(x, aInv, a, mixer, r, mInv, m, gate, up, act);
@@ -165,7 +165,7 @@ public final class TrainingModel {
         double[] dGate = new double[dAct.length];
         double[] dUp = new double[dAct.length];
         for (int i = 0; i < dAct.length; i++) {
-            double s = GlaMixer.sigmoid(lc.gate[i]);
+            double s = Sigmoid.sigmoid(lc.gate[i]);
             double silu = lc.gate[i] * s;
             dUp[i] = dAct[i] * silu;
             dGate[i] = dAct[i] * lc.up[i] * s * (1 + lc.gate[i] * (1 - s));
