@@ -14,8 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  *   s      = fma(a[k], b[k], s) for the remaining k, in order
  * </pre>
  * Sixteen logical lanes map onto one AVX-512 vector; other CPUs run the same arithmetic in scalar form.
- * {@link #dot16} sums sixteen accumulators at once with the same tree (a transpose-and-add network),
- * which is what makes attention over many keys cheap.
+ * {@link #columns16} computes sixteen such products at once with the lanes along the sixteen columns (the
+ * sixteen partial sums are then sixteen vectors, and the tree is vector additions), which is what makes
+ * attention over many short keys cheap; MatMul's tiles sum sixteen accumulators with the same tree through
+ * a transpose-and-add network.
  */
 public final class Dot {
     public static final int LANES = 16;
@@ -63,74 +65,57 @@ public final class Dot {
     }
 
     /**
-     * Sixteen dot products of {@code q} with vectors {@code v[i]} at {@code off[i]} (attention scores of one
-     * query against 16 keys), each exactly {@link #dot}'s value, written to {@code out[0..15]}.
+     * Sixteen dot products of {@code x[xOffset..xOffset+n)} with the columns of a k-major block of sixteen
+     * columns, {@code cols[offset + k·16 + i]} (column i, element k): {@code out[outOffset + i]} is exactly
+     * {@link #dot}'s value of column i and x. The lanes run along the columns, so the definition's sixteen
+     * partial sums are sixteen vectors and its halving tree is fifteen vector additions, with no shuffles:
+     * the fast form for short vectors (a 16-wide attention head), where the lane-per-k form's tree costs as
+     * much as the multiply-adds.
      */
-    public static void dot16(float[] q, int qOffset, float[][] v, int[] off, int n, float[] out) {
-        dot16(q, qOffset, v, off, 0, n, out);
-    }
-
-    /** {@link #dot16(float[], int, float[][], int[], int, float[])} with the 16 vectors at {@code v[base..base+15]}. */
-    public static void dot16(float[] q, int qOffset, float[][] vs, int[] offs, int base, int n, float[] out) {
+    public static void columns16(float[] cols, int offset, float[] x, int xOffset, int n, float[] out, int outOffset) {
         if (!VECTOR) {
+            float[] column = new float[n];
             for (int i = 0; i < LANES; i++) {
-                out[i] = dotScalar(q, qOffset, vs[base + i], offs[base + i], n);
+                for (int k = 0; k < n; k++) {
+                    column[k] = cols[offset + k * LANES + i];
+                }
+                out[outOffset + i] = dotScalar(column, 0, x, xOffset, n);
             }
             return;
         }
-        float[] v0 = vs[base], v1 = vs[base + 1], v2 = vs[base + 2], v3 = vs[base + 3];
-        float[] v4 = vs[base + 4], v5 = vs[base + 5], v6 = vs[base + 6], v7 = vs[base + 7];
-        float[] v8 = vs[base + 8], v9 = vs[base + 9], v10 = vs[base + 10], v11 = vs[base + 11];
-        float[] v12 = vs[base + 12], v13 = vs[base + 13], v14 = vs[base + 14], v15 = vs[base + 15];
-        int o0 = offs[base], o1 = offs[base + 1], o2 = offs[base + 2], o3 = offs[base + 3];
-        int o4 = offs[base + 4], o5 = offs[base + 5], o6 = offs[base + 6], o7 = offs[base + 7];
-        int o8 = offs[base + 8], o9 = offs[base + 9], o10 = offs[base + 10], o11 = offs[base + 11];
-        int o12 = offs[base + 12], o13 = offs[base + 13], o14 = offs[base + 14], o15 = offs[base + 15];
         FloatVector a0 = FloatVector.zero(S16), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         FloatVector a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
         int bound = n - n % LANES;
         for (int k = 0; k < bound; k += LANES) {
-            FloatVector x = FloatVector.fromArray(S16, q, qOffset + k);
-            a0 = FloatVector.fromArray(S16, v0, o0 + k).fma(x, a0);
-            a1 = FloatVector.fromArray(S16, v1, o1 + k).fma(x, a1);
-            a2 = FloatVector.fromArray(S16, v2, o2 + k).fma(x, a2);
-            a3 = FloatVector.fromArray(S16, v3, o3 + k).fma(x, a3);
-            a4 = FloatVector.fromArray(S16, v4, o4 + k).fma(x, a4);
-            a5 = FloatVector.fromArray(S16, v5, o5 + k).fma(x, a5);
-            a6 = FloatVector.fromArray(S16, v6, o6 + k).fma(x, a6);
-            a7 = FloatVector.fromArray(S16, v7, o7 + k).fma(x, a7);
-            a8 = FloatVector.fromArray(S16, v8, o8 + k).fma(x, a8);
-            a9 = FloatVector.fromArray(S16, v9, o9 + k).fma(x, a9);
-            a10 = FloatVector.fromArray(S16, v10, o10 + k).fma(x, a10);
-            a11 = FloatVector.fromArray(S16, v11, o11 + k).fma(x, a11);
-            a12 = FloatVector.fromArray(S16, v12, o12 + k).fma(x, a12);
-            a13 = FloatVector.fromArray(S16, v13, o13 + k).fma(x, a13);
-            a14 = FloatVector.fromArray(S16, v14, o14 + k).fma(x, a14);
-            a15 = FloatVector.fromArray(S16, v15, o15 + k).fma(x, a15);
+            int c = offset + k * LANES;
+            int xo = xOffset + k;
+            a0 = FloatVector.fromArray(S16, cols, c + 0).fma(FloatVector.broadcast(S16, x[xo + 0]), a0);
+            a1 = FloatVector.fromArray(S16, cols, c + 16).fma(FloatVector.broadcast(S16, x[xo + 1]), a1);
+            a2 = FloatVector.fromArray(S16, cols, c + 32).fma(FloatVector.broadcast(S16, x[xo + 2]), a2);
+            a3 = FloatVector.fromArray(S16, cols, c + 48).fma(FloatVector.broadcast(S16, x[xo + 3]), a3);
+            a4 = FloatVector.fromArray(S16, cols, c + 64).fma(FloatVector.broadcast(S16, x[xo + 4]), a4);
+            a5 = FloatVector.fromArray(S16, cols, c + 80).fma(FloatVector.broadcast(S16, x[xo + 5]), a5);
+            a6 = FloatVector.fromArray(S16, cols, c + 96).fma(FloatVector.broadcast(S16, x[xo + 6]), a6);
+            a7 = FloatVector.fromArray(S16, cols, c + 112).fma(FloatVector.broadcast(S16, x[xo + 7]), a7);
+            a8 = FloatVector.fromArray(S16, cols, c + 128).fma(FloatVector.broadcast(S16, x[xo + 8]), a8);
+            a9 = FloatVector.fromArray(S16, cols, c + 144).fma(FloatVector.broadcast(S16, x[xo + 9]), a9);
+            a10 = FloatVector.fromArray(S16, cols, c + 160).fma(FloatVector.broadcast(S16, x[xo + 10]), a10);
+            a11 = FloatVector.fromArray(S16, cols, c + 176).fma(FloatVector.broadcast(S16, x[xo + 11]), a11);
+            a12 = FloatVector.fromArray(S16, cols, c + 192).fma(FloatVector.broadcast(S16, x[xo + 12]), a12);
+            a13 = FloatVector.fromArray(S16, cols, c + 208).fma(FloatVector.broadcast(S16, x[xo + 13]), a13);
+            a14 = FloatVector.fromArray(S16, cols, c + 224).fma(FloatVector.broadcast(S16, x[xo + 14]), a14);
+            a15 = FloatVector.fromArray(S16, cols, c + 240).fma(FloatVector.broadcast(S16, x[xo + 15]), a15);
         }
-        // The halving tree for all 16 at once: level h combines lanes l and l+h of two accumulators into one
-        // vector (low h lanes from the first, high h lanes from the second of each 2h-group). Written out
-        // in place because C2 boxes vectors passed to a method it does not inline.
-        FloatVector c0 = a0.blend(a8.rearrange(ROT8), UPPER8).add(a0.rearrange(ROT8).blend(a8, UPPER8));
-        FloatVector c1 = a1.blend(a9.rearrange(ROT8), UPPER8).add(a1.rearrange(ROT8).blend(a9, UPPER8));
-        FloatVector c2 = a2.blend(a10.rearrange(ROT8), UPPER8).add(a2.rearrange(ROT8).blend(a10, UPPER8));
-        FloatVector c3 = a3.blend(a11.rearrange(ROT8), UPPER8).add(a3.rearrange(ROT8).blend(a11, UPPER8));
-        FloatVector c4 = a4.blend(a12.rearrange(ROT8), UPPER8).add(a4.rearrange(ROT8).blend(a12, UPPER8));
-        FloatVector c5 = a5.blend(a13.rearrange(ROT8), UPPER8).add(a5.rearrange(ROT8).blend(a13, UPPER8));
-        FloatVector c6 = a6.blend(a14.rearrange(ROT8), UPPER8).add(a6.rearrange(ROT8).blend(a14, UPPER8));
-        FloatVector c7 = a7.blend(a15.rearrange(ROT8), UPPER8).add(a7.rearrange(ROT8).blend(a15, UPPER8));
-        FloatVector d0 = c0.blend(c4.rearrange(ROT4), UPPER4).add(c0.rearrange(ROT4).blend(c4, UPPER4));
-        FloatVector d1 = c1.blend(c5.rearrange(ROT4), UPPER4).add(c1.rearrange(ROT4).blend(c5, UPPER4));
-        FloatVector d2 = c2.blend(c6.rearrange(ROT4), UPPER4).add(c2.rearrange(ROT4).blend(c6, UPPER4));
-        FloatVector d3 = c3.blend(c7.rearrange(ROT4), UPPER4).add(c3.rearrange(ROT4).blend(c7, UPPER4));
-        FloatVector e0 = d0.blend(d2.rearrange(ROT2), UPPER2).add(d0.rearrange(ROT2).blend(d2, UPPER2));
-        FloatVector e1 = d1.blend(d3.rearrange(ROT2), UPPER2).add(d1.rearrange(ROT2).blend(d3, UPPER2));
-        e0.blend(e1.rearrange(ROT1), UPPER1).add(e0.rearrange(ROT1).blend(e1, UPPER1)).intoArray(out, 0);
-        if (bound < n) {
-            for (int i = 0; i < LANES; i++) {
-                out[i] = tail(vs[base + i], offs[base + i], q, qOffset, n, out[i]);
-            }
+        // The halving tree: lane l of the definition is vector a_l here.
+        FloatVector y0 = a0.add(a8).add(a4.add(a12));
+        FloatVector y1 = a1.add(a9).add(a5.add(a13));
+        FloatVector y2 = a2.add(a10).add(a6.add(a14));
+        FloatVector y3 = a3.add(a11).add(a7.add(a15));
+        FloatVector s = y0.add(y2).add(y1.add(y3));
+        for (int k = bound; k < n; k++) {
+            s = FloatVector.fromArray(S16, cols, offset + k * LANES).fma(FloatVector.broadcast(S16, x[xOffset + k]), s);
         }
+        s.intoArray(out, outOffset);
     }
 
     /** Adds the elements past the last multiple of 16 to a lane sum, in order. */

@@ -11,13 +11,16 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Weights are streamed once per chunk: each block of 16 weight rows is widened to float32 once and
  * used for every token of the chunk, in 4×4 register tiles (4 rows × 4 tokens, 16 accumulators). Work is
- * split across threads by blocks of output rows. Every element follows {@link Dot}'s definition, so any
+ * split across threads by blocks of output rows. A small matrix is read from its float32 copy
+ * ({@link Matrix#floats()}) and split by blocks of tokens as well. Every element follows {@link Dot}'s definition, so any
  * tile shape, thread count or chunk size yields the same bits.
  */
 public final class MatMul {
     private static final int ROW_BLOCK = 16;
     private static final VectorSpecies<Float> S = Dot.S16;
     private static final int L = Dot.LANES;
+    /** Tokens per work item when a matrix held as floats is split by tokens as well as rows (a multiple of 4). */
+    private static final int TOKEN_PART = 64;
 
     private MatMul() {
     }
@@ -34,6 +37,21 @@ public final class MatMul {
                     x, n, y, m, b0 * ROW_BLOCK));
             return;
         }
+        float[] floats = w.floats();
+        if (floats != null && n > TOKEN_PART) {
+            // A small matrix has few row blocks: split the tokens too, so that a late thread still finds work.
+            int tokenParts = (n + TOKEN_PART - 1) / TOKEN_PART;
+            parallel.forRange(blocks * tokenParts, (i0, i1) -> {
+                float[] lanes = new float[L * L];
+                for (int i = i0; i < i1; i++) {
+                    int r0 = i / tokenParts * ROW_BLOCK;
+                    int t0 = i % tokenParts * TOKEN_PART;
+                    block(floats, r0 * k, Math.min(ROW_BLOCK, m - r0), r0, bias, x, t0, Math.min(n, t0 + TOKEN_PART), k, y, m, r0,
+                            lanes);
+                }
+            });
+            return;
+        }
         parallel.forRange(blocks, grain,
                 (b0, b1) -> rows(w, b0 * ROW_BLOCK, Math.min(m, b1 * ROW_BLOCK), bias, x, n, y, m, b0 * ROW_BLOCK));
     }
@@ -45,12 +63,15 @@ public final class MatMul {
     public static void rows(Matrix w, int rowStart, int rowEnd, float[] bias, float[] x, int n, float[] y, int yStride,
                             int yOffset) {
         int k = w.cols();
-        float[] panel = new float[ROW_BLOCK * k];
+        float[] floats = w.floats();
+        float[] panel = floats != null ? floats : new float[ROW_BLOCK * k];
         float[] lanes = new float[L * L];
         for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_BLOCK) {
             int rows = Math.min(ROW_BLOCK, rowEnd - r0);
-            w.widenRows(r0, rows, panel, 0);
-            block(panel, rows, r0, bias, x, n, k, y, yStride, yOffset + r0 - rowStart, lanes);
+            if (floats == null) {
+                w.widenRows(r0, rows, panel, 0);
+            }
+            block(panel, floats != null ? r0 * k : 0, rows, r0, bias, x, 0, n, k, y, yStride, yOffset + r0 - rowStart, lanes);
         }
     }
 
@@ -63,42 +84,42 @@ public final class MatMul {
         }
     }
 
-    /** One widened block of {@code rows} weight rows (first row r0) against all n tokens. */
-    private static void block(float[] panel, int rows, int r0, float[] bias, float[] x, int n, int k, float[] y, int stride,
+    /** One widened block of {@code rows} weight rows (first row r0, at {@code panel[p0]}) against tokens [tStart, tEnd). */
+    private static void block(float[] panel, int p0, int rows, int r0, float[] bias, float[] x, int tStart, int tEnd, int k, float[] y, int stride,
                               int col0, float[] lanes) {
-        int t = 0;
+        int t = tStart;
         if (Dot.VECTOR) {
-            for (; t + 4 <= n; t += 4) {
+            for (; t + 4 <= tEnd; t += 4) {
                 int r = 0;
                 for (; r + 4 <= rows; r += 4) {
-                    tile4x4(panel, r * k, x, t * k, k, lanes);
-                    for (int i = 0; i < 4; i++) {
-                        for (int j = 0; j < 4; j++) {
-                            float s = Dot.tail(panel, (r + i) * k, x, (t + j) * k, k, lanes[i * 4 + j]);
+                    tile4x4(panel, p0 + r * k, x, t * k, k, lanes);
+                    for (int j = 0; j < 4; j++) {
+                        for (int i = 0; i < 4; i++) {
+                            float s = Dot.tail(panel, p0 + (r + i) * k, x, (t + j) * k, k, lanes[j * 4 + i]);
                             store(y, (t + j) * stride + col0, r + i, r0 + r + i, s, bias);
                         }
                     }
                 }
                 for (; r < rows; r++) {
                     for (int j = 0; j < 4; j++) {
-                        store(y, (t + j) * stride + col0, r, r0 + r, Dot.dot(panel, r * k, x, (t + j) * k, k), bias);
+                        store(y, (t + j) * stride + col0, r, r0 + r, Dot.dot(panel, p0 + r * k, x, (t + j) * k, k), bias);
                     }
                 }
             }
         }
-        for (; t < n; t++) {
+        for (; t < tEnd; t++) {
             int r = 0;
             if (Dot.VECTOR) {
                 for (; r + 4 <= rows; r += 4) {
-                    tile4x1(panel, r * k, x, t * k, k, lanes);
+                    tile4x1(panel, p0 + r * k, x, t * k, k, lanes);
                     for (int i = 0; i < 4; i++) {
-                        float s = Dot.tail(panel, (r + i) * k, x, t * k, k, Dot.sumLanes(lanes, i * L));
+                        float s = Dot.tail(panel, p0 + (r + i) * k, x, t * k, k, Dot.sumLanes(lanes, i * L));
                         store(y, t * stride + col0, r + i, r0 + r + i, s, bias);
                     }
                 }
             }
             for (; r < rows; r++) {
-                store(y, t * stride + col0, r, r0 + r, Dot.dot(panel, r * k, x, t * k, k), bias);
+                store(y, t * stride + col0, r, r0 + r, Dot.dot(panel, p0 + r * k, x, t * k, k), bias);
             }
         }
     }
@@ -107,7 +128,7 @@ public final class MatMul {
         y[base + r] = bias == null ? s : s + bias[o];
     }
 
-    /** 4 weight rows × 4 tokens: writes the 16 accumulators (row i, token j at (i·4+j)·16) to {@code out}. */
+    /** 4 weight rows × 4 tokens: writes the 16 dot products without their tails (row i, token j at j·4 + i) to {@code out}. */
     private static void tile4x4(float[] w, int wOff, float[] x, int xOff, int k, float[] out) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
@@ -140,23 +161,25 @@ public final class MatMul {
             a32 = w3.fma(x2, a32);
             a33 = w3.fma(x3, a33);
         }
-        // The 16 halving-tree sums at once (Dot.dot16's transpose-and-add network, written out here: C2 boxes
-        // vectors passed to a method it does not inline): out[i·4 + j] = Σ lanes of a_ij.
-        FloatVector c0 = a00.blend(a20.rearrange(Dot.ROT8), Dot.UPPER8).add(a00.rearrange(Dot.ROT8).blend(a20, Dot.UPPER8));
-        FloatVector c1 = a01.blend(a21.rearrange(Dot.ROT8), Dot.UPPER8).add(a01.rearrange(Dot.ROT8).blend(a21, Dot.UPPER8));
-        FloatVector c2 = a02.blend(a22.rearrange(Dot.ROT8), Dot.UPPER8).add(a02.rearrange(Dot.ROT8).blend(a22, Dot.UPPER8));
-        FloatVector c3 = a03.blend(a23.rearrange(Dot.ROT8), Dot.UPPER8).add(a03.rearrange(Dot.ROT8).blend(a23, Dot.UPPER8));
-        FloatVector c4 = a10.blend(a30.rearrange(Dot.ROT8), Dot.UPPER8).add(a10.rearrange(Dot.ROT8).blend(a30, Dot.UPPER8));
-        FloatVector c5 = a11.blend(a31.rearrange(Dot.ROT8), Dot.UPPER8).add(a11.rearrange(Dot.ROT8).blend(a31, Dot.UPPER8));
-        FloatVector c6 = a12.blend(a32.rearrange(Dot.ROT8), Dot.UPPER8).add(a12.rearrange(Dot.ROT8).blend(a32, Dot.UPPER8));
-        FloatVector c7 = a13.blend(a33.rearrange(Dot.ROT8), Dot.UPPER8).add(a13.rearrange(Dot.ROT8).blend(a33, Dot.UPPER8));
-        FloatVector d0 = c0.blend(c4.rearrange(Dot.ROT4), Dot.UPPER4).add(c0.rearrange(Dot.ROT4).blend(c4, Dot.UPPER4));
-        FloatVector d1 = c1.blend(c5.rearrange(Dot.ROT4), Dot.UPPER4).add(c1.rearrange(Dot.ROT4).blend(c5, Dot.UPPER4));
-        FloatVector d2 = c2.blend(c6.rearrange(Dot.ROT4), Dot.UPPER4).add(c2.rearrange(Dot.ROT4).blend(c6, Dot.UPPER4));
-        FloatVector d3 = c3.blend(c7.rearrange(Dot.ROT4), Dot.UPPER4).add(c3.rearrange(Dot.ROT4).blend(c7, Dot.UPPER4));
-        FloatVector e0 = d0.blend(d2.rearrange(Dot.ROT2), Dot.UPPER2).add(d0.rearrange(Dot.ROT2).blend(d2, Dot.UPPER2));
-        FloatVector e1 = d1.blend(d3.rearrange(Dot.ROT2), Dot.UPPER2).add(d1.rearrange(Dot.ROT2).blend(d3, Dot.UPPER2));
-        e0.blend(e1.rearrange(Dot.ROT1), Dot.UPPER1).add(e0.rearrange(Dot.ROT1).blend(e1, Dot.UPPER1)).intoArray(out, 0);
+        // The 16 halving-tree sums at once, a transpose-and-add network: level h pairs two accumulators A, B
+        // into one vector whose low h lanes of each 2h-group hold A's pair sums and whose high h lanes hold B's
+        // (blend, blend, one rotation, add). The accumulators enter in token-major order, so lane j·4 + i ends
+        // as row i of token j. Written out in place: C2 boxes vectors passed to a method it does not inline.
+        FloatVector c0 = a00.blend(a02, Dot.UPPER8).add(a02.blend(a00, Dot.UPPER8).rearrange(Dot.ROT8));
+        FloatVector c1 = a10.blend(a12, Dot.UPPER8).add(a12.blend(a10, Dot.UPPER8).rearrange(Dot.ROT8));
+        FloatVector c2 = a20.blend(a22, Dot.UPPER8).add(a22.blend(a20, Dot.UPPER8).rearrange(Dot.ROT8));
+        FloatVector c3 = a30.blend(a32, Dot.UPPER8).add(a32.blend(a30, Dot.UPPER8).rearrange(Dot.ROT8));
+        FloatVector c4 = a01.blend(a03, Dot.UPPER8).add(a03.blend(a01, Dot.UPPER8).rearrange(Dot.ROT8));
+        FloatVector c5 = a11.blend(a13, Dot.UPPER8).add(a13.blend(a11, Dot.UPPER8).rearrange(Dot.ROT8));
+        FloatVector c6 = a21.blend(a23, Dot.UPPER8).add(a23.blend(a21, Dot.UPPER8).rearrange(Dot.ROT8));
+        FloatVector c7 = a31.blend(a33, Dot.UPPER8).add(a33.blend(a31, Dot.UPPER8).rearrange(Dot.ROT8));
+        FloatVector d0 = c0.blend(c4, Dot.UPPER4).add(c4.blend(c0, Dot.UPPER4).rearrange(Dot.ROT4));
+        FloatVector d1 = c1.blend(c5, Dot.UPPER4).add(c5.blend(c1, Dot.UPPER4).rearrange(Dot.ROT4));
+        FloatVector d2 = c2.blend(c6, Dot.UPPER4).add(c6.blend(c2, Dot.UPPER4).rearrange(Dot.ROT4));
+        FloatVector d3 = c3.blend(c7, Dot.UPPER4).add(c7.blend(c3, Dot.UPPER4).rearrange(Dot.ROT4));
+        FloatVector e0 = d0.blend(d2, Dot.UPPER2).add(d2.blend(d0, Dot.UPPER2).rearrange(Dot.ROT2));
+        FloatVector e1 = d1.blend(d3, Dot.UPPER2).add(d3.blend(d1, Dot.UPPER2).rearrange(Dot.ROT2));
+        e0.blend(e1, Dot.UPPER1).add(e1.blend(e0, Dot.UPPER1).rearrange(Dot.ROT1)).intoArray(out, 0);
     }
 
     /** Accumulators for 4 weight rows × 1 token (decode): four independent chains. */

@@ -26,6 +26,12 @@ final class GatedLinearAttention {
     private static final int L = F.length();
     private static final boolean VECTOR = L >= 8;
 
+    static {
+        if (GlaState.BLOCK != Dot.LANES) { // the block's scores are one Dot.columns16 call
+            throw new AssertionError("GLA block " + GlaState.BLOCK + " is not " + Dot.LANES + " positions");
+        }
+    }
+
     private GatedLinearAttention() {
     }
 
@@ -64,7 +70,9 @@ final class GatedLinearAttention {
         float[] qHat = new float[d];
         float[] expB = new float[d];
         float[] diff = new float[d];
-        float[] decayedKeys = new float[GlaState.BLOCK * d];
+        // Transposed (feature-major, one lane per block position) for Dot.columns16; lanes past i are left
+        // from earlier tokens and their scores unused (lanes do not mix).
+        float[] decayedKeys = new float[d * GlaState.BLOCK];
         float[] o = new float[d];
         float[] coef = new float[d];
         float[] scores = new float[GlaState.BLOCK];
@@ -86,7 +94,7 @@ final class GatedLinearAttention {
                 }
                 Exp.exp(diff, 0, diff, 0, d);
                 for (int c = 0; c < d; c++) {
-                    decayedKeys[src * d + c] = keys[so + c] * diff[c];
+                    decayedKeys[c * GlaState.BLOCK + src] = keys[so + c] * diff[c];
                 }
             }
             for (int h = j * groups; h < (j + 1) * groups; h++) {
@@ -95,14 +103,12 @@ final class GatedLinearAttention {
                     qHat[c] = q[qo + c] * scale;
                     coef[c] = qHat[c] * expB[c];
                 }
-                for (int src = 0; src <= i; src++) {
-                    scores[src] = Dot.dot(qHat, 0, decayedKeys, src * d, d);
-                }
+                Dot.columns16(decayedKeys, 0, qHat, 0, d, scores, 0);
                 readOut(coef, s, sOff, scores, values, i, kvDim, jd, d, o);
                 RmsNorm.apply(o, 0, gNorm, eps, out, qo, d);
             }
             if (i == GlaState.BLOCK - 1) {
-                fold(s, sOff, keys, values, decays, cur, kvDim, jd, d, diff);
+                fold(s, sOff, values, expB, decayedKeys, kvDim, jd, d);
             }
         }
     }
@@ -138,17 +144,18 @@ final class GatedLinearAttention {
         }
     }
 
-    /** S ← e^{b_last} ⊙ S + Σ_s (k_s ⊙ e^{b_last − b_s}) ⊗ v_s, row dk by row dk. */
-    private static void fold(float[] s, int sOff, float[] keys, float[] values, float[] decays, int last, int kvDim, int jd,
-                             int d, float[] scratch) {
+    /**
+     * S ← e^{b_last} ⊙ S + Σ_s (k_s ⊙ e^{b_last − b_s}) ⊗ v_s, row dk by row dk. At the block's last token
+     * {@code expB} holds e^{b_last} and {@code decayedKeys} k_s ⊙ e^{b_last − b_s}, the same bits as computing them here.
+     */
+    private static void fold(float[] s, int sOff, float[] values, float[] expB, float[] decayedKeys, int kvDim, int jd, int d) {
         for (int dk = 0; dk < d; dk++) {
             int row = sOff + dk * d;
-            Axpy.scale(Exp.exp(decays[last + dk]), s, row, d);
+            Axpy.scale(expB[dk], s, row, d);
             for (int src = 0; src < GlaState.BLOCK; src++) {
-                int so = src * kvDim + jd;
-                float coef = keys[so + dk] * Exp.exp(decays[last + dk] - decays[so + dk]);
-                Axpy.fma(coef, values, so, s, row, d);
+                Axpy.fma(decayedKeys[dk * GlaState.BLOCK + src], values, src * kvDim + jd, s, row, d);
             }
         }
     }
+
 }

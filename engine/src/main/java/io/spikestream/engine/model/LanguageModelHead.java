@@ -80,8 +80,13 @@ final class LanguageModelHead {
 
     /** One logit, the same bits as the corresponding entry of the full product. */
     static float logit(Matrix lmHead, float[] hidden, int hiddenOffset, int token) {
-        float[] row = new float[lmHead.cols()];
+        int h = lmHead.cols();
+        float[] floats = lmHead.floats();
+        if (floats != null) {
+            return Dot.dot(floats, token * h, hidden, hiddenOffset, h);
+        }
+        float[] row = new float[h];
         lmHead.widenRow(token, row, 0);
-        return Dot.dot(row, 0, hidden, hiddenOffset, row.length);
+        return Dot.dot(row, 0, hidden, hiddenOffset, h);
     }
 }

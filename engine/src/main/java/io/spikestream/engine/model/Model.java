@@ -397,7 +397,6 @@ public final class Model implements AutoCloseable {
                 } else {
                     KvWindow floats = (KvWindow) window;
                     WindowAttention.forward(floats, p0, n, q, k, v, config.numHeads(), d, mixed, parallel);
-                    WindowAttention.remember(floats, p0, n, k, v);
                 }
             }
             aw.o().apply(new LinearInput(mixed, n, qDim, spikes, outputSite[i]), null, proj, parallel);

@@ -12,17 +12,38 @@ import jdk.incubator.vector.VectorSpecies;
  * Grouped-query softmax attention of each query over itself and the previous W positions (the whole
  * document for the full-attention baseline). Keys older than the chunk come from the layer's
  * {@link KvWindow}, the chunk's own from the projections, always in position order, so a query's result
- * does not depend on where chunks begin. Queries × heads run in parallel.
+ * does not depend on where chunks begin.
+ *
+ * <p>For one query and head, with c over the attended positions in order:
+ * <pre>
+ *   s_c = dot(q, k_c) · (1/√D)    (Dot's definition)      m = max_c s_c      w_c = exp(s_c − m)   (Exp)
+ *   Z   = Σ_c w_c in double, in order                        out = (fma chain over c of w_c · v_c) / (float) Z
+ * </pre>
+ * Work items are blocks of {@link #QUERY_BLOCK} queries of one key/value head: their windows overlap, so each
+ * block of 16 keys is transposed once for all of them and scored with {@link Dot#columns16}, sixteen
+ * scores per call without a shuffle; the read-outs of four queries run side by side, four independent
+ * chains instead of one long one.
  */
 final class WindowAttention {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     private static final boolean VECTOR = L >= 8;
+    private static final int QUERY_BLOCK = 16;
+    private static final int KEYS = Dot.LANES;
+    /** Scores are written 16 at a time from a key block's first position, which may precede a query's window. */
+    private static final int PAD = KEYS;
 
     private WindowAttention() {
     }
 
+    /** Keys and values of positions [first, …) in position order, {@code kvDim} floats each. */
+    private record Ordered(float[] keys, float[] values, long first) {
+    }
+
     /**
+     * Attends every query of the chunk, then stores the chunk's keys and values in the window (which keeps
+     * the last W positions).
+     *
      * @param q   n×(nh·D) queries after RoPE
      * @param k   n×(kv·D) keys after RoPE
      * @param v   n×(kv·D) values
@@ -31,93 +52,214 @@ final class WindowAttention {
     static void forward(KvWindow window, long startPosition, int n, float[] q, float[] k, float[] v, int numHeads, int headDim,
                         float[] out, Parallel parallel) {
         int kvDim = window.kvDim();
-        int qDim = numHeads * headDim;
-        int groups = numHeads / (kvDim / headDim);
+        int kvHeads = kvDim / headDim;
+        int groups = numHeads / kvHeads;
+        Ordered kv = ordered(window, startPosition, n, k, v);
+        // Fewer queries per block when windows are long (the full-attention baseline): the scores of a block
+        // stay within ~4 MB. The result does not depend on the block size.
         long span = Math.min((long) window.window(), startPosition + n) + 1;
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        parallel.forRange(n * numHeads, (a, b) -> {
-            float[] weights = new float[(int) span];
-            float[][] keySources = new float[(int) span][];
-            float[][] valueSources = new float[(int) span][];
-            int[] offsets = new int[(int) span];
-            float[] scores = new float[Dot.LANES];
-            float[] keys = window.keys();
-            float[] values = window.values();
-            for (int idx = a; idx < b; idx++) {
-                int t = idx / numHeads;
-                int h = idx % numHeads;
-                int jd = (h / groups) * headDim;
-                long pos = startPosition + t;
-                long lo = Math.max(0, pos - window.window());
-                int count = (int) (pos - lo + 1);
-                int qo = t * qDim + h * headDim;
-                // Where each attended position's key and value live: ring slots (found by stepping, not by a
-                // 64-bit modulo per position) for positions before the chunk, the chunk's own arrays after.
-                int slot = lo < startPosition ? window.offset(lo) / kvDim : 0;
-                for (int c = 0; c < count; c++) {
-                    long kp = lo + c;
-                    if (kp < startPosition) {
-                        keySources[c] = keys;
-                        valueSources[c] = values;
-                        offsets[c] = slot * kvDim + jd;
-                        if (++slot == window.capacity()) {
-                            slot = 0;
-                        }
-                    } else {
-                        keySources[c] = k;
-                        valueSources[c] = v;
-                        offsets[c] = (int) (kp - startPosition) * kvDim + jd;
-                    }
-                }
-                float max = Float.NEGATIVE_INFINITY;
-                int c = 0;
-                for (; c + Dot.LANES <= count; c += Dot.LANES) {
-                    Dot.dot16(q, qo, keySources, offsets, c, headDim, scores);
-                    for (int i = 0; i < Dot.LANES; i++) {
-                        float score = scores[i] * scale;
-                        weights[c + i] = score;
-                        max = Math.max(max, score);
-                    }
-                }
-                for (; c < count; c++) {
-                    float score = Dot.dot(q, qo, keySources[c], offsets[c], headDim) * scale;
-                    weights[c] = score;
-                    max = Math.max(max, score);
-                }
-                for (c = 0; c < count; c++) {
-                    weights[c] -= max;
-                }
-                Exp.exp(weights, 0, weights, 0, count);
-                double sum = 0;
-                for (c = 0; c < count; c++) {
-                    sum += weights[c];
-                }
-                weightedSum(weights, valueSources, offsets, count, headDim, (float) sum, out, qo);
+        int queryBlock = (int) Math.max(1, Math.min(QUERY_BLOCK, (1L << 20) / (groups * (span + 2 * PAD))));
+        int blocks = (n + queryBlock - 1) / queryBlock;
+        parallel.forRange(blocks * kvHeads, (a, b) -> {
+            Scratch scratch = new Scratch(queryBlock, groups, (int) span, headDim);
+            for (int item = a; item < b; item++) {
+                int t0 = item / kvHeads * queryBlock;
+                attend(window, kv, startPosition, t0, Math.min(n, t0 + queryBlock), item % kvHeads, q, numHeads, headDim, out,
+                        scratch);
             }
         });
+        if (!window.unbounded()) {
+            remember(window, startPosition, n, k, v);
+        }
     }
 
     /**
-     * out[e] = (Σ_c fma-chain of weights[c] · v_c[e], in position order) / total: each element's operations
-     * are those of one {@link Axpy#fma} per position, kept in a register across positions.
+     * Positions [start − W, start + n) in order. The full-attention cache holds position p in slot p, so the
+     * chunk is stored first and the cache itself is the ordered copy; a ring of W slots is copied out.
      */
-    static void weightedSum(float[] weights, float[][] sources, int[] offsets, int count, int d, float total, float[] out, int at) {
+    private static Ordered ordered(KvWindow window, long start, int n, float[] k, float[] v) {
+        int kvDim = window.kvDim();
+        if (window.unbounded()) {
+            remember(window, start, n, k, v);
+            return new Ordered(window.keys(), window.values(), 0);
+        }
+        long first = Math.max(0, start - window.window());
+        int held = (int) (start - first);
+        float[] keys = new float[(held + n) * kvDim];
+        float[] values = new float[keys.length];
+        for (long p = first; p < start; p++) {
+            int dst = (int) (p - first) * kvDim;
+            System.arraycopy(window.keys(), window.offset(p), keys, dst, kvDim);
+            System.arraycopy(window.values(), window.offset(p), values, dst, kvDim);
+        }
+        System.arraycopy(k, 0, keys, held * kvDim, n * kvDim);
+        System.arraycopy(v, 0, values, held * kvDim, n * kvDim);
+        return new Ordered(keys, values, first);
+    }
+
+    /** Per-thread buffers: one transposed key block, and the scores of every query × head of a block. */
+    private static final class Scratch {
+        final float[] keyBlock;
+        final float[][] weights;
+        final int[] lo;
+        final int[] count;
+        final double[] totals;
+
+        Scratch(int queries, int groups, int span, int headDim) {
+            this.keyBlock = new float[headDim * KEYS];
+            int units = queries * groups;
+            this.weights = new float[units][span + 2 * PAD];
+            this.lo = new int[queries];
+            this.count = new int[queries];
+            this.totals = new double[units];
+        }
+    }
+
+    /** Queries [t0, t1) of the chunk, all heads of key/value head j. */
+    private static void attend(KvWindow window, Ordered kv, long start, int t0, int t1, int j, float[] q, int numHeads, int d,
+                               float[] out, Scratch s) {
+        int kvDim = window.kvDim();
+        int groups = numHeads / (kvDim / d);
+        int qDim = numHeads * d;
+        int jd = j * d;
+        float scale = (float) (1.0 / Math.sqrt(d));
+        int queries = t1 - t0;
+        for (int i = 0; i < queries; i++) {
+            long pos = start + t0 + i;
+            long lo = Math.max(0, pos - window.window());
+            s.lo[i] = (int) (lo - kv.first());
+            s.count[i] = (int) (pos - lo + 1);
+        }
+        // Scores, one transposed block of 16 keys at a time, for every query whose window meets it.
+        int keysEnd = s.lo[queries - 1] + s.count[queries - 1];
+        for (int kb = s.lo[0]; kb < keysEnd; kb += KEYS) {
+            int inBlock = Math.min(KEYS, keysEnd - kb);
+            for (int c = 0; c < KEYS; c++) {
+                int src = c < inBlock ? (kb + c) * kvDim + jd : -1;
+                for (int e = 0; e < d; e++) {
+                    s.keyBlock[e * KEYS + c] = src < 0 ? 0f : kv.keys()[src + e];
+                }
+            }
+            for (int i = 0; i < queries; i++) {
+                if (kb + KEYS <= s.lo[i] || kb >= s.lo[i] + s.count[i]) {
+                    continue;
+                }
+                for (int g = 0; g < groups; g++) {
+                    int h = j * groups + g;
+                    Dot.columns16(s.keyBlock, 0, q, (t0 + i) * qDim + h * d, d, s.weights[i * groups + g], kb - s.lo[i] + PAD);
+                }
+            }
+        }
+        for (int i = 0; i < queries; i++) {
+            for (int g = 0; g < groups; g++) {
+                int u = i * groups + g;
+                s.totals[u] = softmax(s.weights[u], PAD, s.count[i], scale);
+            }
+        }
+        // Read-outs, four query × head units at a time when their windows have the same length.
+        int units = queries * groups;
+        int u = 0;
+        for (; u + 4 <= units && s.count[u / groups] == s.count[(u + 3) / groups]; u += 4) {
+            int[] at = new int[4];
+            for (int x = 0; x < 4; x++) {
+                at[x] = s.lo[(u + x) / groups] * kvDim + jd;
+            }
+            weightedSum4(s, u, at, kv.values(), kvDim, s.count[u / groups], d, out, t0, qDim, groups, j);
+        }
+        for (; u < units; u++) {
+            int i = u / groups;
+            int h = j * groups + u % groups;
+            weightedSum(s.weights[u], PAD, kv.values(), s.lo[i] * kvDim + jd, kvDim, s.count[i], d, (float) s.totals[u], out,
+                    (t0 + i) * qDim + h * d);
+        }
+    }
+
+    /**
+     * Scales the scores, subtracts their maximum, exponentiates them in place and returns their sum (in
+     * double, in position order).
+     */
+    private static double softmax(float[] w, int from, int count, float scale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int c = from; c < from + count; c++) {
+            float score = w[c] * scale;
+            w[c] = score;
+            max = Math.max(max, score);
+        }
+        for (int c = from; c < from + count; c++) {
+            w[c] -= max;
+        }
+        Exp.exp(w, from, w, from, count);
+        double sum = 0;
+        for (int c = from; c < from + count; c++) {
+            sum += w[c];
+        }
+        return sum;
+    }
+
+    /** {@link #weightedSum} for units u..u+3 (same count), their chains interleaved. */
+    private static void weightedSum4(Scratch s, int u, int[] at, float[] values, int stride, int count, int d, float[] out, int t0,
+                                     int qDim, int groups, int j) {
+        float[] w0 = s.weights[u], w1 = s.weights[u + 1], w2 = s.weights[u + 2], w3 = s.weights[u + 3];
+        int v0 = at[0], v1 = at[1], v2 = at[2], v3 = at[3];
+        int[] o = new int[4];
+        for (int x = 0; x < 4; x++) {
+            o[x] = (t0 + (u + x) / groups) * qDim + (j * groups + (u + x) % groups) * d;
+        }
+        int e = 0;
+        if (VECTOR) {
+            for (; e + L <= d; e += L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int c = 0; c < count; c++) {
+                    int vo = c * stride + e;
+                    a0 = FloatVector.broadcast(F, w0[PAD + c]).fma(FloatVector.fromArray(F, values, v0 + vo), a0);
+                    a1 = FloatVector.broadcast(F, w1[PAD + c]).fma(FloatVector.fromArray(F, values, v1 + vo), a1);
+                    a2 = FloatVector.broadcast(F, w2[PAD + c]).fma(FloatVector.fromArray(F, values, v2 + vo), a2);
+                    a3 = FloatVector.broadcast(F, w3[PAD + c]).fma(FloatVector.fromArray(F, values, v3 + vo), a3);
+                }
+                a0.div((float) s.totals[u]).intoArray(out, o[0] + e);
+                a1.div((float) s.totals[u + 1]).intoArray(out, o[1] + e);
+                a2.div((float) s.totals[u + 2]).intoArray(out, o[2] + e);
+                a3.div((float) s.totals[u + 3]).intoArray(out, o[3] + e);
+            }
+        }
+        for (; e < d; e++) {
+            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+            for (int c = 0; c < count; c++) {
+                int vo = c * stride + e;
+                a0 = Math.fma(w0[PAD + c], values[v0 + vo], a0);
+                a1 = Math.fma(w1[PAD + c], values[v1 + vo], a1);
+                a2 = Math.fma(w2[PAD + c], values[v2 + vo], a2);
+                a3 = Math.fma(w3[PAD + c], values[v3 + vo], a3);
+            }
+            out[o[0] + e] = a0 / (float) s.totals[u];
+            out[o[1] + e] = a1 / (float) s.totals[u + 1];
+            out[o[2] + e] = a2 / (float) s.totals[u + 2];
+            out[o[3] + e] = a3 / (float) s.totals[u + 3];
+        }
+    }
+
+    /**
+     * out[e] = (fma chain over c of weights[from + c] · values[at + c·stride + e], in position order) / total:
+     * each element's operations are those of one {@link Axpy#fma} per position, kept in a register.
+     */
+    static void weightedSum(float[] weights, int from, float[] values, int at, int stride, int count, int d, float total,
+                            float[] out, int outAt) {
         int e = 0;
         if (VECTOR) {
             for (; e + L <= d; e += L) {
                 FloatVector acc = FloatVector.zero(F);
                 for (int c = 0; c < count; c++) {
-                    acc = FloatVector.broadcast(F, weights[c]).fma(FloatVector.fromArray(F, sources[c], offsets[c] + e), acc);
+                    acc = FloatVector.broadcast(F, weights[from + c]).fma(FloatVector.fromArray(F, values, at + c * stride + e), acc);
                 }
-                acc.div(total).intoArray(out, at + e);
+                acc.div(total).intoArray(out, outAt + e);
             }
         }
         for (; e < d; e++) {
             float acc = 0f;
             for (int c = 0; c < count; c++) {
-                acc = Math.fma(weights[c], sources[c][offsets[c] + e], acc);
+                acc = Math.fma(weights[from + c], values[at + c * stride + e], acc);
             }
-            out[at + e] = acc / total;
+            out[outAt + e] = acc / total;
         }
     }
 

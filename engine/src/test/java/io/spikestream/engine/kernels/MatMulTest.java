@@ -12,9 +12,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class MatMulTest {
 
-    /** Every tile shape, thread count and token count gives exactly Dot's value for every element. */
+    /**
+     * Every tile shape, thread count and token count gives exactly Dot's value for every element: small
+     * matrices (read from their float copy, split by tokens past 64) and one above the copy's limit.
+     */
     @ParameterizedTest
-    @CsvSource({"1,16,16", "3,37,19", "4,64,64", "5,33,100", "9,50,96", "17,130,257"})
+    @CsvSource({"1,16,16", "3,37,19", "4,64,64", "5,33,100", "9,50,96", "17,130,257", "130,40,48", "203,33,64", "66,17,15",
+            "5,1030,1024"})
     void everyElementIsTheDefinedDotProduct(int n, int m, int k) {
         SplittableRandom rnd = new SplittableRandom(n * 31L + m);
         float[] w = DotTest.random(rnd, m * k);
