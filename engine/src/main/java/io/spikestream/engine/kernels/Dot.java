@@ -47,9 +47,12 @@ public final class Dot {
         for (int k = 0; k < bound; k += LANES) {
             acc = FloatVector.fromArray(S16, a, aOffset + k).fma(FloatVector.fromArray(S16, b, bOffset + k), acc);
         }
-        float[] lanes = new float[LANES];
-        acc.intoArray(lanes, 0);
-        return tail(a, aOffset, b, bOffset, n, sumLanes(lanes, 0));
+        // The halving tree in the vector: lane l < h gains lane l + h (a rotation within groups of 2h).
+        acc = acc.add(acc.rearrange(ROT8));
+        acc = acc.add(acc.rearrange(ROT4));
+        acc = acc.add(acc.rearrange(ROT2));
+        acc = acc.add(acc.rearrange(ROT1));
+        return tail(a, aOffset, b, bOffset, n, acc.lane(0));
     }
 
     /** The reference form of the definition above, lane by lane. */

@@ -93,6 +93,10 @@ public final class MatMul {
                 int r = 0;
                 for (; r + 4 <= rows; r += 4) {
                     tile4x4(panel, p0 + r * k, x, t * k, k, lanes);
+                    if (k % L == 0) {
+                        storeTile(lanes, y, t * stride + col0 + r, stride, bias, r0 + r);
+                        continue;
+                    }
                     for (int j = 0; j < 4; j++) {
                         for (int i = 0; i < 4; i++) {
                             float s = Dot.tail(panel, p0 + (r + i) * k, x, (t + j) * k, k, lanes[j * 4 + i]);
@@ -120,6 +124,23 @@ public final class MatMul {
             }
             for (; r < rows; r++) {
                 store(y, t * stride + col0, r, r0 + r, Dot.dot(panel, p0 + r * k, x, t * k, k), bias);
+            }
+        }
+    }
+
+    /** A tile's sums without tails (token j's four rows at lanes j·4 …) to y, plus the bias of rows o … o+3. */
+    private static void storeTile(float[] lanes, float[] y, int at, int stride, float[] bias, int o) {
+        for (int j = 0; j < 4; j++, at += stride) {
+            if (bias == null) {
+                y[at] = lanes[j * 4];
+                y[at + 1] = lanes[j * 4 + 1];
+                y[at + 2] = lanes[j * 4 + 2];
+                y[at + 3] = lanes[j * 4 + 3];
+            } else {
+                y[at] = lanes[j * 4] + bias[o];
+                y[at + 1] = lanes[j * 4 + 1] + bias[o + 1];
+                y[at + 2] = lanes[j * 4 + 2] + bias[o + 2];
+                y[at + 3] = lanes[j * 4 + 3] + bias[o + 3];
             }
         }
     }

@@ -6,6 +6,7 @@ import io.spikestream.engine.kernels.Exp;
 import io.spikestream.engine.kernels.Parallel;
 import io.spikestream.engine.state.KvWindow;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -150,15 +151,20 @@ final class WindowAttention {
                 }
             }
         }
-        for (int i = 0; i < queries; i++) {
-            for (int g = 0; g < groups; g++) {
-                int u = i * groups + g;
-                s.totals[u] = softmax(s.weights[u], PAD, s.count[i], scale);
-            }
-        }
-        // Read-outs, four query × head units at a time when their windows have the same length.
         int units = queries * groups;
+        for (int u = 0; u < units; u++) {
+            exponentiate(s.weights[u], PAD, s.count[u / groups], scale);
+        }
+        // Sums and read-outs, four query × head units at a time when their windows have the same length: four
+        // independent chains instead of one long one.
         int u = 0;
+        for (; u + 4 <= units && s.count[u / groups] == s.count[(u + 3) / groups]; u += 4) {
+            sum4(s, u, s.count[u / groups]);
+        }
+        for (; u < units; u++) {
+            s.totals[u] = sum(s.weights[u], PAD, s.count[u / groups]);
+        }
+        u = 0;
         for (; u + 4 <= units && s.count[u / groups] == s.count[(u + 3) / groups]; u += 4) {
             int[] at = new int[4];
             for (int x = 0; x < 4; x++) {
@@ -175,25 +181,64 @@ final class WindowAttention {
     }
 
     /**
-     * Scales the scores, subtracts their maximum, exponentiates them in place and returns their sum (in
-     * double, in position order).
+     * Scales the scores, subtracts their maximum and exponentiates them in place. Lanes are independent, so
+     * each step runs on whole vectors (the maximum is order-free); the exponentials past {@code count} land in
+     * the padding.
      */
-    private static double softmax(float[] w, int from, int count, float scale) {
+    private static void exponentiate(float[] w, int from, int count, float scale) {
+        int c = from;
+        int end = from + count;
+        if (VECTOR) {
+            FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (; c + L <= end; c += L) {
+                FloatVector score = FloatVector.fromArray(F, w, c).mul(scale);
+                score.intoArray(w, c);
+                m = m.max(score);
+            }
+            float max = m.reduceLanes(VectorOperators.MAX);
+            for (; c < end; c++) {
+                w[c] *= scale;
+                max = Math.max(max, w[c]);
+            }
+            int rounded = (count + L - 1) / L * L; // PAD ≥ L: room for the last vector
+            for (c = from; c < from + rounded; c += L) {
+                Exp.exp(FloatVector.fromArray(F, w, c).sub(max)).intoArray(w, c);
+            }
+            return;
+        }
         float max = Float.NEGATIVE_INFINITY;
-        for (int c = from; c < from + count; c++) {
-            float score = w[c] * scale;
-            w[c] = score;
-            max = Math.max(max, score);
+        for (; c < end; c++) {
+            w[c] *= scale;
+            max = Math.max(max, w[c]);
         }
-        for (int c = from; c < from + count; c++) {
-            w[c] -= max;
+        for (c = from; c < end; c++) {
+            w[c] = Exp.exp(w[c] - max);
         }
-        Exp.exp(w, from, w, from, count);
+    }
+
+    /** Σ of the weights in double, in position order. */
+    private static double sum(float[] w, int from, int count) {
         double sum = 0;
         for (int c = from; c < from + count; c++) {
             sum += w[c];
         }
         return sum;
+    }
+
+    /** {@link #sum} of units u..u+3 (same count), side by side. */
+    private static void sum4(Scratch s, int u, int count) {
+        float[] w0 = s.weights[u], w1 = s.weights[u + 1], w2 = s.weights[u + 2], w3 = s.weights[u + 3];
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int c = PAD; c < PAD + count; c++) {
+            s0 += w0[c];
+            s1 += w1[c];
+            s2 += w2[c];
+            s3 += w3[c];
+        }
+        s.totals[u] = s0;
+        s.totals[u + 1] = s1;
+        s.totals[u + 2] = s2;
+        s.totals[u + 3] = s3;
     }
 
     /** {@link #weightedSum} for units u..u+3 (same count), their chains interleaved. */
