@@ -105,6 +105,8 @@ final class WindowAttention {
         final int[] lo;
         final int[] count;
         final double[] totals;
+        final int[] valueAt = new int[4];
+        final int[] outAt = new int[4];
 
         Scratch(int queries, int groups, int span, int headDim) {
             this.keyBlock = new float[headDim * KEYS];
@@ -166,11 +168,7 @@ final class WindowAttention {
         }
         u = 0;
         for (; u + 4 <= units && s.count[u / groups] == s.count[(u + 3) / groups]; u += 4) {
-            int[] at = new int[4];
-            for (int x = 0; x < 4; x++) {
-                at[x] = s.lo[(u + x) / groups] * kvDim + jd;
-            }
-            weightedSum4(s, u, at, kv.values(), kvDim, s.count[u / groups], d, out, t0, qDim, groups, j);
+            weightedSum4(s, u, kv.values(), kvDim, s.count[u / groups], d, out, t0, qDim, groups, j);
         }
         for (; u < units; u++) {
             int i = u / groups;
@@ -242,14 +240,16 @@ final class WindowAttention {
     }
 
     /** {@link #weightedSum} for units u..u+3 (same count), their chains interleaved. */
-    private static void weightedSum4(Scratch s, int u, int[] at, float[] values, int stride, int count, int d, float[] out, int t0,
+    private static void weightedSum4(Scratch s, int u, float[] values, int stride, int count, int d, float[] out, int t0,
                                      int qDim, int groups, int j) {
         float[] w0 = s.weights[u], w1 = s.weights[u + 1], w2 = s.weights[u + 2], w3 = s.weights[u + 3];
-        int v0 = at[0], v1 = at[1], v2 = at[2], v3 = at[3];
-        int[] o = new int[4];
+        // Unit x is query (u + x) / groups, head j·groups + (u + x) % groups: where its values and output are.
+        int[] o = s.outAt;
         for (int x = 0; x < 4; x++) {
+            s.valueAt[x] = s.lo[(u + x) / groups] * stride + j * d;
             o[x] = (t0 + (u + x) / groups) * qDim + (j * groups + (u + x) % groups) * d;
         }
+        int v0 = s.valueAt[0], v1 = s.valueAt[1], v2 = s.valueAt[2], v3 = s.valueAt[3];
         int e = 0;
         if (VECTOR) {
             for (; e + L <= d; e += L) {
