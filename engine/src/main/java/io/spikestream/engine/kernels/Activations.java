@@ -10,10 +10,11 @@ public final class Activations {
     private Activations() {
     }
 
-    /** {@link #siluMul(float[], float[], int)} shared among threads in parts of whole vectors (same bits). */
-    public static void siluMul(float[] gate, float[] up, int n, Parallel parallel) {
-        int vectors = (n + S.length() - 1) / S.length();
-        parallel.forRange(vectors, 256, (v0, v1) -> siluMul(gate, up, v0 * S.length(), Math.min(n, v1 * S.length())));
+    /** {@link #siluMul(float[], float[], int)} on elements [from, to), shared among threads in parts of whole vectors (same bits). */
+    public static void siluMul(float[] gate, float[] up, int from, int to, Parallel parallel) {
+        int vectors = (to - from + S.length() - 1) / S.length();
+        parallel.forRange(vectors, 256,
+                (v0, v1) -> siluMul(gate, up, from + v0 * S.length(), Math.min(to, from + v1 * S.length())));
     }
 
     /** SwiGLU: {@code gate[i] = silu(gate[i]) * up[i]} with silu(z) = z / (1 + e^-z). */
@@ -35,26 +36,55 @@ public final class Activations {
     }
 
     public static void relu(float[] x, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+        relu(x, 0, n);
+    }
+
+    /** max(x, 0) on elements [from, to). */
+    public static void relu(float[] x, int from, int to) {
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
             FloatVector.fromArray(S, x, i).max(0f).intoArray(x, i);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             x[i] = Math.max(x[i], 0f);
         }
     }
 
-    /** {@code g[i] = logSigmoid(g[i]) / normalizer}, shared among threads. */
-    public static void logSigmoidScaled(float[] g, int n, float normalizer, Parallel parallel) {
-        parallel.forRange(n, 512, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
+    /** {@code g[i] = logSigmoid(g[i]) / normalizer} on elements [from, to), shared among threads. */
+    public static void logSigmoidScaled(float[] g, int from, int to, float normalizer, Parallel parallel) {
+        parallel.forRange(to - from, 512, (i0, i1) -> {
+            for (int i = from + i0; i < from + i1; i++) {
                 g[i] = logSigmoid(g[i]) / normalizer;
             }
         });
     }
 
-    /** log(sigmoid(x)) without overflow, in double with StrictMath (deterministic everywhere). */
+    /**
+     * log(sigmoid(x)) rounded to float: the bits of {@link #logSigmoidStrict(float)}, computed with the faster
+     * {@code Math.exp} and {@code Math.log} (intrinsics, each within 1 ulp, so within ~2e-15 of StrictMath's
+     * double result; log1p by Goldberg's {@code log(1+e)·e/((1+e)−1)}). When every double within
+     * {@link #MARGIN} of the fast result rounds to one float, that float is StrictMath's; otherwise (about one
+     * input in 30,000, near a rounding boundary, and NaN or infinities) StrictMath decides.
+     */
     public static float logSigmoid(float x) {
+        double v = x;
+        double e = Math.exp(-Math.abs(v));
+        double u = 1.0 + e;
+        double log1p = u == 1.0 ? e : Math.log(u) * e / (u - 1.0);
+        double r = v >= 0 ? -log1p : v - log1p;
+        double margin = Math.abs(r) * MARGIN;
+        float f = (float) r;
+        if ((float) (r - margin) == f && (float) (r + margin) == f) {
+            return f;
+        }
+        return logSigmoidStrict(x);
+    }
+
+    /** Relative distance the fast log-sigmoid is trusted to (2^-40: ~400 times the error bound above). */
+    private static final double MARGIN = 0x1p-40;
+
+    /** log(sigmoid(x)) without overflow, in double with StrictMath (deterministic everywhere): the definition. */
+    public static float logSigmoidStrict(float x) {
         double v = x;
         double r = v >= 0 ? -StrictMath.log1p(StrictMath.exp(-v)) : v - StrictMath.log1p(StrictMath.exp(v));
         return (float) r;

@@ -26,19 +26,29 @@ public final class MatMul {
     }
 
     public static void matmul(Matrix w, float[] bias, float[] x, int n, float[] y, Parallel parallel) {
+        matmul(w, bias, x, 0, y, 0, n, parallel);
+    }
+
+    /**
+     * The product for n tokens whose inputs start at row {@code xToken} of x and whose outputs go to rows from
+     * {@code yToken} of y (a token range of a larger chunk; the bits do not depend on where a range starts).
+     */
+    public static void matmul(Matrix w, float[] bias, float[] x, int xToken, float[] y, int yToken, int n, Parallel parallel) {
         int m = w.rows();
         int k = w.cols();
-        check(w, bias, x, n, y, m);
+        check(w, bias, x, xToken, n, y, yToken, m);
+        int xOff = xToken * k;
+        int yOff = yToken * m;
         int blocks = (m + ROW_BLOCK - 1) / ROW_BLOCK;
         // Small matrices are not worth a fork: about 64K multiply-adds per task at least.
         int grain = (int) Math.max(1, 65536L / Math.max(1L, (long) ROW_BLOCK * k * n));
         if (Q8MatVec.applies(w, n)) {
             parallel.forRange(blocks, grain, (b0, b1) -> Q8MatVec.rows((Q8Matrix) w, b0 * ROW_BLOCK, Math.min(m, b1 * ROW_BLOCK), bias,
-                    x, n, y, m, b0 * ROW_BLOCK));
+                    x, xOff, n, y, m, yOff + b0 * ROW_BLOCK));
             return;
         }
         float[] floats = w.floats();
-        if (floats != null && n > TOKEN_PART) {
+        if (floats != null && n > TOKEN_PART && parallel.threads() > 1) {
             // A small matrix has few row blocks: split the tokens too, so that a late thread still finds work.
             int tokenParts = (n + TOKEN_PART - 1) / TOKEN_PART;
             parallel.forRange(blocks * tokenParts, (i0, i1) -> {
@@ -46,14 +56,14 @@ public final class MatMul {
                 for (int i = i0; i < i1; i++) {
                     int r0 = i / tokenParts * ROW_BLOCK;
                     int t0 = i % tokenParts * TOKEN_PART;
-                    block(floats, r0 * k, Math.min(ROW_BLOCK, m - r0), r0, bias, x, t0, Math.min(n, t0 + TOKEN_PART), k, y, m, r0,
-                            lanes);
+                    block(floats, r0 * k, Math.min(ROW_BLOCK, m - r0), r0, bias, x, xOff, t0, Math.min(n, t0 + TOKEN_PART), k, y, m,
+                            yOff + r0, lanes);
                 }
             });
             return;
         }
         parallel.forRange(blocks, grain,
-                (b0, b1) -> rows(w, b0 * ROW_BLOCK, Math.min(m, b1 * ROW_BLOCK), bias, x, n, y, m, b0 * ROW_BLOCK));
+                (b0, b1) -> rows(w, b0 * ROW_BLOCK, Math.min(m, b1 * ROW_BLOCK), bias, x, xToken, n, y, m, yOff + b0 * ROW_BLOCK));
     }
 
     /**
@@ -62,7 +72,14 @@ public final class MatMul {
      */
     public static void rows(Matrix w, int rowStart, int rowEnd, float[] bias, float[] x, int n, float[] y, int yStride,
                             int yOffset) {
+        rows(w, rowStart, rowEnd, bias, x, 0, n, y, yStride, yOffset);
+    }
+
+    /** Like {@link #rows(Matrix, int, int, float[], float[], int, float[], int, int)} for n tokens from row {@code xToken} of x. */
+    public static void rows(Matrix w, int rowStart, int rowEnd, float[] bias, float[] x, int xToken, int n, float[] y, int yStride,
+                            int yOffset) {
         int k = w.cols();
+        int xOff = xToken * k;
         float[] floats = w.floats();
         float[] panel = floats != null ? floats : new float[ROW_BLOCK * k];
         float[] lanes = new float[L * L];
@@ -71,42 +88,55 @@ public final class MatMul {
             if (floats == null) {
                 w.widenRows(r0, rows, panel, 0);
             }
-            block(panel, floats != null ? r0 * k : 0, rows, r0, bias, x, 0, n, k, y, yStride, yOffset + r0 - rowStart, lanes);
+            block(panel, floats != null ? r0 * k : 0, rows, r0, bias, x, xOff, 0, n, k, y, yStride, yOffset + r0 - rowStart, lanes);
         }
     }
 
-    private static void check(Matrix w, float[] bias, float[] x, int n, float[] y, int m) {
+    private static void check(Matrix w, float[] bias, float[] x, int xToken, int n, float[] y, int yToken, int m) {
         if (bias != null && bias.length != m) {
             throw new IllegalArgumentException("bias has " + bias.length + " entries for " + m + " rows");
         }
-        if (x.length < (long) n * w.cols() || y.length < (long) n * m) {
-            throw new IllegalArgumentException("buffers too small for " + n + " tokens: x " + x.length + ", y " + y.length);
+        if (xToken < 0 || yToken < 0 || x.length < ((long) xToken + n) * w.cols() || y.length < ((long) yToken + n) * m) {
+            throw new IllegalArgumentException("buffers too small for tokens [" + xToken + ", " + (xToken + n) + ") of x ("
+                    + x.length + " floats) and [" + yToken + ", " + (yToken + n) + ") of y (" + y.length + ")");
         }
     }
 
-    /** One widened block of {@code rows} weight rows (first row r0, at {@code panel[p0]}) against tokens [tStart, tEnd). */
-    private static void block(float[] panel, int p0, int rows, int r0, float[] bias, float[] x, int tStart, int tEnd, int k, float[] y, int stride,
-                              int col0, float[] lanes) {
+    /**
+     * One widened block of {@code rows} weight rows (first row r0, at {@code panel[p0]}) against tokens [tStart, tEnd)
+     * of the inputs at {@code x[xOff]}; token t's outputs start at {@code y[t * stride + col0]}.
+     */
+    private static void block(float[] panel, int p0, int rows, int r0, float[] bias, float[] x, int xOff, int tStart, int tEnd, int k,
+                              float[] y, int stride, int col0, float[] lanes) {
         int t = tStart;
+        if (Dot.VECTOR && rows == ROW_BLOCK && k % L == 0) {
+            // A whole block without tails: its four tiles of 4 tokens go to y as four 16-wide rows.
+            for (; t + 4 <= tEnd; t += 4) {
+                for (int r = 0; r < ROW_BLOCK; r += 4) {
+                    tile4x4(panel, p0 + r * k, x, xOff + t * k, k, lanes, r * 4);
+                }
+                storeBlock(lanes, y, t * stride + col0, stride, bias, r0);
+            }
+        }
         if (Dot.VECTOR) {
             for (; t + 4 <= tEnd; t += 4) {
                 int r = 0;
                 for (; r + 4 <= rows; r += 4) {
-                    tile4x4(panel, p0 + r * k, x, t * k, k, lanes);
+                    tile4x4(panel, p0 + r * k, x, xOff + t * k, k, lanes, 0);
                     if (k % L == 0) {
                         storeTile(lanes, y, t * stride + col0 + r, stride, bias, r0 + r);
                         continue;
                     }
                     for (int j = 0; j < 4; j++) {
                         for (int i = 0; i < 4; i++) {
-                            float s = Dot.tail(panel, p0 + (r + i) * k, x, (t + j) * k, k, lanes[j * 4 + i]);
+                            float s = Dot.tail(panel, p0 + (r + i) * k, x, xOff + (t + j) * k, k, lanes[j * 4 + i]);
                             store(y, (t + j) * stride + col0, r + i, r0 + r + i, s, bias);
                         }
                     }
                 }
                 for (; r < rows; r++) {
                     for (int j = 0; j < 4; j++) {
-                        store(y, (t + j) * stride + col0, r, r0 + r, Dot.dot(panel, p0 + r * k, x, (t + j) * k, k), bias);
+                        store(y, (t + j) * stride + col0, r, r0 + r, Dot.dot(panel, p0 + r * k, x, xOff + (t + j) * k, k), bias);
                     }
                 }
             }
@@ -115,17 +145,49 @@ public final class MatMul {
             int r = 0;
             if (Dot.VECTOR) {
                 for (; r + 4 <= rows; r += 4) {
-                    tile4x1(panel, p0 + r * k, x, t * k, k, lanes);
+                    tile4x1(panel, p0 + r * k, x, xOff + t * k, k, lanes);
                     for (int i = 0; i < 4; i++) {
-                        float s = Dot.tail(panel, p0 + (r + i) * k, x, t * k, k, Dot.sumLanes(lanes, i * L));
+                        float s = Dot.tail(panel, p0 + (r + i) * k, x, xOff + t * k, k, Dot.sumLanes(lanes, i * L));
                         store(y, t * stride + col0, r + i, r0 + r + i, s, bias);
                     }
                 }
             }
             for (; r < rows; r++) {
-                store(y, t * stride + col0, r, r0 + r, Dot.dot(panel, p0 + r * k, x, t * k, k), bias);
+                store(y, t * stride + col0, r, r0 + r, Dot.dot(panel, p0 + r * k, x, xOff + t * k, k), bias);
             }
         }
+    }
+
+    /**
+     * Four tiles' sums without tails (tile q at {@code lanes[16q]}, token j's four rows at lanes j·4 …), i.e. 16
+     * rows × 4 tokens, to y plus the bias of rows o … o+15: a transpose of 4-lane groups (tile q's group j is
+     * token j's rows 4q … 4q+3), two levels of blend and rotation, then one 16-wide row per token.
+     */
+    private static void storeBlock(float[] lanes, float[] y, int at, int stride, float[] bias, int o) {
+        FloatVector v0 = FloatVector.fromArray(S, lanes, 0);
+        FloatVector v1 = FloatVector.fromArray(S, lanes, L);
+        FloatVector v2 = FloatVector.fromArray(S, lanes, 2 * L);
+        FloatVector v3 = FloatVector.fromArray(S, lanes, 3 * L);
+        // groups [a0 b0 a2 b2] and [a1 b1 a3 b3] of tiles a, b
+        FloatVector t0 = v0.blend(v1.rearrange(Dot.ROT4), Dot.UPPER4);
+        FloatVector t1 = v0.rearrange(Dot.ROT4).blend(v1, Dot.UPPER4);
+        FloatVector t2 = v2.blend(v3.rearrange(Dot.ROT4), Dot.UPPER4);
+        FloatVector t3 = v2.rearrange(Dot.ROT4).blend(v3, Dot.UPPER4);
+        FloatVector w0 = t0.blend(t2.rearrange(Dot.ROT8), Dot.UPPER8);
+        FloatVector w1 = t1.blend(t3.rearrange(Dot.ROT8), Dot.UPPER8);
+        FloatVector w2 = t0.rearrange(Dot.ROT8).blend(t2, Dot.UPPER8);
+        FloatVector w3 = t1.rearrange(Dot.ROT8).blend(t3, Dot.UPPER8);
+        if (bias != null) {
+            FloatVector b = FloatVector.fromArray(S, bias, o);
+            w0 = w0.add(b);
+            w1 = w1.add(b);
+            w2 = w2.add(b);
+            w3 = w3.add(b);
+        }
+        w0.intoArray(y, at);
+        w1.intoArray(y, at + stride);
+        w2.intoArray(y, at + 2 * stride);
+        w3.intoArray(y, at + 3 * stride);
     }
 
     /** A tile's sums without tails (token j's four rows at lanes j·4 …) to y, plus the bias of rows o … o+3. */
@@ -149,8 +211,8 @@ public final class MatMul {
         y[base + r] = bias == null ? s : s + bias[o];
     }
 
-    /** 4 weight rows × 4 tokens: writes the 16 dot products without their tails (row i, token j at j·4 + i) to {@code out}. */
-    private static void tile4x4(float[] w, int wOff, float[] x, int xOff, int k, float[] out) {
+    /** 4 weight rows × 4 tokens: writes the 16 dot products without their tails (row i, token j at j·4 + i) to {@code out[outOffset …]}. */
+    private static void tile4x4(float[] w, int wOff, float[] x, int xOff, int k, float[] out, int outOffset) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
@@ -200,7 +262,7 @@ public final class MatMul {
         FloatVector d3 = c3.blend(c7, Dot.UPPER4).add(c7.blend(c3, Dot.UPPER4).rearrange(Dot.ROT4));
         FloatVector e0 = d0.blend(d2, Dot.UPPER2).add(d2.blend(d0, Dot.UPPER2).rearrange(Dot.ROT2));
         FloatVector e1 = d1.blend(d3, Dot.UPPER2).add(d3.blend(d1, Dot.UPPER2).rearrange(Dot.ROT2));
-        e0.blend(e1, Dot.UPPER1).add(e1.blend(e0, Dot.UPPER1).rearrange(Dot.ROT1)).intoArray(out, 0);
+        e0.blend(e1, Dot.UPPER1).add(e1.blend(e0, Dot.UPPER1).rearrange(Dot.ROT1)).intoArray(out, outOffset);
     }
 
     /** Accumulators for 4 weight rows × 1 token (decode): four independent chains. */

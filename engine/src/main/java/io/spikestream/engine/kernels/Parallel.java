@@ -22,6 +22,9 @@ public final class Parallel implements AutoCloseable {
         void run(int start, int end);
     }
 
+    /** Runs every range on the calling thread: for the kernels of one part of an enclosing region. */
+    public static final Parallel SERIAL = new Parallel(1);
+
     /** How long an idle worker spins before it parks. */
     private static final long SPIN_NANOS = 200_000;
 

@@ -29,14 +29,14 @@ final class Q8MatVec {
     }
 
     /** Rows [r0, r1) for the n tokens of x; y[t][o] as in {@link MatMul#matmul}. */
-    static void rows(Q8Matrix w, int r0, int r1, float[] bias, float[] x, int n, float[] y, int yStride, int yOffset) {
+    static void rows(Q8Matrix w, int r0, int r1, float[] bias, float[] x, int xOffset, int n, float[] y, int yStride, int yOffset) {
         int k = w.cols();
         float[] lanes = new float[4 * L];
         int[] vg = vectorGroups(w);
         int r = r0;
         for (; r + 4 <= r1; r += 4) {
             for (int t = 0; t < n; t++) {
-                tile4(w, r, x, t * k, lanes, vg);
+                tile4(w, r, x, xOffset + t * k, lanes, vg);
                 for (int i = 0; i < 4; i++) {
                     float s = Dot.sumLanes(lanes, i * L); // no tail: the columns are whole vectors
                     y[t * yStride + yOffset + r + i - r0] = bias == null ? s : s + bias[r + i];
@@ -45,7 +45,7 @@ final class Q8MatVec {
         }
         for (; r < r1; r++) {
             for (int t = 0; t < n; t++) {
-                tile1(w, r, x, t * k, lanes, vg);
+                tile1(w, r, x, xOffset + t * k, lanes, vg);
                 float s = Dot.sumLanes(lanes, 0);
                 y[t * yStride + yOffset + r - r0] = bias == null ? s : s + bias[r];
             }

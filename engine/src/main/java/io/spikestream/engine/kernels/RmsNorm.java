@@ -25,10 +25,10 @@ public final class RmsNorm {
         }
     }
 
-    /** {@link #rows(float[], float[], double, float[], int, int)} with the rows shared among threads. */
-    public static void rows(float[] x, float[] weight, double eps, float[] out, int rows, int n, Parallel parallel) {
-        parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, n)), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
+    /** Rows [from, to) of length n normalized, shared among threads. */
+    public static void rows(float[] x, float[] weight, double eps, float[] out, int from, int to, int n, Parallel parallel) {
+        parallel.forRange(to - from, Math.max(1, 4096 / Math.max(1, n)), (r0, r1) -> {
+            for (int r = from + r0; r < from + r1; r++) {
                 apply(x, r * n, weight, eps, out, r * n, n);
             }
         });

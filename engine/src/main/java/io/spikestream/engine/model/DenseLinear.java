@@ -18,7 +18,7 @@ public record DenseLinear(Matrix weight) implements Linear {
 
     @Override
     public void apply(LinearInput input, float[] bias, float[] y, Parallel parallel) {
-        MatMul.matmul(weight, bias, input.values(), input.tokens(), y, parallel);
+        MatMul.matmul(weight, bias, input.values(), input.first(), y, input.first(), input.tokens(), parallel);
     }
 
     @Override

@@ -9,7 +9,7 @@ import io.spikestream.engine.tensor.Matrix;
  * pair {@code gk_proj.0/1}, or the W8ASpike checkpoint's one dense (spiking) {@code gk_proj}.
  */
 public sealed interface GlaGate permits GlaGate.LowRank, GlaGate.Dense {
-    /** kv·D logits per token into {@code out} (n × kv·D). */
+    /** kv·D logits per token into {@code out} (n × kv·D, at the input's token rows). */
     void logits(LinearInput input, float[] out, Parallel parallel);
 
     /** Output features (kv·D). */
@@ -22,8 +22,8 @@ public sealed interface GlaGate permits GlaGate.LowRank, GlaGate.Dense {
         @Override
         public void logits(LinearInput input, float[] out, Parallel parallel) {
             float[] low = new float[input.tokens() * down.rows()];
-            MatMul.matmul(down, null, input.values(), input.tokens(), low, parallel);
-            MatMul.matmul(up, bias, low, input.tokens(), out, parallel);
+            MatMul.matmul(down, null, input.values(), input.first(), low, 0, input.tokens(), parallel);
+            MatMul.matmul(up, bias, low, 0, out, input.first(), input.tokens(), parallel);
         }
 
         @Override

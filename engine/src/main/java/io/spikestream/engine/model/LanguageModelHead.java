@@ -20,27 +20,32 @@ final class LanguageModelHead {
     }
 
     /**
-     * @param hidden n×H final normalized hidden vectors
-     * @param logits n×V output, or null when only the log-partition is wanted
-     * @return log Σ exp(logits) for each of the n tokens
+     * log Σ exp(logits) of tokens [t0, t1) into {@code lse[t]}.
+     *
+     * @param hidden final normalized hidden vectors (H per token)
+     * @param logits V logits per token at rows t0 … t1−1, or null when only the log-partition is wanted
      */
-    static double[] logSumExp(Matrix lmHead, float[] hidden, int n, float[] logits, Parallel parallel) {
+    static void logSumExp(Matrix lmHead, float[] hidden, int t0, int t1, float[] logits, double[] lse, Parallel parallel) {
         int vocab = lmHead.rows();
+        int n = t1 - t0;
         int slices = (vocab + SLICE - 1) / SLICE;
         float[] sliceMax = new float[slices * n];
         double[] sliceSum = new double[slices * n];
         float[] all = logits;
+        int allFirst = t0;
         if (all == null && slices < 2 * parallel.threads() && (long) n * vocab <= SMALL_VOCAB_LOGITS) {
             // A small vocabulary has too few slices to share: compute the logits with every thread first.
             all = new float[n * vocab];
+            allFirst = 0;
         }
         if (all != null) {
-            MatMul.matmul(lmHead, null, hidden, n, all, parallel);
+            MatMul.matmul(lmHead, null, hidden, t0, all, allFirst, n, parallel);
             float[] src = all;
-            parallel.forRange(n, (t0, t1) -> {
-                for (int t = t0; t < t1; t++) {
+            int first = allFirst;
+            parallel.forRange(n, (u0, u1) -> {
+                for (int t = u0; t < u1; t++) {
                     for (int s = 0; s < slices; s++) {
-                        int base = t * vocab + s * SLICE;
+                        int base = (first + t) * vocab + s * SLICE;
                         int rows = Math.min(SLICE, vocab - s * SLICE);
                         float max = SumExp.max(src, base, rows);
                         sliceMax[s * n + t] = max;
@@ -54,7 +59,7 @@ final class LanguageModelHead {
                 for (int s = s0; s < s1; s++) {
                     int r0 = s * SLICE;
                     int rows = Math.min(SLICE, vocab - r0);
-                    MatMul.rows(lmHead, r0, r0 + rows, null, hidden, n, scratch, SLICE, 0);
+                    MatMul.rows(lmHead, r0, r0 + rows, null, hidden, t0, n, scratch, SLICE, 0);
                     for (int t = 0; t < n; t++) {
                         float max = SumExp.max(scratch, t * SLICE, rows);
                         sliceMax[s * n + t] = max;
@@ -63,7 +68,6 @@ final class LanguageModelHead {
                 }
             });
         }
-        double[] lse = new double[n];
         for (int t = 0; t < n; t++) {
             float max = Float.NEGATIVE_INFINITY;
             for (int s = 0; s < slices; s++) {
@@ -73,9 +77,8 @@ final class LanguageModelHead {
             for (int s = 0; s < slices; s++) {
                 total += sliceSum[s * n + t] * StrictMath.exp((double) sliceMax[s * n + t] - max);
             }
-            lse[t] = max + StrictMath.log(total);
+            lse[t0 + t] = max + StrictMath.log(total);
         }
-        return lse;
     }
 
     /** One logit, the same bits as the corresponding entry of the full product. */

@@ -10,7 +10,7 @@ public sealed interface Linear permits DenseLinear, SpikingLinear {
     /** Input features. */
     int cols();
 
-    /** y (n × rows) for the n tokens of {@code input}; {@code bias} may be null. */
+    /** y (rows per token, at the input's token rows) for the tokens of {@code input}; {@code bias} may be null. */
     void apply(LinearInput input, float[] bias, float[] y, Parallel parallel);
 
     /** Bytes the weights occupy in memory or in their mapped file. */

@@ -33,8 +33,9 @@ import java.util.List;
  * for each layer: a = RMSNorm(x); r = x + mix(a); m = RMSNorm(r); x = r + down(silu(gate(m)) ⊙ up(m))
  * logits = lm_head(RMSNorm(x))
  * </pre>
- * A chunk is processed as matrix-matrix products (each weight matrix streamed once per chunk); results are
- * the same bits for any chunking of a document and any thread count. Instances are immutable and may be
+ * A chunk is processed as matrix-matrix products (each weight matrix streamed once per pass, or once per
+ * block of tokens when a small model's threads take blocks of tokens: see {@link Pass}); results are the same
+ * bits for any chunking of a document and any thread count. Instances are immutable and may be
  * shared by threads; the mutable part of a document lives in its {@link DocumentState}.
  *
  * <p>A W8ASpike model ({@link Weights#spiking()}) differs only where REFERENCE.md says so: its projections
@@ -45,6 +46,8 @@ import java.util.List;
 public final class Model implements AutoCloseable {
     /** Largest number of tokens in one internal pass; longer inputs are cut (results do not change). */
     public static final int MAX_PASS_TOKENS = 256;
+    /** Fewest tokens in a block when a small model's pass is shared among threads by tokens. */
+    private static final int TOKEN_GRAIN = 16;
 
     private final Configuration config;
     private final Weights weights;
@@ -60,6 +63,8 @@ public final class Model implements AutoCloseable {
     private final int[] querySite;
     private final List<SpikeSite> sites;
     private final EnergyModel energy;
+    /** Whether passes share per-token steps among threads by blocks of tokens (see {@link Pass}). */
+    private final boolean shareTokens;
 
     private Model(Configuration config, Weights weights, LayerKind[] kinds, ModelFingerprint fingerprint, Checkpoint checkpoint) {
         this.config = config;
@@ -99,6 +104,34 @@ public final class Model implements AutoCloseable {
         }
         this.sites = List.copyOf(s);
         this.energy = new EnergyModel(dense, floatMacs);
+        this.shareTokens = smallFloatModel(weights);
+    }
+
+    /**
+     * A float model whose every matrix is held as floats: each thread can afford to stream all of them for
+     * its tokens (they stay in its caches), where a large model's matrices must be shared by rows.
+     */
+    private static boolean smallFloatModel(Weights weights) {
+        if (weights.spiking() || !weights.lmHead().keepsFloats()) {
+            return false;
+        }
+        for (LayerWeights lw : weights.layers()) {
+            AttentionWeights aw = lw.attention();
+            List<Linear> linears = new ArrayList<>(List.of(aw.q(), aw.k(), aw.v(), aw.o(), lw.gateProj(), lw.upProj()));
+            if (aw.gate() instanceof GlaGate.Dense gd) {
+                linears.add(gd.linear());
+            }
+            for (Linear l : linears) {
+                if (!(l instanceof DenseLinear dl) || !dl.weight().keepsFloats()) {
+                    return false;
+                }
+            }
+            if (!lw.downProj().keepsFloats()
+                    || aw.gate() instanceof GlaGate.LowRank lr && !(lr.down().keepsFloats() && lr.up().keepsFloats())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int add(List<SpikeSite> sites, SpikeSite site) {
@@ -243,6 +276,11 @@ public final class Model implements AutoCloseable {
         return sites;
     }
 
+    /** Whether a pass shares its per-token steps among threads by blocks of tokens (else each matrix by rows). */
+    boolean sharesTokens() {
+        return shareTokens;
+    }
+
     public EnergyModel energyModel() {
         return energy;
     }
@@ -290,10 +328,11 @@ public final class Model implements AutoCloseable {
         double[] logProbs = new double[n];
         float[] logits = wantLogits ? new float[Math.multiplyExact(n, vocab)] : null;
         SpikeStatistics spikes = spiking ? newSpikeStatistics() : null;
+        Buffers buffers = new Buffers(Math.min(n, MAX_PASS_TOKENS));
         for (int done = 0; done < n; done += MAX_PASS_TOKENS) {
             int c = Math.min(MAX_PASS_TOKENS, n - done);
             float[] passLogits = wantLogits ? new float[c * vocab] : null;
-            pass(state, tokens, offset + done, c, logProbs, done, passLogits, spikes, parallel);
+            pass(state, tokens, offset + done, c, logProbs, done, passLogits, spikes, buffers, parallel);
             if (wantLogits) {
                 System.arraycopy(passLogits, 0, logits, done * vocab, c * vocab);
             }
@@ -336,90 +375,204 @@ public final class Model implements AutoCloseable {
     }
 
     private void pass(DocumentState state, int[] tokens, int offset, int n, double[] logProbs, int outOffset, float[] logits,
-                      SpikeStatistics spikes, Parallel parallel) {
-        int h = config.hiddenSize();
-        int d = config.headDim();
-        int qDim = config.numHeads() * d;
-        int kvDim = config.numKvHeads() * d;
-        int inter = config.intermediateSize();
-        long p0 = state.position();
-        double eps = config.normEps();
+                      SpikeStatistics spikes, Buffers buffers, Parallel parallel) {
         if (spikes != null) {
             spikes.addTokens(n);
         }
-
-        float[] x = new float[n * h];
-        for (int t = 0; t < n; t++) {
-            weights.embeddings().widenRow(tokens[offset + t], x, t * h);
-        }
-        float[] cos = new float[n * d / 2];
-        float[] sin = new float[n * d / 2];
-        for (int t = 0; t < n; t++) {
-            rope.angles(p0 + t, cos, sin, t * d / 2);
-        }
-        float[] a = new float[n * h];
-        float[] q = new float[n * qDim];
-        float[] k = new float[n * kvDim];
-        float[] v = new float[n * kvDim];
-        float[] mixed = new float[n * qDim];
-        float[] proj = new float[n * h];
-        float[] gate = new float[n * inter];
-        float[] up = new float[n * inter];
+        Pass p = new Pass(state, tokens, offset, n, logProbs, outOffset, logits, spikes, buffers);
         for (int i = 0; i < kinds.length; i++) {
+            if (kinds[i] != LayerKind.GLA) {
+                state.window(i).ensureCapacity(p.p0 + n);
+            }
+        }
+        p.byTokens(parallel, (t0, t1, par) -> {
+            p.embed(t0, t1);
+            p.prepare(0, t0, t1, par);
+        });
+        for (int i = 0; i < kinds.length; i++) {
+            p.mix(i, parallel);
+            int layer = i;
+            p.byTokens(parallel, (t0, t1, par) -> {
+                p.finish(layer, t0, t1, par);
+                if (layer + 1 < kinds.length) {
+                    p.prepare(layer + 1, t0, t1, par);
+                } else {
+                    p.head(t0, t1, par);
+                }
+            });
+        }
+        // log p(token_0 | before): the previous pass's last logit for it minus its log-partition.
+        logProbs[outOffset] = p.p0 == 0 ? Double.NaN
+                : LanguageModelHead.logit(weights.lmHead(), state.lastHidden(), 0, tokens[offset]) - state.lastLogSumExp();
+        state.advance(n, p.b.a, (n - 1) * config.hiddenSize(), p.lse[n - 1]);
+    }
+
+    /** Part of a pass over a token range [t0, t1), with the threads it may use. */
+    @FunctionalInterface
+    private interface Stage {
+        void run(int t0, int t1, Parallel parallel);
+    }
+
+    /**
+     * The activations of passes of up to {@code tokens} tokens, reused by the passes of one call. Every step
+     * writes its outputs before they are read, so nothing depends on what an earlier pass left in them.
+     */
+    private final class Buffers {
+        final float[] x;
+        /** Normalized activations; after the last layer, the final normalized hidden vectors. */
+        final float[] a;
+        final float[] q;
+        final float[] k;
+        final float[] v;
+        final float[] g;
+        final float[] mixed;
+        final float[] proj;
+        final float[] gate;
+        final float[] up;
+        final float[] cos;
+        final float[] sin;
+
+        Buffers(int tokens) {
+            int h = config.hiddenSize();
+            int d = config.headDim();
+            int qDim = config.numHeads() * d;
+            int kvDim = config.numKvHeads() * d;
+            x = new float[tokens * h];
+            a = new float[tokens * h];
+            q = new float[tokens * qDim];
+            k = new float[tokens * kvDim];
+            v = new float[tokens * kvDim];
+            g = new float[tokens * kvDim];
+            mixed = new float[tokens * qDim];
+            proj = new float[tokens * h];
+            gate = new float[tokens * config.intermediateSize()];
+            up = new float[tokens * config.intermediateSize()];
+            cos = new float[tokens * d / 2];
+            sin = new float[tokens * d / 2];
+        }
+    }
+
+    /**
+     * One pass's buffers and its steps. Between two sequence-mixing steps (GLA, window attention) every step
+     * is per token, so a small model's pass runs each such stretch as one parallel region over blocks of
+     * tokens — a handful of hand-offs per pass instead of one per kernel, and no serial step between them;
+     * a large model's kernels share each matrix by rows instead. Either way every element is computed as the
+     * kernels define it: the same bits.
+     */
+    private final class Pass {
+        final DocumentState state;
+        final int[] tokens;
+        final int offset;
+        final int n;
+        final long p0;
+        final double[] logProbs;
+        final int outOffset;
+        final float[] logits;
+        final SpikeStatistics spikes;
+        final int h = config.hiddenSize();
+        final int d = config.headDim();
+        final int qDim = config.numHeads() * d;
+        final int kvDim = config.numKvHeads() * d;
+        final int inter = config.intermediateSize();
+        final double eps = config.normEps();
+        final Buffers b;
+        final double[] lse;
+
+        Pass(DocumentState state, int[] tokens, int offset, int n, double[] logProbs, int outOffset, float[] logits,
+             SpikeStatistics spikes, Buffers b) {
+            this.state = state;
+            this.tokens = tokens;
+            this.offset = offset;
+            this.n = n;
+            this.p0 = state.position();
+            this.logProbs = logProbs;
+            this.outOffset = outOffset;
+            this.logits = logits;
+            this.spikes = spikes;
+            this.b = b;
+            lse = new double[n];
+        }
+
+        /** Runs a per-token stage: by blocks of tokens among the threads for a small float model, else whole. */
+        void byTokens(Parallel parallel, Stage stage) {
+            if (shareTokens && parallel.threads() > 1) {
+                // Blocks of whole 4-token tiles; each block runs its kernels on its own thread.
+                parallel.forRange((n + 3) / 4, TOKEN_GRAIN / 4,
+                        (u0, u1) -> stage.run(u0 * 4, Math.min(n, u1 * 4), Parallel.SERIAL));
+            } else {
+                stage.run(0, n, parallel);
+            }
+        }
+
+        void embed(int t0, int t1) {
+            for (int t = t0; t < t1; t++) {
+                weights.embeddings().widenRow(tokens[offset + t], b.x, t * h);
+                rope.angles(p0 + t, b.cos, b.sin, t * d / 2);
+            }
+        }
+
+        /** Layer i up to its sequence mixing: a = RMSNorm(x), q/k/v, and the GLA gate's log decays or RoPE. */
+        void prepare(int i, int t0, int t1, Parallel par) {
             LayerWeights lw = weights.layers().get(i);
             AttentionWeights aw = lw.attention();
-            RmsNorm.rows(x, lw.attnNorm(), eps, a, n, h, parallel);
-            LinearInput attnIn = new LinearInput(a, n, h, spikes, attentionSite[i]);
-            aw.q().apply(attnIn, aw.qBias(), q, parallel);
-            aw.k().apply(attnIn, aw.kBias(), k, parallel);
-            aw.v().apply(attnIn, aw.vBias(), v, parallel);
+            RmsNorm.rows(b.x, lw.attnNorm(), eps, b.a, t0, t1, h, par);
+            LinearInput attnIn = new LinearInput(b.a, t0, t1 - t0, h, spikes, attentionSite[i]);
+            aw.q().apply(attnIn, aw.qBias(), b.q, par);
+            aw.k().apply(attnIn, aw.kBias(), b.k, par);
+            aw.v().apply(attnIn, aw.vBias(), b.v, par);
             if (kinds[i] == LayerKind.GLA) {
-                Activations.relu(q, n * qDim);
-                Activations.relu(k, n * kvDim);
-                float[] g = new float[n * kvDim];
-                aw.gate().logits(attnIn, g, parallel);
-                float normalizer = (float) config.gateLogitNormalizer();
-                Activations.logSigmoidScaled(g, g.length, normalizer, parallel);
-                GatedLinearAttention.forward(state.gla(i), p0, n, q, k, v, g, aw.gNorm(), eps, config.numHeads(), mixed, parallel);
+                Activations.relu(b.q, t0 * qDim, t1 * qDim);
+                Activations.relu(b.k, t0 * kvDim, t1 * kvDim);
+                aw.gate().logits(attnIn, b.g, par);
+                Activations.logSigmoidScaled(b.g, t0 * kvDim, t1 * kvDim, (float) config.gateLogitNormalizer(), par);
             } else {
-                KeyValueWindow window = state.window(i);
-                window.ensureCapacity(p0 + n);
-                for (int t = 0; t < n; t++) {
+                for (int t = t0; t < t1; t++) {
                     for (int hh = 0; hh < config.numHeads(); hh++) {
-                        rope.rotate(q, t * qDim + hh * d, cos, sin, t * d / 2);
+                        rope.rotate(b.q, t * qDim + hh * d, b.cos, b.sin, t * d / 2);
                     }
                     for (int j = 0; j < config.numKvHeads(); j++) {
-                        rope.rotate(k, t * kvDim + j * d, cos, sin, t * d / 2);
+                        rope.rotate(b.k, t * kvDim + j * d, b.cos, b.sin, t * d / 2);
                     }
                 }
-                if (window instanceof QuantizedKvWindow quantized) {
-                    spikingWindowAttention(quantized, i, p0, n, q, k, v, mixed, spikes, parallel);
-                } else {
-                    KvWindow floats = (KvWindow) window;
-                    WindowAttention.forward(floats, p0, n, q, k, v, config.numHeads(), d, mixed, parallel);
-                }
             }
-            aw.o().apply(new LinearInput(mixed, n, qDim, spikes, outputSite[i]), null, proj, parallel);
-            Axpy.add(proj, 0, x, 0, n * h);
-            RmsNorm.rows(x, lw.mlpNorm(), eps, a, n, h, parallel);
-            LinearInput mlpIn = new LinearInput(a, n, h, spikes, mlpSite[i]);
-            lw.gateProj().apply(mlpIn, null, gate, parallel);
-            lw.upProj().apply(mlpIn, null, up, parallel);
-            Activations.siluMul(gate, up, n * inter, parallel);
-            MatMul.matmul(lw.downProj(), null, gate, n, proj, parallel);
-            Axpy.add(proj, 0, x, 0, n * h);
         }
-        float[] hidden = a;
-        RmsNorm.rows(x, weights.norm(), eps, hidden, n, h, parallel);
-        double[] lse = LanguageModelHead.logSumExp(weights.lmHead(), hidden, n, logits, parallel);
 
-        // log p(token_t | before): the previous position's logit for token_t minus its log-partition.
-        logProbs[outOffset] = p0 == 0 ? Double.NaN
-                : LanguageModelHead.logit(weights.lmHead(), state.lastHidden(), 0, tokens[offset]) - state.lastLogSumExp();
-        for (int t = 1; t < n; t++) {
-            logProbs[outOffset + t] = LanguageModelHead.logit(weights.lmHead(), hidden, (t - 1) * h, tokens[offset + t]) - lse[t - 1];
+        /** Layer i's sequence mixing over all n tokens (it reads and advances the document's state). */
+        void mix(int i, Parallel parallel) {
+            AttentionWeights aw = weights.layers().get(i).attention();
+            if (kinds[i] == LayerKind.GLA) {
+                GatedLinearAttention.forward(state.gla(i), p0, n, b.q, b.k, b.v, b.g, aw.gNorm(), eps, config.numHeads(), b.mixed,
+                        parallel);
+            } else if (state.window(i) instanceof QuantizedKvWindow quantized) {
+                spikingWindowAttention(quantized, i, p0, n, b.q, b.k, b.v, b.mixed, spikes, parallel);
+            } else {
+                WindowAttention.forward((KvWindow) state.window(i), p0, n, b.q, b.k, b.v, config.numHeads(), d, b.mixed, parallel);
+            }
         }
-        state.advance(n, hidden, (n - 1) * h, lse[n - 1]);
+
+        /** The rest of layer i: o_proj and the residual, RMSNorm, the MLP and its residual. */
+        void finish(int i, int t0, int t1, Parallel par) {
+            LayerWeights lw = weights.layers().get(i);
+            int m = t1 - t0;
+            lw.attention().o().apply(new LinearInput(b.mixed, t0, m, qDim, spikes, outputSite[i]), null, b.proj, par);
+            Axpy.add(b.proj, t0 * h, b.x, t0 * h, m * h);
+            RmsNorm.rows(b.x, lw.mlpNorm(), eps, b.a, t0, t1, h, par);
+            LinearInput mlpIn = new LinearInput(b.a, t0, m, h, spikes, mlpSite[i]);
+            lw.gateProj().apply(mlpIn, null, b.gate, par);
+            lw.upProj().apply(mlpIn, null, b.up, par);
+            Activations.siluMul(b.gate, b.up, t0 * inter, t1 * inter, par);
+            MatMul.matmul(lw.downProj(), null, b.gate, t0, b.proj, t0, m, par);
+            Axpy.add(b.proj, t0 * h, b.x, t0 * h, m * h);
+        }
+
+        /** Final RMSNorm, the log-partitions, and log p(token_{t+1} | ..token_t) from this range's logits. */
+        void head(int t0, int t1, Parallel par) {
+            RmsNorm.rows(b.x, weights.norm(), eps, b.a, t0, t1, h, par);
+            LanguageModelHead.logSumExp(weights.lmHead(), b.a, t0, t1, logits, lse, par);
+            for (int t = t0; t < t1 && t + 1 < n; t++) {
+                logProbs[outOffset + t + 1] = LanguageModelHead.logit(weights.lmHead(), b.a, t * h, tokens[offset + t + 1]) - lse[t];
+            }
+        }
     }
 
     /**

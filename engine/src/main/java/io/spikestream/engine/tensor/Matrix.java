@@ -61,12 +61,17 @@ public abstract sealed class Matrix permits F32Matrix, BF16Matrix, F16Matrix, Q8
      */
     public final float[] floats() {
         float[] f = floats;
-        if (f == null && (long) rows * cols <= FLOAT_COPY_ELEMENTS) {
+        if (f == null && keepsFloats()) {
             f = new float[rows * cols];
             widenRows(0, rows, f, 0);
             floats = f; // two threads may both widen: the copies are equal
         }
         return f;
+    }
+
+    /** Whether {@link #floats()} keeps a float32 copy of this matrix (it is small enough). */
+    public final boolean keepsFloats() {
+        return (long) rows * cols <= FLOAT_COPY_ELEMENTS;
     }
 
     /** Widens {@code count} consecutive rows into {@code dst}, row-major with stride {@link #cols()}. */

@@ -45,6 +45,42 @@ class MatMulTest {
         }
     }
 
+    /**
+     * Tokens [from, from + n) of a larger x into rows from {@code to} of a larger y (a block of a pass, as a
+     * small model's threads take them): Dot's value for every element, with and without a bias, and nothing
+     * outside the rows written.
+     */
+    @ParameterizedTest
+    @CsvSource({"13,41,5,48,64", "0,4,0,16,16", "3,37,60,37,19", "64,70,1,33,128"})
+    void aRangeOfTokensIsTheDefinedDotProductAtItsRows(int from, int n, int to, int m, int k) {
+        SplittableRandom rnd = new SplittableRandom(from * 131L + n);
+        float[] w = DotTest.random(rnd, m * k);
+        float[] x = DotTest.random(rnd, (from + n + 3) * k);
+        float[] bias = DotTest.random(rnd, m);
+        Matrix matrix = Matrix.fromFloats(DType.BF16, m, k, w);
+        float[] widened = new float[m * k];
+        matrix.widenRows(0, m, widened, 0);
+        for (float[] b : new float[][] {null, bias}) {
+            for (Parallel p : new Parallel[] {Parallel.SERIAL, new Parallel(2)}) {
+                float[] y = new float[(to + n + 2) * m];
+                java.util.Arrays.fill(y, Float.NaN);
+                MatMul.matmul(matrix, b, x, from, y, to, n, p);
+                for (int row = 0; row < y.length / m; row++) {
+                    for (int o = 0; o < m; o++) {
+                        int t = row - to + from;
+                        float dot = row < to || row >= to + n ? Float.NaN : Dot.dotScalar(widened, o * k, x, t * k, k);
+                        float expected = b == null ? dot : dot + b[o];
+                        assertThat(Float.floatToRawIntBits(y[row * m + o])).as("bias=%s row=%d o=%d", b != null, row, o)
+                                .isEqualTo(Float.floatToRawIntBits(expected));
+                    }
+                }
+                if (p != Parallel.SERIAL) {
+                    p.close();
+                }
+            }
+        }
+    }
+
     /** Weight-only int8 (decode reads the codes directly, prefill widens panels): Dot's value of code · scale. */
     @ParameterizedTest
     @CsvSource({"1,37,64,32", "2,40,96,16", "3,33,128,64", "5,20,96,32", "1,17,100,100", "4,130,256,128", "2,9,72,24"})

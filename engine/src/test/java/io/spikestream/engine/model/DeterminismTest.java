@@ -46,4 +46,28 @@ class DeterminismTest {
         }
         assertThat(one.logits()).doesNotContain(Float.NaN);
     }
+
+    /**
+     * Both ways of sharing a pass among threads: by blocks of tokens (every matrix held as floats) and by rows
+     * of each matrix (here the 8200 × 128 lm_head is above the float copy's limit); a chunked run as well.
+     */
+    @Test
+    void passesSharedByTokensOrByRowsAreTheSameForAnyThreadCount() {
+        for (int vocab : new int[] {1000, 8200}) {
+            Model model = Model.generate(TestConfigs.small(24, vocab), DType.BF16, 13);
+            assertThat(model.sharesTokens()).as("vocabulary %d", vocab).isEqualTo(vocab == 1000);
+            int[] tokens = new SplittableRandom(21).ints(Model.MAX_PASS_TOKENS + 45, 0, vocab).toArray();
+            Runs.Output one;
+            try (Engine engine = new Engine(model, new EngineOptions(1))) {
+                one = Runs.whole(engine, tokens);
+            }
+            for (int threads : new int[] {2, 3}) {
+                try (Engine engine = new Engine(model, new EngineOptions(threads))) {
+                    assertThat(Runs.whole(engine, tokens).sameBits(one)).as("vocabulary %d, %d threads", vocab, threads).isTrue();
+                    assertThat(Runs.run(engine, tokens, p -> 1 + p % 97, java.util.Set.of()).sameBits(one))
+                            .as("vocabulary %d, %d threads, chunked", vocab, threads).isTrue();
+                }
+            }
+        }
+    }
 }
