@@ -495,10 +495,11 @@ public final class Model implements AutoCloseable {
 
         /** Runs a per-token stage: by blocks of tokens among the threads for a small float model, else whole. */
         void byTokens(Parallel parallel, Stage stage) {
-            if (shareTokens && parallel.threads() > 1) {
-                // Blocks of whole 4-token tiles; each block runs its kernels on its own thread.
-                parallel.forRange((n + 3) / 4, TOKEN_GRAIN / 4,
-                        (u0, u1) -> stage.run(u0 * 4, Math.min(n, u1 * 4), Parallel.SERIAL));
+            int tiles = (n + 3) / 4;
+            if (shareTokens && parallel.threads() > 1 && tiles >= 2 * (TOKEN_GRAIN / 4)) {
+                // Blocks of whole 4-token tiles; each block runs its kernels on its own thread. (Fewer tokens
+                // than two blocks: the kernels share their rows instead.)
+                parallel.forRange(tiles, TOKEN_GRAIN / 4, (u0, u1) -> stage.run(u0 * 4, Math.min(n, u1 * 4), Parallel.SERIAL));
             } else {
                 stage.run(0, n, parallel);
             }
