@@ -6,6 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /** Element-wise activations of the gla_swa architecture. */
 public final class Activations {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Relative distance the fast log-sigmoid is trusted to (2^-40: ~400 times its error bound). */
+    private static final double MARGIN = 0x1p-40;
 
     private Activations() {
     }
@@ -63,8 +65,8 @@ public final class Activations {
      * log(sigmoid(x)) rounded to float: the bits of {@link #logSigmoidStrict(float)}, computed with the faster
      * {@code Math.exp} and {@code Math.log} (intrinsics, each within 1 ulp, so within ~2e-15 of StrictMath's
      * double result; log1p by Goldberg's {@code log(1+e)·e/((1+e)−1)}). When every double within
-     * {@link #MARGIN} of the fast result rounds to one float, that float is StrictMath's; otherwise (about one
-     * input in 30,000, near a rounding boundary, and NaN or infinities) StrictMath decides.
+     * {@link #MARGIN} of the fast result rounds to one float, that float is StrictMath's; otherwise (near a
+     * rounding boundary — 11,038 of the 2^32 floats — and for NaN and infinities) StrictMath decides.
      */
     public static float logSigmoid(float x) {
         double v = x;
@@ -79,9 +81,6 @@ public final class Activations {
         }
         return logSigmoidStrict(x);
     }
-
-    /** Relative distance the fast log-sigmoid is trusted to (2^-40: ~400 times the error bound above). */
-    private static final double MARGIN = 0x1p-40;
 
     /** log(sigmoid(x)) without overflow, in double with StrictMath (deterministic everywhere): the definition. */
     public static float logSigmoidStrict(float x) {

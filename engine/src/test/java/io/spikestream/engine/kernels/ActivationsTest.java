@@ -1,8 +1,10 @@
 package io.spikestream.engine.kernels;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.util.SplittableRandom;
+import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,6 +29,24 @@ class ActivationsTest {
                 assertSameBits(Float.intBitsToFloat(bits + d));
             }
         }
+    }
+
+    /**
+     * Every one of the 2^32 floats (~80 s on 2 cores, so only on request:
+     * {@code mvn -pl engine test -Dtest=ActivationsTest -Dspikestream.exhaustive=true}).
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "spikestream.exhaustive", matches = "true")
+    void fastLogSigmoidGivesTheStrictBitsForEveryFloat() {
+        long mismatches = LongStream.range(0, 1 << 16).parallel().map(high -> {
+            long bad = 0;
+            for (int low = 0; low < 1 << 16; low++) {
+                float x = Float.intBitsToFloat((int) (high << 16 | low));
+                bad += Float.floatToRawIntBits(Activations.logSigmoid(x)) == Float.floatToRawIntBits(Activations.logSigmoidStrict(x)) ? 0 : 1;
+            }
+            return bad;
+        }).sum();
+        assertThat(mismatches).isZero();
     }
 
     private static void assertSameBits(float x) {
