@@ -12,33 +12,27 @@ public final class Activations {
     private Activations() {
     }
 
-    /** {@link #siluMul(float[], float[], int)} on elements [from, to), shared among threads in parts of whole vectors (same bits). */
+    /**
+     * SwiGLU on elements [from, to): {@code gate[i] = silu(gate[i]) * up[i]} with silu(z) = z / (1 + e^-z), shared
+     * among threads in parts of whole vectors (vector and scalar lanes give the same bits).
+     */
     public static void siluMul(float[] gate, float[] up, int from, int to, Parallel parallel) {
         int vectors = (to - from + S.length() - 1) / S.length();
         parallel.forRange(vectors, 256,
                 (v0, v1) -> siluMul(gate, up, from + v0 * S.length(), Math.min(to, from + v1 * S.length())));
     }
 
-    /** SwiGLU: {@code gate[i] = silu(gate[i]) * up[i]} with silu(z) = z / (1 + e^-z). */
-    public static void siluMul(float[] gate, float[] up, int n) {
-        siluMul(gate, up, 0, n);
-    }
-
-    private static void siluMul(float[] gate, float[] up, int from, int n) {
+    private static void siluMul(float[] gate, float[] up, int from, int to) {
         int i = from;
-        for (int bound = from + S.loopBound(n - from); i < bound; i += S.length()) {
+        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
             FloatVector g = FloatVector.fromArray(S, gate, i);
             FloatVector silu = g.div(Exp.exp(g.neg()).add(1f));
             silu.mul(FloatVector.fromArray(S, up, i)).intoArray(gate, i);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             float g = gate[i];
             gate[i] = g / (Exp.exp(-g) + 1f) * up[i];
         }
-    }
-
-    public static void relu(float[] x, int n) {
-        relu(x, 0, n);
     }
 
     /** max(x, 0) on elements [from, to). */

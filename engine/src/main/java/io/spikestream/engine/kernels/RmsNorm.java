@@ -33,11 +33,4 @@ public final class RmsNorm {
             }
         });
     }
-
-    /** Normalizes each of {@code rows} consecutive vectors of length n. */
-    public static void rows(float[] x, float[] weight, double eps, float[] out, int rows, int n) {
-        for (int r = 0; r < rows; r++) {
-            apply(x, r * n, weight, eps, out, r * n, n);
-        }
-    }
 }
