@@ -1,5 +1,6 @@
 package io.spikestream.cli;
 
+import io.spikestream.connectors.kafka.client.Secrets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -48,9 +49,12 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             // User errors (bad model, bad tokens, ...) get one clear line, not a stack trace.
-            commandLine.getErr().println("spikestream " + commandLine.getCommandName() + ": " + describe(ex));
+            // never a secret: the settings' passwords and JAAS values are taken out of whatever a library wrote
+            commandLine.getErr().println(Secrets.scrub("spikestream " + commandLine.getCommandName() + ": " + describe(ex)));
             if (Boolean.getBoolean("spikestream.debug")) {
-                ex.printStackTrace(commandLine.getErr());
+                java.io.StringWriter trace = new java.io.StringWriter();
+                ex.printStackTrace(new java.io.PrintWriter(trace));
+                commandLine.getErr().print(Secrets.scrub(trace.toString()));
             }
             return 1;
         });

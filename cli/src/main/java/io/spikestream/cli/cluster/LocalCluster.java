@@ -38,6 +38,7 @@ public final class LocalCluster {
 
     private final Path dir;
     private final FlinkHome home;
+    private String kafkaLogLevel = "WARN";
 
     public LocalCluster(Path dir, FlinkHome home) {
         this.dir = dir.toAbsolutePath().normalize();
@@ -46,6 +47,12 @@ public final class LocalCluster {
 
     public Path dir() {
         return dir;
+    }
+
+    /** The level of Kafka's clients in the processes' logs (WARN: at INFO they log their settings at each checkpoint). */
+    LocalCluster kafkaLogLevel(String level) {
+        this.kafkaLogLevel = level;
+        return this;
     }
 
     Path conf() {
@@ -74,7 +81,7 @@ public final class LocalCluster {
         Files.createDirectories(log());
         Files.createDirectories(dir.resolve("tmp"));
         ClusterConfig.write(ClusterConfig.local(dir, slots, restPort, freePort(), jobManagerMemory, taskManagerMemory), conf().resolve("config.yaml"));
-        Files.writeString(conf().resolve("log4j.properties"), LOG4J);
+        Files.writeString(conf().resolve("log4j.properties"), LOG4J.replace("logger.kafka.level = WARN", "logger.kafka.level = " + kafkaLogLevel));
         Configuration config = GlobalConfiguration.loadConfiguration(conf().toString());
         JobManagerProcessSpec jm = JobManagerProcessUtils.processSpecFromConfig(config);
         List<String> command = java(JobManagerProcessUtils.generateJvmParametersStr(jm, config), "jobmanager");

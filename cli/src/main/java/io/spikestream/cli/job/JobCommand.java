@@ -2,7 +2,9 @@ package io.spikestream.cli.job;
 
 import io.spikestream.cli.cluster.FlinkClient;
 import io.spikestream.cli.cluster.FlinkHome;
+import io.spikestream.cli.kafka.KafkaClientOptions;
 import io.spikestream.connectors.kafka.KafkaTopics;
+import io.spikestream.connectors.kafka.access.JobAcls;
 import io.spikestream.engine.ModelCheck;
 import io.spikestream.operator.job.JobOptions;
 import io.spikestream.operator.job.JobWatch;
@@ -14,7 +16,6 @@ import picocli.CommandLine.Unmatched;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 
@@ -33,9 +34,10 @@ public final class JobCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (args.contains("--help") || args.contains("-h")) {
-            System.out.println("Usage: spikestream job --bootstrap-servers B --model DIR [options]");
+            System.out.println("Usage: spikestream job --bootstrap-servers B [--command-config FILE] --model DIR [options]");
             System.out.println(JobOptions.usage());
             System.out.println("  --create-topics: create missing topics with this many partitions");
+            System.out.println("  --print-acls PRINCIPAL: print the kafka-acls.sh commands that grant PRINCIPAL (User:NAME) what this job needs, and exit");
             System.out.println("  --cluster HOST:PORT: submit to a running Flink cluster (its REST endpoint) with Flink's client, print the job id, return");
             System.out.println("  --cluster HOST:PORT --stop-with-savepoint JOB_ID --savepoint-dir DIR: stop a job with a savepoint, print its path");
             return 0;
@@ -44,6 +46,7 @@ public final class JobCommand implements Callable<Integer> {
         String cluster = take(a, "--cluster");
         String stopJob = take(a, "--stop-with-savepoint");
         String savepointDir = take(a, "--savepoint-dir");
+        String aclsFor = take(a, "--print-acls");
         if (stopJob != null) {
             if (cluster == null || savepointDir == null) {
                 throw new IllegalArgumentException("--stop-with-savepoint JOB_ID needs --cluster HOST:PORT and --savepoint-dir DIR");
@@ -66,6 +69,13 @@ public final class JobCommand implements Callable<Integer> {
             a.subList(i, i + 2).clear();
         }
         JobOptions options = JobOptions.parse(a.toArray(String[]::new));
+        if (aclsFor != null) {
+            for (String line : JobAcls.asCommands(SpikeStreamJob.acls(options, aclsFor), options.bootstrapServers())) {
+                System.out.println(line);
+            }
+            return 0;
+        }
+        KafkaClientOptions.warnUnknown(options.kafka());
         if (cluster == null) {
             // locally the TaskManager is this JVM: the model must be here, and usable, before anything starts
             ModelCheck.requireUsable(Path.of(options.operator().modelDir()));
@@ -73,21 +83,16 @@ public final class JobCommand implements Callable<Integer> {
             // a cluster's TaskManagers read the directory themselves; when this machine sees it too, check it here
             SpikeStreamJob.checkModel(options);
         }
-        List<String> topics = new java.util.ArrayList<>(List.of(options.documentsTopic(), options.queriesTopic(), options.enrichmentsTopic(),
-                options.rejectedTopic()));
+        List<String> topics = new java.util.ArrayList<>(SpikeStreamJob.inputTopics(options));
+        topics.addAll(SpikeStreamJob.outputTopics(options));
         boolean alerting = SpikeStreamJob.alerting(options);
-        if (alerting) {
-            topics.add(options.alertsTopic());
-        }
         if (createTopics > 0) {
-            KafkaTopics.ensure(options.bootstrapServers(), createTopics, topics);
+            KafkaTopics.ensure(options.kafka(), createTopics, topics);
         }
-        // A missing topic would otherwise stall the job (sources wait, transactional sinks block), not fail it.
-        Set<String> missing = KafkaTopics.missing(options.bootstrapServers(), topics);
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("topics " + missing + " do not exist on " + options.bootstrapServers()
-                    + "; create them (key = document id, same partition count for documents and queries) or pass --create-topics N");
-        }
+        // Refusals (TLS, credentials, ACLs) and missing topics stop here, with the reason: a missing topic would
+        // otherwise stall the job (sources wait, transactional sinks block), not fail it.
+        SpikeStreamJob.requireKafka(options);
+        System.err.println("spikestream job: Kafka " + options.bootstrapServers() + " over " + options.kafka().summary());
         System.err.printf("spikestream job: %s -> %s (rejected: %s), queries %s, parallelism %s, checkpoints every %s in %s%s%n",
                 options.documentsTopic(), options.enrichmentsTopic(), options.rejectedTopic(), options.queriesTopic(),
                 options.parallelism() == 0 ? "default" : options.parallelism(), options.checkpointInterval(), options.checkpointDir(),
@@ -113,7 +118,7 @@ public final class JobCommand implements Callable<Integer> {
                     + " (./spikestream job --cluster " + cluster + " --stop-with-savepoint " + id + " --savepoint-dir DIR stops it)");
             return 0;
         }
-        JobClient job = SpikeStreamJob.start(options);
+        JobClient job = SpikeStreamJob.startChecked(options);
         System.err.println("spikestream job: running as " + job.getJobID() + " (Ctrl-C cancels; checkpoints stay for --resume latest)");
         Thread cancel = new Thread(() -> {
             try {

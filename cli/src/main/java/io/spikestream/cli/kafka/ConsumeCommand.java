@@ -3,21 +3,25 @@ package io.spikestream.cli.kafka;
 import io.spikestream.connectors.consumer.ConsumeSummary;
 import io.spikestream.connectors.consumer.EnrichmentConsumer;
 import io.spikestream.connectors.consumer.RecordType;
+import io.spikestream.connectors.kafka.access.KafkaAccessCheck;
+import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code ./spikestream consume}: prints committed records (read_committed). */
 @Command(name = "consume", mixinStandardHelpOptions = true,
         description = "Print the records of a topic that are committed (isolation.level=read_committed).")
 public final class ConsumeCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
-    String bootstrapServers;
+    @Mixin
+    KafkaClientOptions kafka;
 
     @Option(names = "--topic", description = "Topic (default: alerts for --type alert, rejected for --type rejected, else enrichments).")
     String topic;
@@ -44,7 +48,10 @@ public final class ConsumeCommand implements Callable<Integer> {
             case REJECTED -> io.spikestream.connectors.kafka.Topics.REJECTED;
             default -> io.spikestream.connectors.kafka.Topics.ENRICHMENTS;
         };
-        EnrichmentConsumer.Builder b = EnrichmentConsumer.builder().bootstrapServers(bootstrapServers).topic(t)
+        KafkaClientConfig client = kafka.config();
+        // refusals (TLS, credentials, READ on the topic) now, with the reason, instead of a consumer that retries
+        KafkaAccessCheck.of(client).reads(List.of(t)).run();
+        EnrichmentConsumer.Builder b = EnrichmentConsumer.builder().clientConfig(client).topic(t)
                 .type(recordType).json(json).fromBeginning(fromBeginning).out(out).err(err);
         if (timeoutMs != null) {
             b.idleTimeout(Duration.ofMillis(timeoutMs));

@@ -1,9 +1,12 @@
 package io.spikestream.cli.kafka;
 
+import io.spikestream.connectors.kafka.access.KafkaAccessCheck;
+import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import io.spikestream.connectors.producer.ChunkProducer;
 import io.spikestream.connectors.producer.LineProducer;
 import io.spikestream.connectors.producer.ProducedDocument;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,8 +26,8 @@ import java.util.concurrent.Callable;
             "the key is --key-regex's first group where a line matches (a line that does not keeps the key before it),",
             "else --doc-id, else the file name."})
 public final class ProduceCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
-    String bootstrapServers;
+    @Mixin
+    KafkaClientOptions kafka;
 
     @Option(names = "--topic", defaultValue = "documents", description = "Documents topic (default: documents).")
     String topic;
@@ -46,8 +49,11 @@ public final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        KafkaClientConfig client = kafka.config();
+        // refusals (TLS, credentials, WRITE on the topic) now, with the reason, instead of a producer that retries
+        KafkaAccessCheck.of(client).writes(List.of(topic)).run();
         if (lines) {
-            return produceLines();
+            return produceLines(client);
         }
         if (keyRegex != null) {
             throw new IllegalArgumentException("--key-regex applies to --lines");
@@ -55,7 +61,7 @@ public final class ProduceCommand implements Callable<Integer> {
         if (docId == null) {
             throw new IllegalArgumentException("--doc-id is required (or --lines, which keys each line)");
         }
-        try (ChunkProducer producer = ChunkProducer.builder().bootstrapServers(bootstrapServers).topic(topic).chunkBytes(chunkBytes).build()) {
+        try (ChunkProducer producer = ChunkProducer.builder().clientConfig(client).topic(topic).chunkBytes(chunkBytes).build()) {
             for (int i = 0; i < files.size(); i++) {
                 String id = files.size() == 1 ? docId : docId + "-" + i;
                 String file = files.get(i);
@@ -68,8 +74,8 @@ public final class ProduceCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int produceLines() throws IOException {
-        try (LineProducer producer = LineProducer.create(bootstrapServers, topic, keyRegex)) {
+    private int produceLines(KafkaClientConfig client) throws IOException {
+        try (LineProducer producer = LineProducer.create(client, topic, keyRegex)) {
             for (String file : files) {
                 String key = docId != null ? docId : file.equals("-") ? "stdin" : Path.of(file).getFileName().toString();
                 try (InputStream in = file.equals("-") ? System.in : Files.newInputStream(Path.of(file));

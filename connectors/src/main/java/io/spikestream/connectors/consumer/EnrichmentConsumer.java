@@ -2,6 +2,7 @@ package io.spikestream.connectors.consumer;
 
 import io.spikestream.connectors.avro.AvroDecodeException;
 import io.spikestream.connectors.avro.AvroJson;
+import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -168,6 +169,15 @@ public final class EnrichmentConsumer {
 
         public Builder bootstrapServers(String bootstrapServers) {
             this.bootstrapServers = bootstrapServers;
+            return this;
+        }
+
+        /** The user's client settings (TLS, SASL, ...), {@code bootstrap.servers} included. */
+        public Builder clientConfig(KafkaClientConfig config) {
+            config.settings().forEach(properties::setProperty);
+            if (bootstrapServers == null) {
+                bootstrapServers = config.settings().get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+            }
             return this;
         }
 

@@ -4,6 +4,8 @@ import io.spikestream.avro.Alert;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.Rejected;
 import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.connectors.kafka.access.RefusalStopsSink;
+import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Properties;
@@ -23,6 +25,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *         .transactionalIdPrefix("spikestream-enrichments")
  *         .build();
  * }</pre>
+ *
+ * <p>The user's client settings ({@link KafkaClientConfig}: TLS, SASL, ...) apply to its producers; a refusal by
+ * Kafka (authentication, ACLs on the topic or the transactional ids, TLS) stops the job with the reason instead
+ * of restarting it ({@link RefusalStopsSink}).
  *
  * <p>Exactly once means: records become visible to {@code read_committed} consumers when the Flink checkpoint
  * that covers them completes. The Kafka transaction stays open from one checkpoint to the next, so
@@ -84,6 +90,15 @@ public final class AvroKafkaSink {
             return this;
         }
 
+        /** The user's client settings, {@code bootstrap.servers} included (a later {@link #bootstrapServers} wins). */
+        public Builder<T> clientConfig(KafkaClientConfig config) {
+            config.settings().forEach(properties::setProperty);
+            if (bootstrapServers == null) {
+                bootstrapServers = config.settings().get("bootstrap.servers");
+            }
+            return this;
+        }
+
         public Builder<T> topic(String topic) {
             this.topic = topic;
             return this;
@@ -122,7 +137,7 @@ public final class AvroKafkaSink {
             return this;
         }
 
-        public KafkaSink<T> build() {
+        public RefusalStopsSink<T> build() {
             require(bootstrapServers, "bootstrapServers");
             require(topic, "topic");
             Properties props = new Properties();
@@ -149,7 +164,9 @@ public final class AvroKafkaSink {
                 case NONE -> throw new IllegalArgumentException("DeliveryGuarantee.NONE would lose " + codec.type().getSimpleName()
                         + " records on failure: use EXACTLY_ONCE or AT_LEAST_ONCE");
             }
-            return sink.setKafkaProducerConfig(props).build();
+            String where = "writing topic '" + topic + "'" + (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
+                    ? ", transactional ids '" + transactionalIdPrefix + "-*'" : "");
+            return new RefusalStopsSink<>(sink.setKafkaProducerConfig(props).build(), where);
         }
 
         private void checkTransactionTimeout(Duration timeout) {

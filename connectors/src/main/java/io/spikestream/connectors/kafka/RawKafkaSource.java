@@ -1,16 +1,22 @@
 package io.spikestream.connectors.kafka;
 
+import io.spikestream.connectors.kafka.access.RefusalStopsSource;
+import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import java.util.List;
 import java.util.Properties;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumState;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * Builds a {@link KafkaSource} of {@link RawRecord}s that reads only committed records
  * ({@code isolation.level=read_committed}): records of aborted or still-open transactions upstream never
- * reach the job.
+ * reach the job. The user's client settings ({@link KafkaClientConfig}: TLS, SASL, ...) apply to its consumers
+ * and admin client; a refusal by Kafka (authentication, ACLs, TLS) stops the job with the reason instead of
+ * restarting it ({@link RefusalStopsSource}).
  *
  * <pre>{@code
  * KafkaSource<RawRecord> source = RawKafkaSource.builder()
@@ -45,6 +51,15 @@ public final class RawKafkaSource {
 
         public Builder bootstrapServers(String bootstrapServers) {
             this.bootstrapServers = bootstrapServers;
+            return this;
+        }
+
+        /** The user's client settings, {@code bootstrap.servers} included (a later {@link #bootstrapServers} wins). */
+        public Builder clientConfig(KafkaClientConfig config) {
+            config.settings().forEach(this::property);
+            if (bootstrapServers == null) {
+                bootstrapServers = config.settings().get("bootstrap.servers");
+            }
             return this;
         }
 
@@ -85,7 +100,7 @@ public final class RawKafkaSource {
             return this;
         }
 
-        public KafkaSource<RawRecord> build() {
+        public RefusalStopsSource<RawRecord, KafkaPartitionSplit, KafkaSourceEnumState> build() {
             if (bootstrapServers == null || bootstrapServers.isBlank()) {
                 throw new IllegalArgumentException("the Kafka source needs bootstrapServers");
             }
@@ -106,7 +121,7 @@ public final class RawKafkaSource {
             if (stoppingOffsets != null) {
                 source.setBounded(stoppingOffsets);
             }
-            return source.build();
+            return new RefusalStopsSource<>(source.build(), "reading " + (topics.size() == 1 ? "topic '" + topics.get(0) + "'" : "topics " + topics));
         }
 
         // The connector's API still takes the (deprecated in kafka-clients 4) OffsetResetStrategy.

@@ -2,6 +2,7 @@ package io.spikestream.connectors.producer;
 
 import io.spikestream.avro.DocumentChunk;
 import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -108,6 +109,15 @@ public final class ChunkProducer implements AutoCloseable {
 
         public Builder bootstrapServers(String bootstrapServers) {
             this.bootstrapServers = bootstrapServers;
+            return this;
+        }
+
+        /** The user's client settings (TLS, SASL, ...), {@code bootstrap.servers} included. */
+        public Builder clientConfig(KafkaClientConfig config) {
+            config.settings().forEach(properties::setProperty);
+            if (bootstrapServers == null) {
+                bootstrapServers = config.settings().get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG);
+            }
             return this;
         }
 

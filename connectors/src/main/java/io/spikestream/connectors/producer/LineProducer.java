@@ -1,5 +1,7 @@
 package io.spikestream.connectors.producer;
 
+import io.spikestream.connectors.kafka.client.KafkaClientConfig;
+
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -45,27 +47,35 @@ public final class LineProducer implements AutoCloseable {
         }
     }
 
-    private LineProducer(String bootstrapServers, String topic, Pattern keyRegex) {
+    private LineProducer(KafkaClientConfig client, String topic, Pattern keyRegex) {
         this.topic = topic;
         this.keyRegex = keyRegex;
-        Properties p = new Properties();
-        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = client.properties();
         p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
-        p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** {@code keyRegex} may be null (every line gets the default key); it must have a capturing group. */
     public static LineProducer create(String bootstrapServers, String topic, String keyRegex) {
-        if (bootstrapServers == null || bootstrapServers.isBlank() || topic == null || topic.isBlank()) {
-            throw new IllegalArgumentException("the line producer needs bootstrap servers and a topic");
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("the line producer needs bootstrap servers");
+        }
+        return create(KafkaClientConfig.bootstrapOnly(bootstrapServers), topic, keyRegex);
+    }
+
+    /** With the user's client settings (TLS, SASL, ...), {@code bootstrap.servers} included. */
+    public static LineProducer create(KafkaClientConfig client, String topic, String keyRegex) {
+        client.bootstrapServers(); // required
+        if (topic == null || topic.isBlank()) {
+            throw new IllegalArgumentException("the line producer needs a topic");
         }
         Pattern p = keyRegex == null ? null : Pattern.compile(keyRegex);
         if (p != null && p.matcher("").groupCount() < 1) {
             throw new IllegalArgumentException("--key-regex needs a capturing group, the key: e.g. '\\[([a-z]+)-\\d+\\]'; got " + keyRegex);
         }
-        return new LineProducer(bootstrapServers, topic, p);
+        return new LineProducer(client, topic, p);
     }
 
     /** Publishes every line of {@code in}; returns once all are acknowledged (a failed send throws, naming the line). */

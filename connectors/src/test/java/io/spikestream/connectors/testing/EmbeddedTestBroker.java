@@ -1,6 +1,6 @@
 package io.spikestream.connectors.testing;
 
-import io.spikestream.connectors.broker.EmbeddedKafka;
+import io.spikestream.broker.EmbeddedKafka;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * ... KAFKA.bootstrapServers() ... KAFKA.createTopics(2, topic) ...
  * }</pre>
  *
- * <p>By default the broker is {@link io.spikestream.connectors.broker.EmbeddedKafka} (in this JVM, no Docker).
+ * <p>By default the broker is {@link io.spikestream.broker.EmbeddedKafka} (in this JVM, no Docker).
  * With {@code -Dkafka.testcontainers=true} it is the {@code apache/kafka} image through Testcontainers; a
  * module using that needs {@code org.testcontainers:kafka} on its test classpath. Tests share the broker, so
  * they use their own topics ({@link #uniqueTopic}).

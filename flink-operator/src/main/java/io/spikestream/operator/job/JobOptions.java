@@ -1,18 +1,22 @@
 package io.spikestream.operator.job;
 
 import io.spikestream.connectors.kafka.InputFormat;
+import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import io.spikestream.connectors.kafka.Topics;
 import io.spikestream.operator.OperatorOptions;
 
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The job's command line: {@code --bootstrap-servers B --model DIR [--documents-topic …] [--queries-topic …]
+ * The job's command line: {@code [--bootstrap-servers B] [--command-config FILE] [--command-property K=V …]
+ * --model DIR [--documents-topic …] [--queries-topic …]
  * [--enrichments-topic …] [--rejected-topic …] [--parallelism N] [--checkpoint-interval 10s]
  * [--checkpoint-dir DIR] [--resume latest|PATH] [--group-id …] [--transactional-id-prefix …] [--bounded]}
  * and operator settings ({@code --page-size}, {@code --state-ttl}, {@code --end-grace}, {@code --gap-timeout},
@@ -21,7 +25,8 @@ import java.util.Map;
  * {@code --key-field}) and alerts ({@code --alert-threshold}, {@code --alerts-topic}). Durations: {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 7d}.
  */
 public record JobOptions(
-        String bootstrapServers,
+        /** Every Kafka connection's settings (secrets of the file as references to it: none in the job graph). */
+        KafkaClientConfig kafka,
         OperatorOptions operator,
         String documentsTopic,
         String queriesTopic,
@@ -46,7 +51,10 @@ public record JobOptions(
     static final Map<String, String> HELP = new LinkedHashMap<>();
 
     static {
-        HELP.put("bootstrap-servers", "Kafka bootstrap servers (required)");
+        HELP.put("bootstrap-servers", "Kafka bootstrap servers (required unless the --command-config file has bootstrap.servers)");
+        HELP.put("command-config", "a properties file of Kafka client settings (security.protocol, sasl.*, ssl.*, ...) for every "
+                + "Kafka connection of the job; it must be at the same path on the JobManager and every TaskManager");
+        HELP.put("command-property", "KEY=VALUE: one Kafka client setting over the file (repeatable; secrets go in the file)");
         HELP.put("model", "model directory on every TaskManager (required)");
         HELP.put("documents-topic", "input chunks (default documents)");
         HELP.put("queries-topic", "input queries (default queries)");
@@ -79,6 +87,7 @@ public record JobOptions(
 
     public static JobOptions parse(String... args) {
         Map<String, String> m = new LinkedHashMap<>();
+        List<String> commandProperties = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--")) {
@@ -101,9 +110,16 @@ public record JobOptions(
             if (!HELP.containsKey(key)) {
                 throw new IllegalArgumentException("unknown option --" + key + ". " + usage());
             }
-            m.put(key, value);
+            if (key.equals("command-property")) {
+                commandProperties.add(value);
+            } else {
+                m.put(key, value);
+            }
         }
-        String bootstrap = require(m, "bootstrap-servers");
+        String file = m.get("command-config");
+        KafkaClientConfig kafka = KafkaClientConfig.forJob(file == null ? null : Path.of(file).toAbsolutePath(), commandProperties,
+                m.get("bootstrap-servers"));
+        kafka.bootstrapServers(); // required, from the option or the file
         String model = Path.of(require(m, "model")).toAbsolutePath().toString();
         OperatorOptions d = OperatorOptions.defaults(model);
         OperatorOptions op = new OperatorOptions(model,
@@ -124,7 +140,7 @@ public record JobOptions(
         if (op.inputFormat() != InputFormat.JSON && (m.containsKey("text-field") || m.containsKey("key-field"))) {
             throw new IllegalArgumentException("--text-field and --key-field apply to --input-format json");
         }
-        return new JobOptions(bootstrap, op,
+        return new JobOptions(kafka, op,
                 m.getOrDefault("documents-topic", Topics.DOCUMENTS),
                 m.getOrDefault("queries-topic", Topics.QUERIES),
                 m.getOrDefault("enrichments-topic", Topics.ENRICHMENTS),
@@ -158,28 +174,33 @@ public record JobOptions(
         }
     }
 
+    /** Kafka's bootstrap servers (from {@code --bootstrap-servers} or the {@code --command-config} file). */
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
     public JobOptions withParallelism(int p) {
-        return new JobOptions(bootstrapServers, operator, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, p,
+        return new JobOptions(kafka, operator, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, p,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic, textField, keyField);
     }
 
     public JobOptions withResume(String r) {
-        return new JobOptions(bootstrapServers, operator, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, r, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic, textField, keyField);
     }
 
     public JobOptions withDocumentsTopic(String topic) {
-        return new JobOptions(bootstrapServers, operator, topic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, topic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic, textField, keyField);
     }
 
     public JobOptions withOperator(OperatorOptions op) {
-        return new JobOptions(bootstrapServers, op, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, op, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic, textField, keyField);
     }
 
     public JobOptions withBounded(boolean b) {
-        return new JobOptions(bootstrapServers, operator, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, b, transactionTimeout, alertsTopic, textField, keyField);
     }
 

@@ -1,5 +1,6 @@
 package io.spikestream.operator.job;
 
+import io.spikestream.connectors.kafka.access.KafkaRefusal;
 import io.spikestream.engine.UnusableModelException;
 import org.apache.flink.core.execution.JobClient;
 
@@ -52,12 +53,15 @@ public final class JobWatch {
         }
     }
 
-    /** The first {@link UnusableModelException} in the chain of causes, else the innermost cause with a message. */
+    /**
+     * The first {@link UnusableModelException} or {@link KafkaRefusal} in the chain of causes (they say what to fix),
+     * else the innermost cause with a message.
+     */
     public static Throwable reason(Throwable failure) {
         Throwable innermost = failure;
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
-            if (t instanceof UnusableModelException) {
+            if (t instanceof UnusableModelException || t instanceof KafkaRefusal) {
                 return t;
             }
             if (t.getMessage() != null) {

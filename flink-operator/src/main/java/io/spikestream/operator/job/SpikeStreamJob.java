@@ -12,12 +12,13 @@ import io.spikestream.connectors.kafka.InputFormat;
 import io.spikestream.connectors.kafka.PlainRecordDecodeFunction;
 import io.spikestream.connectors.kafka.RawKafkaSource;
 import io.spikestream.connectors.kafka.RawRecord;
+import io.spikestream.connectors.kafka.access.JobAcls;
+import io.spikestream.connectors.kafka.access.KafkaAccessCheck;
 import io.spikestream.engine.ModelCheck;
 import io.spikestream.engine.scoring.AlertThreshold;
 import io.spikestream.operator.DocumentProcessor;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -29,7 +30,12 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.kafka.common.acl.AclBinding;
 
 /**
  * The SpikeStream job: documents and queries from Kafka, keyed by document id, through the
@@ -53,6 +59,7 @@ public final class SpikeStreamJob {
     public static void main(String[] args) throws Exception {
         JobOptions options = JobOptions.parse(args);
         checkModel(options);
+        requireKafka(options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(options));
         build(env, options);
         env.execute("spikestream");
@@ -136,18 +143,18 @@ public final class SpikeStreamJob {
                 .connect(queries.keyBy(DocumentQuery::getDocId))
                 .process(processor)
                 .uid("documents").name("spikestream documents");
-        enrichments.sinkTo(AvroKafkaSink.enrichments().bootstrapServers(o.bootstrapServers()).topic(o.enrichmentsTopic())
+        enrichments.sinkTo(AvroKafkaSink.enrichments().clientConfig(o.kafka()).topic(o.enrichmentsTopic())
                         .transactionalIdPrefix(o.transactionalIdPrefix() + "-enrichments").transactionTimeout(o.transactionTimeout()).brokerMaxTransactionTimeout(brokerMax(o)).build())
                 .uid("enrichments-sink").name("enrichments");
         if (alerting(o)) {
             DataStream<Alert> alertStream = enrichments.getSideOutput(DocumentProcessor.ALERTS);
-            alertStream.sinkTo(AvroKafkaSink.alerts().bootstrapServers(o.bootstrapServers()).topic(o.alertsTopic())
+            alertStream.sinkTo(AvroKafkaSink.alerts().clientConfig(o.kafka()).topic(o.alertsTopic())
                             .transactionalIdPrefix(o.transactionalIdPrefix() + "-alerts").transactionTimeout(o.transactionTimeout()).brokerMaxTransactionTimeout(brokerMax(o)).build())
                     .uid("alerts-sink").name("alerts");
         }
         DataStream<Rejected> rejected = chunks.getSideOutput(DecodeFunction.REJECTED)
                 .union(queries.getSideOutput(DecodeFunction.REJECTED), enrichments.getSideOutput(DocumentProcessor.REJECTED));
-        rejected.sinkTo(AvroKafkaSink.rejected().bootstrapServers(o.bootstrapServers()).topic(o.rejectedTopic())
+        rejected.sinkTo(AvroKafkaSink.rejected().clientConfig(o.kafka()).topic(o.rejectedTopic())
                         .transactionalIdPrefix(o.transactionalIdPrefix() + "-rejected").transactionTimeout(o.transactionTimeout()).brokerMaxTransactionTimeout(brokerMax(o)).build())
                 .uid("rejected-sink").name("rejected");
     }
@@ -190,18 +197,63 @@ public final class SpikeStreamJob {
         return o.transactionTimeout().compareTo(defaultMax) > 0 ? o.transactionTimeout() : defaultMax;
     }
 
-    private static KafkaSource<RawRecord> source(JobOptions o, String topic, String role) {
-        RawKafkaSource.Builder b = RawKafkaSource.builder().bootstrapServers(o.bootstrapServers()).topics(topic)
-                .groupId(o.groupId() + "-" + role);
+    private static Source<RawRecord, ?, ?> source(JobOptions o, String topic, String role) {
+        RawKafkaSource.Builder b = RawKafkaSource.builder().clientConfig(o.kafka()).topics(topic).groupId(groupId(o, role));
         if (o.bounded()) {
             b.bounded(OffsetsInitializer.latest());
         }
         return b.build();
     }
 
+    private static String groupId(JobOptions o, String role) {
+        return o.groupId() + "-" + role;
+    }
+
+    /** The topics the job reads, and those it writes (the alerts topic only while alerting). */
+    public static List<String> inputTopics(JobOptions o) {
+        return List.of(o.documentsTopic(), o.queriesTopic());
+    }
+
+    public static List<String> outputTopics(JobOptions o) {
+        List<String> out = new ArrayList<>(List.of(o.enrichmentsTopic(), o.rejectedTopic()));
+        if (alerting(o)) {
+            out.add(o.alertsTopic());
+        }
+        return out;
+    }
+
+    /** The ACLs {@code principal} needs to run this job (see {@link JobAcls}). */
+    public static List<AclBinding> acls(JobOptions o, String principal) {
+        return JobAcls.of(principal, inputTopics(o), outputTopics(o), List.of(groupId(o, "documents"), groupId(o, "queries")),
+                o.transactionalIdPrefix());
+    }
+
+    /**
+     * Fails before the job starts when Kafka would refuse it (TLS, credentials, an ACL it needs; the reason names
+     * it) or a topic is missing (a missing topic would stall the job rather than fail it).
+     */
+    public static void requireKafka(JobOptions o) {
+        List<String> transactionalIds = new ArrayList<>();
+        for (String sink : alerting(o) ? List.of("enrichments", "rejected", "alerts") : List.of("enrichments", "rejected")) {
+            transactionalIds.add(o.transactionalIdPrefix() + "-" + sink + "-0-1"); // the first id each sink uses
+        }
+        Set<String> missing = KafkaAccessCheck.of(o.kafka()).reads(inputTopics(o)).writes(outputTopics(o))
+                .groups(List.of(groupId(o, "documents"), groupId(o, "queries"))).transactionalIds(transactionalIds).run();
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("topics " + missing + " do not exist on " + o.bootstrapServers()
+                    + "; create them (key = document id, same partition count for documents and queries) or pass --create-topics N");
+        }
+    }
+
     /** Starts the job without waiting for it (the demo and tests watch its output meanwhile). */
     public static JobClient start(JobOptions o) throws Exception {
         checkModel(o);
+        requireKafka(o);
+        return startChecked(o);
+    }
+
+    /** {@link #start} when the model and Kafka have been checked already. */
+    public static JobClient startChecked(JobOptions o) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(o));
         build(env, o);
         return env.executeAsync("spikestream");

@@ -45,6 +45,23 @@ class JobOptionsTest {
     }
 
     @Test
+    void kafkaClientSettingsComeFromTheCommandConfigFileAndProperties() throws Exception {
+        Path file = Files.writeString(tmp.resolve("client.properties"), "bootstrap.servers=kafka:9093\nsecurity.protocol=SASL_SSL\n"
+                + "sasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required "
+                + "username=\"k\" password=\"v3ry-s3cret\";\n");
+        JobOptions o = JobOptions.parse("--command-config", file.toString(), "--command-property", "client.dns.lookup=use_all_dns_ips",
+                "--command-property", "sasl.mechanism=SCRAM-SHA-256", "--model", "m");
+        assertThat(o.bootstrapServers()).isEqualTo("kafka:9093");
+        assertThat(o.kafka().settings()).containsEntry("client.dns.lookup", "use_all_dns_ips").containsEntry("sasl.mechanism", "SCRAM-SHA-256")
+                .containsEntry("sasl.jaas.config", "${spikestream:" + file.toAbsolutePath() + ":sasl.jaas.config}");
+        assertThat(o.toString()).doesNotContain("v3ry-s3cret");
+        assertThat(JobOptions.parse("--command-config", file.toString(), "--bootstrap-servers", "other:9092", "--model", "m").bootstrapServers())
+                .isEqualTo("other:9092");
+        assertThatThrownBy(() -> JobOptions.parse("--command-config", file.toString(), "--command-property", "isolation.level=read_uncommitted",
+                "--model", "m")).hasMessageStartingWith("isolation.level cannot be set");
+    }
+
+    @Test
     void badOptionsAreRefusedWithTheReason() {
         assertThatThrownBy(() -> JobOptions.parse("--model", "m")).hasMessageContaining("--bootstrap-servers is required");
         assertThatThrownBy(() -> JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--checkpoint-intervall", "1s"))

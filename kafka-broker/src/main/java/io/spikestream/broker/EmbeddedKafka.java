@@ -1,4 +1,4 @@
-package io.spikestream.connectors.broker;
+package io.spikestream.broker;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,10 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
@@ -41,6 +46,10 @@ import org.apache.kafka.metadata.storage.Formatter;
  *     String bootstrap = kafka.bootstrapServers(); // "localhost:9092"
  * }
  * }</pre>
+ *
+ * <p>By default it has one PLAINTEXT listener that lets anyone do anything. With {@link Builder#security
+ * security(...)} it is secured as production clusters are (SASL_SSL, mutual TLS, ACLs; see {@link BrokerSecurity}):
+ * {@link #bootstrapServers()} is then the SASL_SSL listener and {@link #mutualTlsBootstrapServers()} the SSL one.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final int NODE_ID = 1;
@@ -49,13 +58,17 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final int port;
+    private final int mtlsPort;
+    private final BrokerSecurity security;
     private final Path dataDir;
     private final boolean deleteOnClose;
     private boolean closed;
 
-    private EmbeddedKafka(KafkaRaftServer server, int port, Path dataDir, boolean deleteOnClose) {
+    private EmbeddedKafka(KafkaRaftServer server, int port, int mtlsPort, BrokerSecurity security, Path dataDir, boolean deleteOnClose) {
         this.server = server;
         this.port = port;
+        this.mtlsPort = mtlsPort;
+        this.security = security;
         this.dataDir = dataDir;
         this.deleteOnClose = deleteOnClose;
     }
@@ -64,9 +77,39 @@ public final class EmbeddedKafka implements AutoCloseable {
         return new Builder();
     }
 
-    /** {@code localhost:PORT}, for clients' {@code bootstrap.servers}. */
+    /** {@code localhost:PORT}, for clients' {@code bootstrap.servers}: the PLAINTEXT listener, or SASL_SSL when secured. */
     public String bootstrapServers() {
         return HOST + ":" + port;
+    }
+
+    /** The listener that requires a client certificate ({@code localhost:PORT}); only when secured. */
+    public String mutualTlsBootstrapServers() {
+        requireSecured();
+        return HOST + ":" + mtlsPort;
+    }
+
+    /** How it is secured; only when secured. */
+    public BrokerSecurity security() {
+        requireSecured();
+        return security;
+    }
+
+    /** Client settings (with {@code bootstrap.servers}) of a super user: anything, ACLs included, can be done with them. */
+    public Map<String, String> superUserClient() {
+        Map<String, String> p = new LinkedHashMap<>();
+        if (security != null) {
+            p.putAll(security.mutualTlsClient(BrokerSecurity.BROKER_USER));
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, mutualTlsBootstrapServers());
+        } else {
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        }
+        return p;
+    }
+
+    private void requireSecured() {
+        if (security == null) {
+            throw new IllegalStateException("this broker is not secured (EmbeddedKafka.Builder.security)");
+        }
     }
 
     public int port() {
@@ -94,6 +137,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Options of one broker start. */
     public static final class Builder {
         private int port;
+        private int mtlsPort;
+        private BrokerSecurity security;
         private Path dataDir;
         private final Map<String, String> overrides = new LinkedHashMap<>();
 
@@ -106,6 +151,21 @@ public final class EmbeddedKafka implements AutoCloseable {
                 throw new IllegalArgumentException("port must be in 0..65535, got " + port);
             }
             this.port = port;
+            return this;
+        }
+
+        /** Secures the broker: SASL_SSL on {@link #port}, mutual TLS on {@link #mutualTlsPort}, ACLs. */
+        public Builder security(BrokerSecurity security) {
+            this.security = security;
+            return this;
+        }
+
+        /** The port of the mutual-TLS listener of a secured broker; 0 (default) picks a free one. */
+        public Builder mutualTlsPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be in 0..65535, got " + port);
+            }
+            this.mtlsPort = port;
             return this;
         }
 
@@ -138,12 +198,12 @@ public final class EmbeddedKafka implements AutoCloseable {
 
         private EmbeddedKafka startIn(Path dir, boolean temporary) throws IOException {
             // A free port found here can be taken by someone else before the broker binds it: try again then.
-            int attempts = port == 0 ? 3 : 1;
+            int attempts = port == 0 || (security != null && mtlsPort == 0) ? 3 : 1;
             for (int attempt = 1; ; attempt++) {
                 int clientPort = port != 0 ? port : freePort();
-                int controllerPort = freePort();
-                KafkaConfig config = new KafkaConfig(properties(dir, clientPort, controllerPort), false);
-                formatIfNeeded(config, dir.resolve("logs"));
+                int tlsPort = security == null ? 0 : mtlsPort != 0 ? mtlsPort : freePort();
+                KafkaConfig config = new KafkaConfig(properties(dir, clientPort, tlsPort, freePort()), false);
+                boolean formatted = formatIfNeeded(config, dir.resolve("logs"), security);
                 KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
                 try {
                     server.startup();
@@ -156,9 +216,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                     throw new IllegalStateException("Kafka broker failed to start on port " + clientPort + " (data in " + dir
                             + "): " + e.getMessage(), e);
                 }
-                EmbeddedKafka kafka = new EmbeddedKafka(server, clientPort, dir, temporary);
+                EmbeddedKafka kafka = new EmbeddedKafka(server, clientPort, tlsPort, security, dir, temporary);
                 try {
-                    awaitReady(kafka.bootstrapServers());
+                    awaitReady(kafka, formatted);
                 } catch (RuntimeException e) {
                     kafka.close();
                     throw e;
@@ -167,17 +227,21 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
         }
 
-        private Map<String, String> properties(Path dir, int clientPort, int controllerPort) {
+        private Map<String, String> properties(Path dir, int clientPort, int mtlsPort, int controllerPort) throws IOException {
             Map<String, String> p = new LinkedHashMap<>();
             p.put("process.roles", "broker,controller");
             p.put("node.id", Integer.toString(NODE_ID));
             // Static voters (not a dynamic quorum): the controller port may change between restarts.
             p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-            p.put("listeners", "PLAINTEXT://" + HOST + ":" + clientPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
-            p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + clientPort);
-            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
             p.put("controller.listener.names", "CONTROLLER");
-            p.put("inter.broker.listener.name", "PLAINTEXT");
+            if (security == null) {
+                p.put("listeners", "PLAINTEXT://" + HOST + ":" + clientPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+                p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + clientPort);
+                p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+                p.put("inter.broker.listener.name", "PLAINTEXT");
+            } else {
+                p.putAll(security.brokerProperties(HOST, clientPort, mtlsPort, freePort(), controllerPort));
+            }
             p.put("log.dirs", dir.resolve("logs").toString());
             // One node: internal topics cannot have more than one replica, or transactions and groups never start.
             p.put("offsets.topic.replication.factor", "1");
@@ -194,14 +258,21 @@ public final class EmbeddedKafka implements AutoCloseable {
             return p;
         }
 
-        /** What {@code kafka-storage.sh format} does, skipped when the directory already holds a formatted log. */
-        private static void formatIfNeeded(KafkaConfig config, Path logDir) throws IOException {
+        /**
+         * What {@code kafka-storage.sh format} does (with {@code --add-scram} for the SCRAM users), skipped when the
+         * directory already holds a formatted log. Returns whether it formatted.
+         */
+        private static boolean formatIfNeeded(KafkaConfig config, Path logDir, BrokerSecurity security) throws IOException {
             if (Files.exists(logDir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME))) {
-                return;
+                return false;
             }
             Files.createDirectories(logDir);
             try (PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
-                new Formatter()
+                Formatter formatter = new Formatter();
+                if (security != null && !security.scramUsers().isEmpty()) {
+                    formatter.setScramArguments(security.scramFormatArguments());
+                }
+                formatter
                         .setPrintStream(quiet)
                         .setNodeId(config.nodeId())
                         .setClusterId(Uuid.randomUuid().toString())
@@ -217,16 +288,27 @@ public final class EmbeddedKafka implements AutoCloseable {
             } catch (Exception e) {
                 throw new IOException("formatting the Kafka log directory " + logDir + " failed: " + e.getMessage(), e);
             }
+            return true;
         }
 
-        /** The broker answers metadata requests and lists itself: clients can start. */
-        private static void awaitReady(String bootstrapServers) {
+        /**
+         * The broker answers metadata requests and lists itself: clients can start. SCRAM users of a directory
+         * formatted before are created now (an upsert: an existing user gets the password given).
+         */
+        private static void awaitReady(EmbeddedKafka kafka, boolean formatted) {
+            String bootstrapServers = kafka.bootstrapServers();
             Properties props = new Properties();
-            props.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            props.putAll(kafka.superUserClient());
             try (Admin admin = Admin.create(props)) {
                 var nodes = admin.describeCluster().nodes().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 if (nodes.isEmpty()) {
                     throw new IllegalStateException("Kafka broker at " + bootstrapServers + " started but lists no nodes");
+                }
+                if (kafka.security != null && !formatted && !kafka.security.scramUsers().isEmpty()) {
+                    List<UserScramCredentialAlteration> users = new ArrayList<>();
+                    kafka.security.scramUsers().forEach((name, password) -> users.add(new UserScramCredentialUpsertion(name,
+                            new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password)));
+                    admin.alterUserScramCredentials(users).all().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 }
             } catch (ExecutionException e) {
                 throw new IllegalStateException("Kafka broker at " + bootstrapServers + " does not answer: "
