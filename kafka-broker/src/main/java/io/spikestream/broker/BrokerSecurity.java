@@ -112,6 +112,11 @@ public final class BrokerSecurity {
 
     /** Client settings of {@code user} over mutual TLS (its key store is issued on first use). */
     public Map<String, String> mutualTlsClient(String user) {
+        return mutualTlsClient(ca, user);
+    }
+
+    /** Client settings of {@code user} over mutual TLS with a certificate {@code ca} issues (on first use). */
+    public static Map<String, String> mutualTlsClient(CertificateAuthority ca, String user) {
         CertificateAuthority.KeyStoreFile store = ca.issue(user);
         Map<String, String> p = new LinkedHashMap<>();
         p.put("security.protocol", "SSL");
@@ -126,6 +131,11 @@ public final class BrokerSecurity {
 
     /** Client settings of a user over SASL_SSL with {@code mechanism} (SCRAM-SHA-512 or PLAIN). */
     public Map<String, String> saslClient(String mechanism, String user, String password) {
+        return saslClient(ca, mechanism, user, password);
+    }
+
+    /** Client settings of a user over SASL_SSL with {@code mechanism}, trusting the certificates {@code ca} issues. */
+    public static Map<String, String> saslClient(CertificateAuthority ca, String mechanism, String user, String password) {
         String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
                 : "org.apache.kafka.common.security.scram.ScramLoginModule";
         Map<String, String> p = new LinkedHashMap<>();

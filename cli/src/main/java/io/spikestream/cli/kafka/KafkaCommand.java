@@ -6,6 +6,10 @@ import io.spikestream.broker.EmbeddedKafka;
 import io.spikestream.connectors.kafka.Topics;
 import io.spikestream.connectors.kafka.access.JobAcls;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourceType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,7 +48,8 @@ public final class KafkaCommand implements Callable<Integer> {
     Integer mtlsPort;
 
     @Option(names = "--user", paramLabel = "NAME", description = "With --secure: a user (SCRAM password and client certificate) "
-            + "granted the ACLs of a job with the default topic, group and transactional-id names (repeatable; default: spikestream).")
+            + "granted the ACLs of a job with the default topic, group and transactional-id names, and of producing its input and "
+            + "consuming its output, and CREATE on those topics (repeatable; default: spikestream).")
     List<String> users = new ArrayList<>();
 
     @Override
@@ -89,9 +94,7 @@ public final class KafkaCommand implements Callable<Integer> {
         write(clients.resolve("admin.properties"), admin, "a super user over mutual TLS (creates topics, grants ACLs)");
         try (Admin a = Admin.create(properties(kafka.superUserClient()))) {
             for (String user : passwords.keySet()) {
-                a.createAcls(JobAcls.of("User:" + user, List.of(Topics.DOCUMENTS, Topics.QUERIES),
-                        List.of(Topics.ENRICHMENTS, Topics.REJECTED, Topics.ALERTS), List.of("spikestream-documents", "spikestream-queries"),
-                        "spikestream")).all().get();
+                a.createAcls(developerAcls("User:" + user)).all().get();
                 Map<String, String> scram = new LinkedHashMap<>(security.saslClient(BrokerSecurity.SCRAM_MECHANISM, user, passwords.get(user)));
                 scram.put("bootstrap.servers", kafka.bootstrapServers());
                 write(clients.resolve(user + ".properties"), scram, "User:" + user + " over SASL_SSL, SCRAM-SHA-512");
@@ -103,9 +106,25 @@ public final class KafkaCommand implements Callable<Integer> {
         System.out.println("Kafka ready (secured): SASL_SSL on " + kafka.bootstrapServers() + ", mutual TLS on "
                 + kafka.mutualTlsBootstrapServers() + ", ACLs enforced; data in " + kafka.dataDir().toAbsolutePath() + " (Ctrl-C stops)");
         System.out.println("  users " + String.join(", ", passwords.keySet()) + ": the ACLs of a job with the default names "
-                + "(topics documents, queries -> enrichments, rejected, alerts; groups spikestream-*; transactional ids spikestream-*)");
+                + "(topics documents, queries -> enrichments, rejected, alerts; groups spikestream-*; transactional ids spikestream-*), "
+                + "and of creating those topics, producing the input and consuming the output");
         System.out.println("  client settings (pass one as --command-config): " + clients.toAbsolutePath() + "/{" + String.join(",",
                 passwords.keySet()) + "}.properties, {…}-mtls.properties, admin.properties");
+    }
+
+    /**
+     * A job with the default names (and its {@code --create-topics}), and {@code produce} of its input and
+     * {@code consume} of its output.
+     */
+    static List<AclBinding> developerAcls(String principal) {
+        List<String> input = List.of(Topics.DOCUMENTS, Topics.QUERIES);
+        List<String> output = List.of(Topics.ENRICHMENTS, Topics.REJECTED, Topics.ALERTS);
+        List<AclBinding> acls = new ArrayList<>(JobAcls.of(principal, input, output, List.of("spikestream-documents", "spikestream-queries"),
+                "spikestream"));
+        input.forEach(t -> acls.add(JobAcls.allow(principal, ResourceType.TOPIC, t, PatternType.LITERAL, AclOperation.WRITE)));
+        output.forEach(t -> acls.add(JobAcls.allow(principal, ResourceType.TOPIC, t, PatternType.LITERAL, AclOperation.READ)));
+        Topics.ALL.forEach(t -> acls.add(JobAcls.allow(principal, ResourceType.TOPIC, t, PatternType.LITERAL, AclOperation.CREATE)));
+        return acls;
     }
 
     private static void write(Path file, Map<String, String> settings, String comment) throws IOException {

@@ -12,12 +12,15 @@ final class BrokerProcess implements AutoCloseable {
     private final int port;
     private final Path dataDir;
     private final Path log;
+    private final List<String> options;
     private Process process;
 
-    BrokerProcess(int port, Path dataDir, Path log) {
+    /** {@code options}: more options of {@code kafka} ({@code --secure}, ...). */
+    BrokerProcess(int port, Path dataDir, Path log, String... options) {
         this.port = port;
         this.dataDir = dataDir;
         this.log = log;
+        this.options = List.of(options);
     }
 
     String bootstrap() {
@@ -29,6 +32,7 @@ final class BrokerProcess implements AutoCloseable {
         c.addAll(ClusterConfig.JVM_OPTIONS);
         c.addAll(List.of("-Xmx768m", "-cp", System.getProperty("java.class.path"), "io.spikestream.cli.Main", "kafka",
                 "--port", Integer.toString(port), "--dir", dataDir.toString()));
+        c.addAll(options);
         Files.createDirectories(log.getParent());
         int before = readyLines();
         process = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

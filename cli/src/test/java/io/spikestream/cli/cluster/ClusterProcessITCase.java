@@ -7,17 +7,15 @@ import io.spikestream.cli.CliRun;
 import io.spikestream.connectors.avro.AvroCodec;
 import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.connectors.producer.TextChunker;
+import io.spikestream.connectors.testing.KafkaBrokerExtension;
 import io.spikestream.engine.json.Json;
 import io.spikestream.engine.testing.BrokenModels;
 import io.spikestream.trainer.corpus.LogGenerator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -319,21 +317,10 @@ class ClusterProcessITCase {
     static Map<String, List<Enrichment>> output(String topic) throws Exception {
         Properties p = new Properties();
         p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, List<Enrichment>> byDoc = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    Enrichment e = AvroCodec.enrichment().decode(r.value());
-                    byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
-                }
-            }
+        for (ConsumerRecord<byte[], byte[]> r : KafkaBrokerExtension.readCommitted(p, topic)) {
+            Enrichment e = AvroCodec.enrichment().decode(r.value());
+            byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
         }
         return byDoc;
     }

@@ -1,5 +1,6 @@
 package io.spikestream.cli.cluster;
 
+import io.spikestream.broker.BrokerSecurity;
 import io.spikestream.broker.CertificateAuthority;
 
 import java.io.IOException;
@@ -110,29 +111,16 @@ final class SecuredKafkaProcess implements AutoCloseable {
         return mutualTls("admin");
     }
 
+    /** Client settings (a user writes the same for any broker; the broker's side above is Kafka's own). */
     Map<String, String> mutualTls(String user) {
-        CertificateAuthority.KeyStoreFile store = ca.issue(user);
-        Map<String, String> c = new LinkedHashMap<>();
+        Map<String, String> c = new LinkedHashMap<>(BrokerSecurity.mutualTlsClient(ca, user));
         c.put("bootstrap.servers", mtlsBootstrap());
-        c.put("security.protocol", "SSL");
-        c.put("ssl.truststore.type", "PEM");
-        c.put("ssl.truststore.location", ca.trustStore().toString());
-        c.put("ssl.keystore.type", "PKCS12");
-        c.put("ssl.keystore.location", store.path().toString());
-        c.put("ssl.keystore.password", store.password());
-        c.put("ssl.key.password", store.password());
         return c;
     }
 
     Map<String, String> scram(String user, String password) {
-        Map<String, String> c = new LinkedHashMap<>();
+        Map<String, String> c = new LinkedHashMap<>(BrokerSecurity.saslClient(ca, "SCRAM-SHA-512", user, password));
         c.put("bootstrap.servers", saslBootstrap());
-        c.put("security.protocol", "SASL_SSL");
-        c.put("sasl.mechanism", "SCRAM-SHA-512");
-        c.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
-                + password + "\";");
-        c.put("ssl.truststore.type", "PEM");
-        c.put("ssl.truststore.location", ca.trustStore().toString());
         return c;
     }
 

@@ -5,6 +5,7 @@ import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.broker.CertificateAuthority;
 import io.spikestream.cli.CliRun;
 import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.connectors.testing.KafkaBrokerExtension;
 import io.spikestream.engine.json.Json;
 import io.spikestream.engine.testing.BrokenModels;
 import io.spikestream.operator.job.JobOptions;
@@ -12,15 +13,11 @@ import io.spikestream.operator.job.SpikeStreamJob;
 import io.spikestream.trainer.corpus.LogGenerator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import io.spikestream.connectors.kafka.access.JobAcls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -270,21 +267,10 @@ class SecuredKafkaProcessITCase {
     }
 
     static Map<String, List<Enrichment>> output(String topic) throws Exception {
-        Properties p = props(kafka.admin());
-        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         Map<String, List<Enrichment>> byDoc = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    Enrichment e = AvroCodec.enrichment().decode(r.value());
-                    byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
-                }
-            }
+        for (ConsumerRecord<byte[], byte[]> r : KafkaBrokerExtension.readCommitted(props(kafka.admin()), topic)) {
+            Enrichment e = AvroCodec.enrichment().decode(r.value());
+            byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
         }
         byDoc.values().forEach(l -> assertThat(l.get(l.size() - 1).getKind()).isEqualTo(EnrichmentKind.END));
         return byDoc;

@@ -76,11 +76,17 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, BeforeEach
         KafkaTopics.ensure(bootstrapServers(), partitions, List.of(topics));
     }
 
-    /** A topic name no other test of this run uses: {@code base-N}. */
     /** Every committed record of a topic, from the beginning to its current end ({@code read_committed}). */
     public List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
         Properties p = new Properties();
         p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return readCommitted(p, topic);
+    }
+
+    /** Every committed record of a topic of any broker, read with these client settings ({@code bootstrap.servers} included). */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(Properties client, String topic) {
+        Properties p = new Properties();
+        p.putAll(client);
         p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID());
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -97,6 +103,7 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, BeforeEach
         }
     }
 
+    /** A topic name no other test of this run uses: {@code base-N}. */
     public static String uniqueTopic(String base) {
         return base + "-" + TOPIC_COUNTER.incrementAndGet();
     }

@@ -137,15 +137,6 @@ public final class KafkaClientConfig implements Serializable {
         return p;
     }
 
-    /** These settings with one more (owned settings are refused as ever). */
-    public KafkaClientConfig with(String key, String value) {
-        Map<String, String> s = new LinkedHashMap<>(settings);
-        s.put(key, value);
-        refuseOwned(s, "the settings given");
-        rememberSecrets(s);
-        return new KafkaClientConfig(s, origin);
-    }
-
     /** The security protocol the clients use ({@code PLAINTEXT} unless set). */
     public String securityProtocol() {
         return settings.getOrDefault(CommonSettings.SECURITY_PROTOCOL, "PLAINTEXT");
