@@ -80,6 +80,25 @@ final class OperatorHarness implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Everything emitted so far, as emitted (processing time is the harness's, so wall-clock fields are fixed):
+     * the main output, then the rejected side output, then the alerts.
+     */
+    List<org.apache.avro.specific.SpecificRecord> emitted() {
+        List<org.apache.avro.specific.SpecificRecord> out = new ArrayList<>();
+        for (Object o : new ArrayList<>(harness.getOutput())) {
+            if (o instanceof StreamRecord<?> r && r.getValue() instanceof Enrichment e) {
+                out.add(e);
+            }
+        }
+        out.addAll(rejected());
+        ConcurrentLinkedQueue<StreamRecord<io.spikestream.avro.Alert>> alerts = harness.getSideOutput(DocumentProcessor.ALERTS);
+        if (alerts != null) {
+            alerts.forEach(r -> out.add(r.getValue()));
+        }
+        return out;
+    }
+
     @Override
     public void close() throws Exception {
         harness.close();

@@ -1,0 +1,51 @@
+package io.spikestream.operator;
+
+import io.spikestream.connectors.avro.AvroJson;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.util.OperatorSnapshotUtil;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Upgrades: the snapshots the operator of release 0.1 took ({@link LegacyRelease}, committed bytes) restore into
+ * this operator, which then emits exactly what release 0.1 emitted after them — enrichments, answers, rejections
+ * and alerts, in order, field for field (wall-clock fields aside).
+ */
+class StateMigrationTest {
+
+    @Test
+    void aSnapshotOfRelease01InChunkModeRestoresAndContinuesIdentically() throws Exception {
+        assertContinuesAsRelease01(LegacyRelease.CHUNKS, LegacyRelease.chunkOptions(), LegacyRelease.chunksAfter());
+    }
+
+    @Test
+    void aSnapshotOfRelease01InRecordModeRestoresAndContinuesIdentically() throws Exception {
+        assertContinuesAsRelease01(LegacyRelease.RECORDS, LegacyRelease.recordOptions(), LegacyRelease.recordsAfter());
+    }
+
+    private static void assertContinuesAsRelease01(String name, OperatorOptions options, List<LegacyRelease.Step> after) throws Exception {
+        OperatorSubtaskState snapshot = OperatorSnapshotUtil.readStateHandle(LegacyRelease.resource(name + ".snapshot").toString());
+        List<String> expected = Files.readAllLines(LegacyRelease.resource(name + ".expected.jsonl"));
+        assertThat(expected).as("the fixture holds output of every kind").isNotEmpty();
+        try (OperatorHarness h = new OperatorHarness(options, snapshot)) {
+            play(h, after);
+            assertThat(h.emitted().stream().map(AvroJson::toJson).toList()).containsExactlyElementsOf(expected);
+        }
+    }
+
+    static void play(OperatorHarness h, List<LegacyRelease.Step> steps) throws Exception {
+        for (LegacyRelease.Step s : steps) {
+            if (s instanceof LegacyRelease.Element e) {
+                h.chunk(e.chunk());
+            } else if (s instanceof LegacyRelease.Ask a) {
+                h.query(a.query());
+            } else if (s instanceof LegacyRelease.Clock c) {
+                h.time(c.ms());
+            }
+        }
+    }
+}
