@@ -3,7 +3,7 @@ package io.spikestream.cli;
 import io.spikestream.avro.DocumentChunk;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
-import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.records.AvroCodec;
 import io.spikestream.connectors.producer.TextChunker;
 import io.spikestream.connectors.testing.KafkaBrokerExtension;
 import io.spikestream.engine.testing.TestData;

@@ -100,7 +100,7 @@ class KafkaCommandsITCase {
         try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p,
                 new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
             producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(alerts, "payments".getBytes(),
-                    io.spikestream.connectors.avro.AvroCodec.alert().encode(alert))).get();
+                    io.spikestream.records.AvroCodec.alert().encode(alert))).get();
         }
         CliRun json = CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", alerts, "--type", "alert",
                 "--json", "--from-beginning", "--timeout-ms", "3000");
@@ -126,7 +126,7 @@ class KafkaCommandsITCase {
         try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p,
                 new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
             producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(enrichments, "payments".getBytes(),
-                    io.spikestream.connectors.avro.AvroCodec.enrichment().encode(record))).get();
+                    io.spikestream.records.AvroCodec.enrichment().encode(record))).get();
         }
         CliRun recordJson = CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", enrichments, "--json",
                 "--from-beginning", "--timeout-ms", "3000");

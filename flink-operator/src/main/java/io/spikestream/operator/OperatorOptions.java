@@ -1,12 +1,11 @@
 package io.spikestream.operator;
 
-import io.spikestream.connectors.kafka.InputFormat;
-
 import java.io.Serializable;
 import java.time.Duration;
 
 /**
- * Settings of the document operator.
+ * Settings of the document operator, each validated here, once. How the input is ordered and read, and when a
+ * line alerts, are the {@link DocumentScoring} builder's.
  *
  * @param modelDir          model directory (config.json, safetensors, tokenizer files), on every TaskManager
  * @param engineThreads     kernel threads per TaskManager JVM (the engine is shared by the slots)
@@ -21,10 +20,6 @@ import java.time.Duration;
  * @param embedChunks       whether CHUNK records carry the final hidden vector as an embedding
  * @param cachedDocuments   decoded states kept in memory per operator instance (a cache of keyed state)
  * @param maxAnswerTokens   upper bound on generated tokens per query
- * @param inputFormat       what the documents topic holds: Avro chunks (ordered by seq) or plain-text/JSON records
- *                          (ordered by partition offset, one RECORD enrichment each)
- * @param alertThreshold    {@code --alert-threshold} as given (null: p99.9 when the model has a calibration, else off),
- *                          resolved against the model's calibration.json where the model is
  */
 public record OperatorOptions(
         String modelDir,
@@ -39,9 +34,7 @@ public record OperatorOptions(
         int topSpans,
         boolean embedChunks,
         int cachedDocuments,
-        int maxAnswerTokens,
-        InputFormat inputFormat,
-        String alertThreshold) implements Serializable {
+        int maxAnswerTokens) implements Serializable {
 
     public OperatorOptions {
         if (modelDir == null || modelDir.isBlank()) {
@@ -55,9 +48,6 @@ public record OperatorOptions(
         positive("maxAnswerTokens", maxAnswerTokens);
         if (topSpans < 0 || maxBufferedChars < 1) {
             throw new IllegalArgumentException("topSpans must be >= 0 and maxBufferedChars >= 1");
-        }
-        if (inputFormat == null) {
-            throw new IllegalArgumentException("an input format is required");
         }
         if (gapTimeout.isNegative() || gapTimeout.isZero() || stateTtl.isNegative() || endGrace.isNegative()) {
             throw new IllegalArgumentException("gapTimeout must be positive; stateTtl and endGrace must not be negative");
@@ -73,41 +63,31 @@ public record OperatorOptions(
     /** Defaults for a model directory. */
     public static OperatorOptions defaults(String modelDir) {
         return new OperatorOptions(modelDir, Runtime.getRuntime().availableProcessors(), 64, 256, 16L << 20,
-                Duration.ofMinutes(10), Duration.ofDays(7), Duration.ofMinutes(10), 1 << 20, 5, false, 8, 256, InputFormat.AVRO, null);
+                Duration.ofMinutes(10), Duration.ofDays(7), Duration.ofMinutes(10), 1 << 20, 5, false, 8, 256);
     }
 
     public OperatorOptions withPageSize(int v) {
         return new OperatorOptions(modelDir, engineThreads, v, maxBufferedChunks, maxBufferedChars, gapTimeout, stateTtl, endGrace,
-                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens, inputFormat, alertThreshold);
+                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens);
     }
 
     public OperatorOptions withBuffering(int chunks, long chars, Duration timeout) {
         return new OperatorOptions(modelDir, engineThreads, pageSize, chunks, chars, timeout, stateTtl, endGrace,
-                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens, inputFormat, alertThreshold);
+                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens);
     }
 
     public OperatorOptions withLifetimes(Duration ttl, Duration grace) {
         return new OperatorOptions(modelDir, engineThreads, pageSize, maxBufferedChunks, maxBufferedChars, gapTimeout, ttl, grace,
-                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens, inputFormat, alertThreshold);
+                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens);
     }
 
     public OperatorOptions withLimits(int chunkChars, int spans, boolean embed) {
         return new OperatorOptions(modelDir, engineThreads, pageSize, maxBufferedChunks, maxBufferedChars, gapTimeout, stateTtl, endGrace,
-                chunkChars, spans, embed, cachedDocuments, maxAnswerTokens, inputFormat, alertThreshold);
+                chunkChars, spans, embed, cachedDocuments, maxAnswerTokens);
     }
 
     public OperatorOptions withEngineThreads(int threads) {
         return new OperatorOptions(modelDir, threads, pageSize, maxBufferedChunks, maxBufferedChars, gapTimeout, stateTtl, endGrace,
-                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens, inputFormat, alertThreshold);
-    }
-
-    public OperatorOptions withInputFormat(InputFormat format) {
-        return new OperatorOptions(modelDir, engineThreads, pageSize, maxBufferedChunks, maxBufferedChars, gapTimeout, stateTtl, endGrace,
-                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens, format, alertThreshold);
-    }
-
-    public OperatorOptions withAlertThreshold(String spec) {
-        return new OperatorOptions(modelDir, engineThreads, pageSize, maxBufferedChunks, maxBufferedChars, gapTimeout, stateTtl, endGrace,
-                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens, inputFormat, spec);
+                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens);
     }
 }

@@ -113,7 +113,7 @@ class DocumentProcessorTest {
                 assertThat(e.getSpikes().getActivations()).isEqualTo(1792 * n);
                 if (n > 0) {
                     withTokens++;
-                    assertThat(e.getSpikes()).isEqualTo(DocumentProcessor.spikeRecord(r.spikes().summary()));
+                    assertThat(e.getSpikes()).isEqualTo(io.spikestream.operator.process.OutputRecords.spikeRecord(r.spikes().summary()));
                     assertThat(e.getSpikes().getEnergyPicojoulesPerToken()).isLessThan(e.getSpikes().getDenseEnergyPicojoulesPerToken());
                 }
             }

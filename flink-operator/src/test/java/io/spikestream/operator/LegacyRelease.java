@@ -3,11 +3,11 @@ package io.spikestream.operator;
 import io.spikestream.avro.DocumentChunk;
 import io.spikestream.avro.DocumentQuery;
 import io.spikestream.avro.QueryKind;
-import io.spikestream.connectors.kafka.SourceRecord;
+import io.spikestream.operator.input.Record;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +15,8 @@ import java.util.List;
  * What the operator of release 0.1 (the last one before the operator was split into parts) was fed before and
  * after a snapshot, in both input modes: the snapshots it took are committed under
  * {@code src/test/resources/io/spikestream/operator/legacy/}, with everything it emitted after them. The
- * inputs are fixed here, forever: a later operator restores the snapshot and must emit the same.
+ * inputs are fixed here, forever: a later operator restores the snapshot and must emit the same. (They were written by
+ * {@code LegacyReleaseWriter}, run on release 0.1 itself; see the commit that added these fixtures.)
  *
  * <p>Chunks: two documents in flight, one with an early chunk waiting for a gap to fill (it fills after the
  * snapshot), one whose gap never fills (its timer fires after the snapshot), one ended and in its grace period
@@ -41,15 +42,25 @@ final class LegacyRelease {
         return OperatorHarness.options().withBuffering(8, 1 << 20, Duration.ofMinutes(2)).withLifetimes(Duration.ofDays(1), Duration.ofMinutes(5));
     }
 
+    /** Records alert above this (nats per token). */
+    static final String RECORD_ALERTS = "3.0";
+
     static OperatorOptions recordOptions() {
-        return chunkOptions().withInputFormat(io.spikestream.connectors.kafka.InputFormat.TEXT).withAlertThreshold("3.0");
+        return chunkOptions();
+    }
+
+    /** The harness of a mode: chunks, or records alerting above {@link #RECORD_ALERTS}. */
+    static OperatorHarness harness(String name, OperatorSubtaskState restoreFrom) throws Exception {
+        return name.equals(CHUNKS) ? new OperatorHarness(chunkOptions(), restoreFrom)
+                : OperatorHarness.records(recordOptions(), RECORD_ALERTS, restoreFrom);
     }
 
     /** One step of the script: a chunk or record, a query, or the processing time moving on. */
     sealed interface Step permits Element, Ask, Clock {
     }
 
-    record Element(DocumentChunk chunk) implements Step {
+    /** A chunk ({@code DocumentChunk}) or a record ({@link Record}). */
+    record Element(Object element) implements Step {
     }
 
     record Ask(DocumentQuery query) implements Step {
@@ -123,15 +134,16 @@ final class LegacyRelease {
         return s;
     }
 
-    /** Record i: keys auth (partition 0) and payments (partition 1), offsets counting per partition. */
-    static DocumentChunk record(int i) {
+    /**
+     * Record i: keys auth (partition 0) and payments (partition 1), offsets counting per partition. (Release 0.1
+     * received it as a DocumentChunk whose attributes held these coordinates.)
+     */
+    static Record record(int i) {
         List<String> lines = TestModel.CORPUS.lines().toList();
         String key = i % 2 == 0 ? "auth" : "payments";
         int partition = i % 2;
         long offset = i / 2;
         String text = i % 3 == 2 ? lines.get(i % lines.size()) + "\n" + lines.get((i + 1) % lines.size()) : lines.get(i % lines.size()) + " #" + i;
-        return DocumentChunk.newBuilder().setDocId(key).setSeq(offset).setText(text)
-                .setAttributes(new SourceRecord("service-lines", partition, offset, key).attributes()).setLast(false)
-                .setEventTime(Instant.ofEpochMilli(T0 + i)).build();
+        return new Record(key, text, new io.spikestream.operator.RecordSource("service-lines", partition, offset, key));
     }
 }

@@ -5,6 +5,7 @@ import io.spikestream.avro.DocumentQuery;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.QueryKind;
 import io.spikestream.avro.Rejected;
+import io.spikestream.operator.input.Record;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -19,15 +20,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
-/** The operator in Flink's keyed two-input test harness (RocksDB state), with helpers to feed and read it. */
+/**
+ * The operator in Flink's keyed two-input test harness (RocksDB state), with helpers to feed and read it: over
+ * {@link DocumentChunk}s (as the Kafka job's Avro input), or over {@link Record}s (records in arrival order).
+ */
 final class OperatorHarness implements AutoCloseable {
-    private final KeyedTwoInputStreamOperatorTestHarness<String, DocumentChunk, DocumentQuery, Enrichment> harness;
+    private final KeyedTwoInputStreamOperatorTestHarness<String, Object, DocumentQuery, Enrichment> harness;
 
+    /** Over chunks, as the Kafka job scores {@code DocumentChunk}s (rejections name the topic {@code documents}). */
     OperatorHarness(OperatorOptions options, OperatorSubtaskState restoreFrom) throws Exception {
-        KeySelector<DocumentChunk, String> chunkKey = DocumentChunk::getDocId;
+        this(DocumentScoring.documentChunks().options(options).sourceName("documents").build(), restoreFrom);
+    }
+
+    /** Over records with their coordinates, alerting above {@code alertThreshold}. */
+    static OperatorHarness records(OperatorOptions options, String alertThreshold, OperatorSubtaskState restoreFrom) throws Exception {
+        return new OperatorHarness(DocumentScoring.<Record>builder().options(options).documentKey(Record::docId).text(Record::text)
+                .records(Record::source).alertThreshold(alertThreshold).sourceName("documents").build(), restoreFrom);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> OperatorHarness(DocumentScoring<T> scoring, OperatorSubtaskState restoreFrom) throws Exception {
+        KeySelector<Object, String> elementKey = (KeySelector<Object, String>) scoring.documentKey();
         KeySelector<DocumentQuery, String> queryKey = DocumentQuery::getDocId;
         harness = new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>(new DocumentProcessor(options, "documents", "queries")), chunkKey, queryKey, Types.STRING);
+                new KeyedCoProcessOperator<>((DocumentProcessor<Object>) scoring.processor()), elementKey, queryKey, Types.STRING);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         harness.setup();
         if (restoreFrom != null) {
@@ -46,6 +62,10 @@ final class OperatorHarness implements AutoCloseable {
 
     void chunk(DocumentChunk c) throws Exception {
         harness.processElement1(new StreamRecord<>(c));
+    }
+
+    void record(Record r) throws Exception {
+        harness.processElement1(new StreamRecord<>(r));
     }
 
     void query(DocumentQuery q) throws Exception {

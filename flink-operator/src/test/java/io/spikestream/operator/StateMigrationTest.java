@@ -1,8 +1,9 @@
 package io.spikestream.operator;
 
-import io.spikestream.connectors.avro.AvroJson;
+import io.spikestream.records.AvroJson;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.OperatorSnapshotUtil;
+import io.spikestream.operator.input.Record;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -19,19 +20,19 @@ class StateMigrationTest {
 
     @Test
     void aSnapshotOfRelease01InChunkModeRestoresAndContinuesIdentically() throws Exception {
-        assertContinuesAsRelease01(LegacyRelease.CHUNKS, LegacyRelease.chunkOptions(), LegacyRelease.chunksAfter());
+        assertContinuesAsRelease01(LegacyRelease.CHUNKS, LegacyRelease.chunksAfter());
     }
 
     @Test
     void aSnapshotOfRelease01InRecordModeRestoresAndContinuesIdentically() throws Exception {
-        assertContinuesAsRelease01(LegacyRelease.RECORDS, LegacyRelease.recordOptions(), LegacyRelease.recordsAfter());
+        assertContinuesAsRelease01(LegacyRelease.RECORDS, LegacyRelease.recordsAfter());
     }
 
-    private static void assertContinuesAsRelease01(String name, OperatorOptions options, List<LegacyRelease.Step> after) throws Exception {
+    private static void assertContinuesAsRelease01(String name, List<LegacyRelease.Step> after) throws Exception {
         OperatorSubtaskState snapshot = OperatorSnapshotUtil.readStateHandle(LegacyRelease.resource(name + ".snapshot").toString());
         List<String> expected = Files.readAllLines(LegacyRelease.resource(name + ".expected.jsonl"));
         assertThat(expected).as("the fixture holds output of every kind").isNotEmpty();
-        try (OperatorHarness h = new OperatorHarness(options, snapshot)) {
+        try (OperatorHarness h = LegacyRelease.harness(name, snapshot)) {
             play(h, after);
             assertThat(h.emitted().stream().map(AvroJson::toJson).toList()).containsExactlyElementsOf(expected);
         }
@@ -39,8 +40,10 @@ class StateMigrationTest {
 
     static void play(OperatorHarness h, List<LegacyRelease.Step> steps) throws Exception {
         for (LegacyRelease.Step s : steps) {
-            if (s instanceof LegacyRelease.Element e) {
-                h.chunk(e.chunk());
+            if (s instanceof LegacyRelease.Element e && e.element() instanceof Record r) {
+                h.record(r);
+            } else if (s instanceof LegacyRelease.Element e) {
+                h.chunk((io.spikestream.avro.DocumentChunk) e.element());
             } else if (s instanceof LegacyRelease.Ask a) {
                 h.query(a.query());
             } else if (s instanceof LegacyRelease.Clock c) {

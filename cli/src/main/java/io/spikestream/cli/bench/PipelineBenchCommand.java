@@ -2,7 +2,7 @@ package io.spikestream.cli.bench;
 
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
-import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.records.AvroCodec;
 import io.spikestream.broker.EmbeddedKafka;
 import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.connectors.kafka.Topics;

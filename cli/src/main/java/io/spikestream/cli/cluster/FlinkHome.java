@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * Where the Flink jars of a local standalone cluster are, and the job jar: both are built by Maven
- * ({@code flink-cluster/target/lib}, {@code flink-operator/target/spikestream-job.jar}) in the SpikeStream
+ * ({@code flink-cluster/target/lib}, {@code kafka-job/target/spikestream-job.jar}) in the SpikeStream
  * checkout that {@code ./spikestream} runs from ({@code -Dspikestream.home}), or the one above the working directory.
  */
 public record FlinkHome(Path root) {
@@ -33,7 +33,7 @@ public record FlinkHome(Path root) {
 
     /** The job jar that Flink's client submits. */
     public Path jobJar() {
-        Path jar = root.resolve("flink-operator").resolve("target").resolve("spikestream-job.jar");
+        Path jar = root.resolve("kafka-job").resolve("target").resolve("spikestream-job.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no job jar at " + jar + ": build it with `mvn -B -DskipTests package`");
         }

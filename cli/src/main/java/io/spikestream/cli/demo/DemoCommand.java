@@ -2,7 +2,7 @@ package io.spikestream.cli.demo;
 
 import io.spikestream.avro.DocumentQuery;
 import io.spikestream.avro.QueryKind;
-import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.records.AvroCodec;
 import io.spikestream.broker.EmbeddedKafka;
 import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.connectors.kafka.Topics;

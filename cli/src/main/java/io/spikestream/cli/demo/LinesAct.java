@@ -4,7 +4,7 @@ import io.spikestream.avro.Alert;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.avro.LineSurprisal;
-import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.records.AvroCodec;
 import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.connectors.producer.LineProducer;
 import io.spikestream.engine.scoring.AlertThreshold;

@@ -85,7 +85,6 @@ public final class JobCommand implements Callable<Integer> {
         }
         List<String> topics = new java.util.ArrayList<>(SpikeStreamJob.inputTopics(options));
         topics.addAll(SpikeStreamJob.outputTopics(options));
-        boolean alerting = SpikeStreamJob.alerting(options);
         if (createTopics > 0) {
             KafkaTopics.ensure(options.kafka(), createTopics, topics);
         }
@@ -97,15 +96,10 @@ public final class JobCommand implements Callable<Integer> {
                 options.documentsTopic(), options.enrichmentsTopic(), options.rejectedTopic(), options.queriesTopic(),
                 options.parallelism() == 0 ? "default" : options.parallelism(), options.checkpointInterval(), options.checkpointDir(),
                 options.resume() == null ? "" : ", resuming from " + options.resume());
-        System.err.println("spikestream job: input " + options.operator().inputFormat()
+        System.err.println("spikestream job: input " + options.input().format()
                 + (options.textField() == null ? "" : " (text field " + options.textField() + (options.keyField() == null ? "" : ", key field " + options.keyField()) + ")")
-                + "; alerts " + (!alerting ? "off" : SpikeStreamJob.alertThreshold(options)
-                        .map(t -> String.format(java.util.Locale.ROOT, "above %s = %.4f nats/token", t.name(), t.nats())).orElse("as the TaskManagers' model calibration says") + " -> " + options.alertsTopic()));
+                + "; alerts " + options.alerts().describe() + (options.alerts().enabled() ? " -> " + options.alertsTopic() : ""));
         if (cluster != null) {
-            if ("latest".equals(options.resume()) && options.checkpointDir() == null) {
-                throw new IllegalArgumentException("--resume latest on a cluster needs --checkpoint-dir DIR: the job's checkpoint directory,"
-                        + " read here to find the newest retained checkpoint (or give the checkpoint's path: --resume PATH)");
-            }
             String restore = SpikeStreamJob.resumePath(options).orElse(null);
             List<String> jobArgs = new java.util.ArrayList<>(a);
             String given = take(jobArgs, "--resume");

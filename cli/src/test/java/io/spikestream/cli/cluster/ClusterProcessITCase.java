@@ -4,7 +4,7 @@ import io.spikestream.avro.DocumentChunk;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.cli.CliRun;
-import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.records.AvroCodec;
 import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.connectors.producer.TextChunker;
 import io.spikestream.connectors.testing.KafkaBrokerExtension;

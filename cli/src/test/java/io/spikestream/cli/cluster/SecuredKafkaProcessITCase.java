@@ -4,7 +4,7 @@ import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.broker.CertificateAuthority;
 import io.spikestream.cli.CliRun;
-import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.records.AvroCodec;
 import io.spikestream.connectors.testing.KafkaBrokerExtension;
 import io.spikestream.engine.json.Json;
 import io.spikestream.engine.testing.BrokenModels;

@@ -1,7 +1,7 @@
 package io.spikestream.connectors.consumer;
 
-import io.spikestream.connectors.avro.AvroDecodeException;
-import io.spikestream.connectors.avro.AvroJson;
+import io.spikestream.records.AvroDecodeException;
+import io.spikestream.records.AvroJson;
 import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import java.io.PrintWriter;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.spikestream.connectors.consumer;
 
-import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.records.AvroCodec;
 import java.util.Locale;
 import org.apache.avro.specific.SpecificRecord;
 

@@ -3,7 +3,7 @@ package io.spikestream.connectors.kafka;
 import io.spikestream.avro.Alert;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.Rejected;
-import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.records.AvroCodec;
 import io.spikestream.connectors.kafka.access.RefusalStopsSink;
 import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import java.time.Duration;

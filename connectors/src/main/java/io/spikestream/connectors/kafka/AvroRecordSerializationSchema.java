@@ -1,6 +1,6 @@
 package io.spikestream.connectors.kafka;
 
-import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.records.AvroCodec;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;

@@ -1,8 +1,8 @@
 package io.spikestream.connectors.kafka;
 
 import io.spikestream.avro.Rejected;
-import io.spikestream.connectors.avro.AvroCodec;
-import io.spikestream.connectors.avro.AvroDecodeException;
+import io.spikestream.records.AvroCodec;
+import io.spikestream.records.AvroDecodeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

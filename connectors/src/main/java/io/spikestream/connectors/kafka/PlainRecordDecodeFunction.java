@@ -1,6 +1,5 @@
 package io.spikestream.connectors.kafka;
 
-import io.spikestream.avro.DocumentChunk;
 import io.spikestream.avro.Rejected;
 import io.spikestream.engine.json.Json;
 import io.spikestream.engine.json.JsonException;
@@ -15,13 +14,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * Reads the records of a plain-text or JSON topic as pieces of documents: each becomes a {@code DocumentChunk}
- * with the record's offset as {@code seq} and its coordinates in the attributes ({@link SourceRecord}).
+ * Reads the records of a plain-text or JSON topic as pieces of documents: each becomes a {@link PlainRecord}
+ * with its document, its text and its coordinates.
  *
  * <ul>
  *   <li>{@code text}: the value is UTF-8 text; the document is the record key, or {@code <topic>-<partition>}
@@ -34,7 +32,7 @@ import java.util.Objects;
  * starts with the failed check: {@code NO_VALUE}, {@code NOT_UTF8}, {@code NOT_JSON}, {@code MISSING_FIELD},
  * {@code NOT_TEXT}.
  */
-public final class PlainRecordDecodeFunction extends ProcessFunction<RawRecord, DocumentChunk> implements ResultTypeQueryable<DocumentChunk> {
+public final class PlainRecordDecodeFunction extends ProcessFunction<RawRecord, PlainRecord> implements ResultTypeQueryable<PlainRecord> {
     private static final long serialVersionUID = 1L;
 
     private final InputFormat format;
@@ -43,20 +41,14 @@ public final class PlainRecordDecodeFunction extends ProcessFunction<RawRecord, 
     private transient Counter rejected;
     private transient Counter decoded;
 
-    /** {@code textField} is needed for JSON, {@code keyField} is optional (JSON only). */
-    public PlainRecordDecodeFunction(InputFormat format, String textField, String keyField) {
-        if (format == InputFormat.AVRO) {
+    /** Plain-text or JSON records as {@code input} says. */
+    public PlainRecordDecodeFunction(InputSettings input) {
+        if (input.format() == InputFormat.AVRO) {
             throw new IllegalArgumentException("Avro chunks are decoded by DecodeFunction");
         }
-        if (format == InputFormat.JSON && (textField == null || textField.isBlank())) {
-            throw new IllegalArgumentException("--input-format json needs --text-field (the field that holds the text)");
-        }
-        if (format == InputFormat.TEXT && keyField != null) {
-            throw new IllegalArgumentException("--key-field applies to --input-format json; text records are keyed by their Kafka key");
-        }
-        this.format = format;
-        this.textField = textField;
-        this.keyField = keyField;
+        this.format = input.format();
+        this.textField = input.textField();
+        this.keyField = input.keyField();
     }
 
     @Override
@@ -66,8 +58,8 @@ public final class PlainRecordDecodeFunction extends ProcessFunction<RawRecord, 
     }
 
     @Override
-    public void processElement(RawRecord raw, Context ctx, Collector<DocumentChunk> out) {
-        DocumentChunk chunk;
+    public void processElement(RawRecord raw, Context ctx, Collector<PlainRecord> out) {
+        PlainRecord chunk;
         try {
             chunk = decode(raw);
         } catch (Unreadable e) {
@@ -79,8 +71,8 @@ public final class PlainRecordDecodeFunction extends ProcessFunction<RawRecord, 
         out.collect(chunk);
     }
 
-    /** The chunk of a record, or {@link Unreadable} with the reason. */
-    DocumentChunk decode(RawRecord raw) throws Unreadable {
+    /** The record read, or {@link Unreadable} with the reason. */
+    PlainRecord decode(RawRecord raw) throws Unreadable {
         if (raw.getValue() == null) {
             throw new Unreadable("NO_VALUE: the record has no value (a tombstone)");
         }
@@ -114,15 +106,7 @@ public final class PlainRecordDecodeFunction extends ProcessFunction<RawRecord, 
                 docId = k.toString();
             }
         }
-        SourceRecord source = new SourceRecord(raw.getTopic(), raw.getPartition(), raw.getOffset(), key);
-        return DocumentChunk.newBuilder()
-                .setDocId(docId)
-                .setSeq(raw.getOffset())
-                .setText(text)
-                .setAttributes(source.attributes())
-                .setLast(false)
-                .setEventTime(Instant.ofEpochMilli(Math.max(0, raw.getTimestampMs())))
-                .build();
+        return new PlainRecord(docId, text, raw.getTopic(), raw.getPartition(), raw.getOffset(), key, Math.max(0, raw.getTimestampMs()));
     }
 
     private static Object field(Map<String, Object> object, String path) {
@@ -171,8 +155,8 @@ public final class PlainRecordDecodeFunction extends ProcessFunction<RawRecord, 
     }
 
     @Override
-    public TypeInformation<DocumentChunk> getProducedType() {
-        return TypeInformation.of(DocumentChunk.class);
+    public TypeInformation<PlainRecord> getProducedType() {
+        return TypeInformation.of(PlainRecord.class);
     }
 
     /** Why a record cannot be read; the message starts with the failed check. */

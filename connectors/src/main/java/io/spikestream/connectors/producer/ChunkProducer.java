@@ -1,7 +1,7 @@
 package io.spikestream.connectors.producer;
 
 import io.spikestream.avro.DocumentChunk;
-import io.spikestream.connectors.avro.AvroCodec;
+import io.spikestream.records.AvroCodec;
 import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

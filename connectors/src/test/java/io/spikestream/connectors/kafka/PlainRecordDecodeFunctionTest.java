@@ -1,6 +1,5 @@
 package io.spikestream.connectors.kafka;
 
-import io.spikestream.avro.DocumentChunk;
 import io.spikestream.avro.Rejected;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
@@ -23,23 +22,22 @@ class PlainRecordDecodeFunctionTest {
         return new RawRecord("logs", 1, offset, 1_700_000_000_000L, key, value);
     }
 
-    static DocumentChunk decode(PlainRecordDecodeFunction f, RawRecord r) throws Exception {
+    static PlainRecord decode(PlainRecordDecodeFunction f, RawRecord r) throws Exception {
         return f.decode(r);
     }
 
     @Test
     void textRecordsAreDocumentsOfTheirKeyInOffsetOrder() throws Exception {
-        PlainRecordDecodeFunction f = new PlainRecordDecodeFunction(InputFormat.TEXT, null, null);
-        DocumentChunk c = decode(f, record("payments", "2026-11-01 ERROR [payments-1] failed\n\tat x", 42));
+        PlainRecordDecodeFunction f = new PlainRecordDecodeFunction(InputSettings.of(InputFormat.TEXT, null, null));
+        PlainRecord c = decode(f, record("payments", "2026-11-01 ERROR [payments-1] failed\n\tat x", 42));
         assertThat(c.getDocId()).isEqualTo("payments");
-        assertThat(c.getSeq()).isEqualTo(42);
+        assertThat(c.getOffset()).isEqualTo(42);
         assertThat(c.getText()).isEqualTo("2026-11-01 ERROR [payments-1] failed\n\tat x");
-        assertThat(c.getLast()).isFalse();
-        assertThat(SourceRecord.of(c)).isEqualTo(new SourceRecord("logs", 1, 42, "payments"));
+        assertThat(c).isEqualTo(new PlainRecord("payments", c.getText(), "logs", 1, 42, "payments", c.getTimestampMs()));
         // without a key: one document per partition
-        DocumentChunk unkeyed = decode(f, record((String) null, "a line", 7));
+        PlainRecord unkeyed = decode(f, record((String) null, "a line", 7));
         assertThat(unkeyed.getDocId()).isEqualTo("logs-1");
-        assertThat(SourceRecord.of(unkeyed).key()).isNull();
+        assertThat(unkeyed.getKey()).isNull();
         assertThatThrownBy(() -> decode(f, record("k", null, 8))).hasMessageStartingWith("NO_VALUE");
         assertThatThrownBy(() -> decode(f, record("k".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, 0x28}, 9)))
                 .hasMessageStartingWith("NOT_UTF8").hasMessageContaining("the value");
@@ -49,15 +47,15 @@ class PlainRecordDecodeFunctionTest {
 
     @Test
     void jsonRecordsGiveTheirTextFieldAndOptionallyTheirKeyField() throws Exception {
-        PlainRecordDecodeFunction f = new PlainRecordDecodeFunction(InputFormat.JSON, "message", "service");
-        DocumentChunk c = decode(f, record("host-7", "{\"service\": \"orders\", \"message\": \"order 12 created\\nwith 3 items\", \"n\": 1}", 3));
+        PlainRecordDecodeFunction f = new PlainRecordDecodeFunction(InputSettings.of(InputFormat.JSON, "message", "service"));
+        PlainRecord c = decode(f, record("host-7", "{\"service\": \"orders\", \"message\": \"order 12 created\\nwith 3 items\", \"n\": 1}", 3));
         assertThat(c.getDocId()).as("the key field overrides the record key").isEqualTo("orders");
         assertThat(c.getText()).isEqualTo("order 12 created\nwith 3 items");
-        assertThat(SourceRecord.of(c)).isEqualTo(new SourceRecord("logs", 1, 3, "host-7"));
+        assertThat(c).isEqualTo(new PlainRecord("orders", c.getText(), "logs", 1, 3, "host-7", c.getTimestampMs()));
         assertThat(decode(f, record("h", "{\"service\": 17, \"message\": \"x\"}", 4)).getDocId()).isEqualTo("17");
 
-        PlainRecordDecodeFunction nested = new PlainRecordDecodeFunction(InputFormat.JSON, "log.msg", null);
-        DocumentChunk n = decode(nested, record("host-7", "{\"log\": {\"msg\": \"deep\"}}", 5));
+        PlainRecordDecodeFunction nested = new PlainRecordDecodeFunction(InputSettings.of(InputFormat.JSON, "log.msg", null));
+        PlainRecord n = decode(nested, record("host-7", "{\"log\": {\"msg\": \"deep\"}}", 5));
         assertThat(n.getText()).isEqualTo("deep");
         assertThat(n.getDocId()).as("no key field: the record key").isEqualTo("host-7");
 
@@ -77,12 +75,12 @@ class PlainRecordDecodeFunctionTest {
 
     @Test
     void unreadableRecordsGoToTheRejectedOutputWithTheirBytesAndReason() throws Exception {
-        PlainRecordDecodeFunction f = new PlainRecordDecodeFunction(InputFormat.JSON, "message", null);
-        try (OneInputStreamOperatorTestHarness<RawRecord, DocumentChunk> h = ProcessFunctionTestHarnesses.forProcessFunction(f)) {
+        PlainRecordDecodeFunction f = new PlainRecordDecodeFunction(InputSettings.of(InputFormat.JSON, "message", null));
+        try (OneInputStreamOperatorTestHarness<RawRecord, PlainRecord> h = ProcessFunctionTestHarnesses.forProcessFunction(f)) {
             h.processElement(record("svc", "{\"message\": \"ok\"}", 1), 0);
             h.processElement(record("svc", "not json", 2), 0);
             h.processElement(record("svc", "{\"msg\": \"wrong field\"}", 3), 0);
-            assertThat(h.extractOutputValues()).extracting(DocumentChunk::getText).containsExactly("ok");
+            assertThat(h.extractOutputValues()).extracting(PlainRecord::getText).containsExactly("ok");
             List<Rejected> rejected = h.getSideOutput(DecodeFunction.REJECTED).stream().map(r -> r.getValue()).toList();
             assertThat(rejected).hasSize(2);
             assertThat(rejected.get(0).getReason()).startsWith("NOT_JSON");
@@ -97,8 +95,8 @@ class PlainRecordDecodeFunctionTest {
 
     @Test
     void optionsThatCannotWorkAreRefused() {
-        assertThatThrownBy(() -> new PlainRecordDecodeFunction(InputFormat.JSON, null, null)).hasMessageContaining("--text-field");
-        assertThatThrownBy(() -> new PlainRecordDecodeFunction(InputFormat.TEXT, null, "service")).hasMessageContaining("--key-field");
+        assertThatThrownBy(() -> new PlainRecordDecodeFunction(new InputSettings(InputFormat.JSON, null, null))).hasMessageContaining("--text-field");
+        assertThatThrownBy(() -> new PlainRecordDecodeFunction(InputSettings.of(InputFormat.TEXT, null, "service"))).hasMessageContaining("--key-field");
         assertThatThrownBy(() -> InputFormat.parse("xml")).hasMessageContaining("avro, text or json");
         assertThat(InputFormat.parse("JSON")).isEqualTo(InputFormat.JSON);
     }

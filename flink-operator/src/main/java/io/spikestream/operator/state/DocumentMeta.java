@@ -1,10 +1,9 @@
 package io.spikestream.operator.state;
 
-import io.spikestream.engine.scoring.OpenLine;
-
 /**
- * Per-document bookkeeping kept in Flink keyed state next to the engine state (a Flink POJO: public fields,
- * no-argument constructor, so its serializer can evolve with the class).
+ * Per-document bookkeeping as the 0.1 release kept it in keyed state ({@code meta}). Kept, unchanged, only so
+ * that its savepoints restore: {@link DocumentRecords} reads one once and splits it into a {@link DocumentRecord}.
+ * Its fields and class name are what the stored POJO serializer expects; do not change them.
  */
 public class DocumentMeta {
     /** The document accepts chunks. */
@@ -53,43 +52,5 @@ public class DocumentMeta {
     public long[] offsetsApplied = new long[0];
 
     public DocumentMeta() {
-    }
-
-    public OpenLine currentLine() {
-        return new OpenLine(openLine, openLineTokens, openLineTokenStart, openLineScored, openLineSum, openLineMax,
-                openLineText == null ? "" : openLineText);
-    }
-
-    public void keepLine(OpenLine o) {
-        openLine = o.line();
-        openLineTokens = o.tokens();
-        openLineTokenStart = o.tokenStart();
-        openLineScored = o.scored();
-        openLineSum = o.sum();
-        openLineMax = o.max();
-        openLineText = o.text();
-    }
-
-    /** The last offset applied from {@code partition}, or -1. */
-    public long appliedOffset(int partition) {
-        for (int i = 0; i < offsetPartitions.length; i++) {
-            if (offsetPartitions[i] == partition) {
-                return offsetsApplied[i];
-            }
-        }
-        return -1;
-    }
-
-    public void markApplied(int partition, long offset) {
-        for (int i = 0; i < offsetPartitions.length; i++) {
-            if (offsetPartitions[i] == partition) {
-                offsetsApplied[i] = offset;
-                return;
-            }
-        }
-        offsetPartitions = java.util.Arrays.copyOf(offsetPartitions, offsetPartitions.length + 1);
-        offsetsApplied = java.util.Arrays.copyOf(offsetsApplied, offsetsApplied.length + 1);
-        offsetPartitions[offsetPartitions.length - 1] = partition;
-        offsetsApplied[offsetsApplied.length - 1] = offset;
     }
 }

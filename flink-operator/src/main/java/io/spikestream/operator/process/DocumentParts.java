@@ -1,0 +1,240 @@
+package io.spikestream.operator.process;
+
+import io.spikestream.avro.DocumentQuery;
+import io.spikestream.engine.Engine;
+import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.engine.state.StateFormatException;
+import io.spikestream.operator.OperatorOptions;
+import io.spikestream.operator.input.Chunk;
+import io.spikestream.operator.input.Record;
+import io.spikestream.operator.state.DocumentRecord;
+import io.spikestream.operator.state.DocumentRecords;
+import io.spikestream.operator.state.EngineStates;
+import io.spikestream.operator.state.LifetimeState;
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's parts and the way an element goes through them: the order of chunks ({@link ChunkSequencer})
+ * or records ({@link RecordOrder}), the document's lifetime ({@link DocumentLifetime}), scoring
+ * ({@link DocumentScorer}), answers ({@link QueryAnswerer}) and the output records ({@link OutputRecords}).
+ * Each part owns its piece of the document's {@link DocumentRecord}; this class loads it once per element and
+ * stores it once.
+ */
+public final class DocumentParts {
+    private static final Logger LOG = LoggerFactory.getLogger(DocumentParts.class);
+
+    private final DocumentRecords records;
+    private final EngineStates states;
+    private final ChunkSequencer sequencer;
+    private final DocumentLifetime lifetime;
+    private final DocumentScorer scorer;
+    private final QueryAnswerer answerer;
+    private final OutputRecords outputs;
+    private final OperatorMetrics metrics;
+    private final int maxChunkChars;
+
+    public DocumentParts(RuntimeContext context, Engine engine, OperatorOptions o, AlertThreshold threshold, String sourceName) {
+        this.records = new DocumentRecords(context);
+        this.states = new EngineStates(context, engine, o.pageSize(), o.cachedDocuments());
+        this.sequencer = new ChunkSequencer(context, o.maxBufferedChunks(), o.maxBufferedChars(), o.gapTimeout());
+        this.lifetime = new DocumentLifetime(o.stateTtl(), o.endGrace());
+        this.metrics = new OperatorMetrics(context.getMetricGroup());
+        this.outputs = new OutputRecords(engine.fingerprint().hex(), sourceName);
+        this.scorer = new DocumentScorer(engine, states, outputs, threshold, metrics, o.topSpans(), o.embedChunks());
+        this.answerer = new QueryAnswerer(engine, states, outputs, o.maxAnswerTokens());
+        this.maxChunkChars = o.maxChunkChars();
+    }
+
+    /** The current document's record, or a new one (not stored until something happens to it). */
+    public DocumentRecord load() throws Exception {
+        DocumentRecord r = records.get();
+        return r != null ? r : new DocumentRecord();
+    }
+
+    // ---------------------------------------------------------------- chunks
+
+    public void chunk(DocumentRecord doc, Chunk c, DocumentContext ctx) throws Exception {
+        switch (doc.lifetime.status) {
+            case LifetimeState.REJECTED -> {
+                reject(c, "document " + ctx.docId() + " was rejected earlier: " + doc.lifetime.reason, ctx);
+                return;
+            }
+            case LifetimeState.ENDED -> {
+                if (c.seq() < doc.sequence.nextSeq) {
+                    duplicate(doc);
+                } else {
+                    reject(c, "chunk seq " + c.seq() + " for document " + ctx.docId() + ", which ended at seq " + (doc.sequence.nextSeq - 1), ctx);
+                }
+                return;
+            }
+            default -> {
+            }
+        }
+        lifetime.touch(doc.lifetime, ctx.timers());
+        if (sequencer.isDuplicate(doc.sequence, c)) {
+            duplicate(doc);
+            return;
+        }
+        if (c.text().length() > maxChunkChars) {
+            reject(c, "oversized chunk: " + c.text().length() + " chars, the limit is " + maxChunkChars, ctx);
+            rejectDocument(doc, "chunk seq " + c.seq() + " was oversized", ctx);
+            return;
+        }
+        if (sequencer.isEarly(doc.sequence, c)) {
+            long missing = doc.sequence.nextSeq;
+            String full = sequencer.buffer(doc.sequence, c, ctx.timers());
+            if (full != null) {
+                reject(c, "waiting for seq " + missing + ": the buffer of early chunks is full", ctx);
+                rejectDocument(doc, full, ctx);
+                return;
+            }
+            metrics.buffered.inc();
+            records.put(doc);
+            return;
+        }
+        apply(doc, c, ctx);
+        for (Chunk next = nextWaiting(doc); next != null; next = nextWaiting(doc)) {
+            apply(doc, next, ctx);
+        }
+        sequencer.settled(doc.sequence, ctx.timers());
+        records.put(doc);
+    }
+
+    private Chunk nextWaiting(DocumentRecord doc) throws Exception {
+        return doc.lifetime.status == LifetimeState.ACTIVE ? sequencer.takeNext(doc.sequence) : null;
+    }
+
+    private void apply(DocumentRecord doc, Chunk c, DocumentContext ctx) throws Exception {
+        long stateBytes;
+        try {
+            stateBytes = scorer.apply(doc.progress, c, ctx);
+        } catch (StateFormatException e) {
+            reject(c, unrestorable(e), ctx);
+            rejectDocument(doc, "its state cannot be restored: " + e.getMessage(), ctx);
+            return;
+        }
+        sequencer.applied(doc.sequence, c);
+        if (c.last()) {
+            ctx.emit(outputs.end(ctx.docId(), c.seq(), doc.progress, stateBytes, ctx.now()));
+            metrics.ended.inc();
+            doc.lifetime.status = LifetimeState.ENDED;
+            for (Chunk late : sequencer.dropWaiting(doc.sequence, ctx.timers())) {
+                reject(late, "chunk seq " + late.seq() + " came after the document's last chunk (seq " + c.seq() + ")", ctx);
+            }
+            if (lifetime.end(doc.lifetime, ctx.timers())) {
+                states.clear(ctx.docId());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- records
+
+    public void record(DocumentRecord doc, Record r, DocumentContext ctx) throws Exception {
+        if (doc.lifetime.status == LifetimeState.REJECTED) {
+            reject(r, "document " + ctx.docId() + " was rejected earlier: " + doc.lifetime.reason, ctx);
+            return;
+        }
+        lifetime.touch(doc.lifetime, ctx.timers());
+        if (!RecordOrder.accept(doc.offsets, r.source())) {
+            metrics.duplicates.inc();
+            records.put(doc);
+            return;
+        }
+        if (r.text().length() > maxChunkChars) {
+            reject(r, "oversized record: " + r.text().length() + " chars, the limit is " + maxChunkChars, ctx);
+            records.put(doc);
+            return;
+        }
+        try {
+            scorer.apply(doc.progress, r, ctx);
+        } catch (StateFormatException e) {
+            reject(r, unrestorable(e), ctx);
+            rejectDocument(doc, "its state cannot be restored: " + e.getMessage(), ctx);
+            return;
+        }
+        records.put(doc);
+    }
+
+    private static String unrestorable(StateFormatException e) {
+        return "the document's state cannot be restored: " + e.getMessage();
+    }
+
+    /** An element the stream's functions could not read. */
+    public void unreadable(DocumentContext ctx, String reason) {
+        metrics.rejected.inc();
+        ctx.reject(outputs.unreadable(ctx.docId(), reason, ctx.now()));
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    public void query(DocumentQuery q, DocumentContext ctx) throws Exception {
+        DocumentRecord doc = records.get();
+        metrics.queries.inc();
+        String refused = answerer.unanswerable(doc, ctx.docId());
+        if (refused != null) {
+            ctx.emit(answerer.refusal(q, ctx.docId(), refused, ctx.now()));
+            return;
+        }
+        lifetime.touch(doc.lifetime, ctx.timers());
+        records.put(doc);
+        ctx.emit(answerer.answer(q, doc, ctx.docId(), ctx.now()));
+    }
+
+    // ---------------------------------------------------------------- timers and the document's end
+
+    public void timer(long timestamp, DocumentContext ctx) throws Exception {
+        DocumentRecord doc = records.get();
+        if (doc == null) {
+            return;
+        }
+        if (sequencer.gapExpired(doc.sequence, timestamp) && doc.lifetime.status == LifetimeState.ACTIVE) {
+            rejectDocument(doc, "seq " + doc.sequence.nextSeq + " did not arrive within " + sequencer.gapTimeout(), ctx);
+        }
+        switch (lifetime.onTimer(doc.lifetime, timestamp, ctx.timers())) {
+            case GRACE_OVER -> states.clear(ctx.docId());
+            case EXPIRED -> {
+                metrics.expired.inc();
+                for (Chunk c : sequencer.dropWaiting(doc.sequence, ctx.timers())) {
+                    reject(c, "document " + ctx.docId() + " expired after " + lifetime.stateTtl() + " without activity", ctx);
+                }
+                lifetime.clear(doc.lifetime, ctx.timers());
+                states.clear(ctx.docId());
+                records.clear();
+                return;
+            }
+            default -> {
+            }
+        }
+        records.put(doc);
+    }
+
+    /** Rejects the whole document: waiting chunks go to the rejected output, later input is rejected too. */
+    private void rejectDocument(DocumentRecord doc, String reason, DocumentContext ctx) throws Exception {
+        LOG.warn("rejecting document {}: {}", ctx.docId(), reason);
+        for (Chunk c : sequencer.dropWaiting(doc.sequence, ctx.timers())) {
+            reject(c, "document " + ctx.docId() + " rejected: " + reason, ctx);
+        }
+        states.clear(ctx.docId());
+        lifetime.reject(doc.lifetime, reason, ctx.timers());
+        metrics.documentsRejected.inc();
+        records.put(doc);
+    }
+
+    private void duplicate(DocumentRecord doc) throws Exception {
+        doc.sequence.duplicates++;
+        metrics.duplicates.inc();
+        records.put(doc);
+    }
+
+    private void reject(Chunk c, String reason, DocumentContext ctx) {
+        metrics.rejected.inc();
+        ctx.reject(outputs.rejected(c, reason, ctx.now()));
+    }
+
+    private void reject(Record r, String reason, DocumentContext ctx) {
+        metrics.rejected.inc();
+        ctx.reject(outputs.rejected(r, reason, ctx.now()));
+    }
+}

@@ -1,0 +1,194 @@
+package io.spikestream.operator.process;
+
+import io.spikestream.avro.Alert;
+import io.spikestream.avro.Enrichment;
+import io.spikestream.avro.EnrichmentKind;
+import io.spikestream.avro.LineSurprisal;
+import io.spikestream.avro.Rejected;
+import io.spikestream.avro.SpikeStatistics;
+import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.engine.scoring.LineScore;
+import io.spikestream.engine.spiking.SpikeSummary;
+import io.spikestream.operator.RecordSource;
+import io.spikestream.operator.input.Chunk;
+import io.spikestream.operator.input.Record;
+import io.spikestream.operator.state.ProgressState;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The operator's output records, field by field: enrichments (CHUNK, RECORD, END, ANSWER), alerts and
+ * rejections. Every field of a record is set here, in one place per kind.
+ */
+public final class OutputRecords {
+    private final String modelFingerprint;
+    private final String sourceName;
+
+    /** {@code sourceName} names the input in rejections and alerts of chunks (the documents topic of the Kafka job). */
+    OutputRecords(String modelFingerprint, String sourceName) {
+        this.modelFingerprint = modelFingerprint;
+        this.sourceName = sourceName;
+    }
+
+    /** The fields every CHUNK and RECORD enrichment has, for {@code n} tokens from {@code start}. */
+    Enrichment.Builder scored(String docId, long start, int n, SurprisalSummary s, long stateBytes, long written, SpikeStatistics spikes,
+                              long now) {
+        return Enrichment.newBuilder()
+                .setDocId(docId)
+                .setQueryId(null)
+                .setTokenStart(start)
+                .setTokenEnd(start + n)
+                .setMeanSurprisal(s.mean())
+                .setMaxSurprisal(s.maxOrNull())
+                .setPerplexity(s.perplexity())
+                .setSpans(s.spans())
+                .setAnswer(null)
+                .setLabelScores(null)
+                .setStateBytes(stateBytes)
+                .setStateBytesWritten(written)
+                .setModelFingerprint(modelFingerprint)
+                .setProcessedAtMs(now)
+                .setError(null)
+                .setSpikes(spikes);
+    }
+
+    /** The END record of a document whose last chunk was {@code seq}. */
+    Enrichment end(String docId, long seq, ProgressState p, long stateBytes, long now) {
+        boolean scored = p.scoredTokens > 0;
+        return Enrichment.newBuilder()
+                .setDocId(docId)
+                .setSeq(seq)
+                .setQueryId(null)
+                .setKind(EnrichmentKind.END)
+                .setTokenStart(0)
+                .setTokenEnd(p.tokens)
+                .setMeanSurprisal(scored ? p.surprisalSum / p.scoredTokens : null)
+                .setMaxSurprisal(scored ? p.maxSurprisal : null)
+                .setPerplexity(scored ? Math.exp(p.surprisalSum / p.scoredTokens) : null)
+                .setSpans(List.of())
+                .setEmbedding(null)
+                .setAnswer(null)
+                .setLabelScores(null)
+                .setStateBytes(stateBytes)
+                .setStateBytesWritten(0)
+                .setModelFingerprint(modelFingerprint)
+                .setProcessedAtMs(now)
+                .setError(null)
+                .build();
+    }
+
+    /** An ANSWER to query {@code queryId}, before its answer, token end and state size are set. */
+    Enrichment.Builder answer(String docId, String queryId) {
+        return Enrichment.newBuilder()
+                .setDocId(docId)
+                .setSeq(null)
+                .setQueryId(queryId)
+                .setKind(EnrichmentKind.ANSWER)
+                .setTokenStart(0)
+                .setTokenEnd(0)
+                .setMeanSurprisal(null)
+                .setMaxSurprisal(null)
+                .setPerplexity(null)
+                .setSpans(List.of())
+                .setEmbedding(null)
+                .setAnswer(null)
+                .setLabelScores(null)
+                .setStateBytes(0)
+                .setStateBytesWritten(0)
+                .setModelFingerprint(modelFingerprint)
+                .setError(null);
+    }
+
+    /** An alert for line {@code l} of a chunk ({@code seq}) or of a record ({@code source}). */
+    Alert alert(String docId, LineScore l, AlertThreshold t, RecordSource source, Long seq, long now) {
+        return Alert.newBuilder()
+                .setDocId(docId)
+                .setLine(l.line())
+                .setText(l.text())
+                .setScore(l.mean())
+                .setMaxSurprisal(l.max())
+                .setThreshold(t.nats())
+                .setThresholdName(t.name())
+                .setSourceTopic(source == null ? sourceName : source.source())
+                .setPartition(source == null ? null : source.partition())
+                .setOffset(source == null ? null : source.offset())
+                .setSeq(seq)
+                .setRecordKey(source == null ? null : source.key())
+                .setTokenStart(l.tokenStart())
+                .setTokenEnd(l.tokenEnd())
+                .setModelFingerprint(modelFingerprint)
+                .setProcessedAtMs(now)
+                .build();
+    }
+
+    /** A chunk that cannot be applied: its bytes are the chunk's single-object Avro encoding. */
+    Rejected rejected(Chunk chunk, String reason, long now) {
+        return rejection(sourceName, -1, -1, chunk.docId(), reason, chunk.encoded(), now);
+    }
+
+    /** A record that cannot be applied: its bytes are its text. */
+    Rejected rejected(Record record, String reason, long now) {
+        RecordSource s = record.source();
+        return rejection(s == null ? sourceName : s.source(), s == null ? -1 : s.partition(), s == null ? -1 : s.offset(), record.docId(),
+                reason, ByteBuffer.wrap(record.text().getBytes(StandardCharsets.UTF_8)), now);
+    }
+
+    /** An element the stream's functions could not read. */
+    Rejected unreadable(String docId, String reason, long now) {
+        return rejection(sourceName, -1, -1, docId, reason, ByteBuffer.wrap(new byte[0]), now);
+    }
+
+    private static Rejected rejection(String source, int partition, long offset, String docId, String reason, ByteBuffer raw, long now) {
+        return Rejected.newBuilder()
+                .setSourceTopic(source)
+                .setPartition(partition)
+                .setOffset(offset)
+                .setDocId(docId)
+                .setReason(reason)
+                .setRaw(raw)
+                .setRejectedAtMs(now)
+                .build();
+    }
+
+    static List<LineSurprisal> lineRecords(List<LineScore> lines) {
+        List<LineSurprisal> out = new ArrayList<>(lines.size());
+        for (LineScore l : lines) {
+            out.add(LineSurprisal.newBuilder()
+                    .setLine(l.line())
+                    .setCharStart(l.charStart())
+                    .setCharEnd(l.charEnd())
+                    .setTokenStart(l.tokenStart())
+                    .setTokenEnd(l.tokenEnd())
+                    .setMeanSurprisal(l.isScored() ? l.mean() : null)
+                    .setMaxSurprisal(l.isScored() ? l.max() : null)
+                    .setText(l.text())
+                    .build());
+        }
+        return out;
+    }
+
+    /** The Avro form of a chunk's spike statistics (W8ASpike models). */
+    public static SpikeStatistics spikeRecord(SpikeSummary s) {
+        return SpikeStatistics.newBuilder()
+                .setActivations(s.activations())
+                .setZeroFraction(s.zeroFraction())
+                .setMeanAbs(s.meanAbs())
+                .setMeanBitwise(s.meanBitwise())
+                .setMaxAbs(s.maxAbs())
+                .setSilentChannelFraction(s.silentChannelFraction())
+                .setEnergyPicojoulesPerToken(s.spikingPicojoulesPerToken())
+                .setDenseEnergyPicojoulesPerToken(s.densePicojoulesPerToken())
+                .build();
+    }
+
+    static List<Float> floats(float[] v) {
+        List<Float> out = new ArrayList<>(v.length);
+        for (float f : v) {
+            out.add(f);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,48 @@
+package io.spikestream.operator.state;
+
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+
+import java.io.IOException;
+
+/**
+ * The current key's {@link DocumentRecord} in keyed state. A document last written by the 0.1 release has a
+ * {@link DocumentMeta} ({@code meta}) instead: it is read once, split into the parts, and removed — so
+ * savepoints and checkpoints of 0.1 restore into this operator (StateMigrationTest).
+ */
+public final class DocumentRecords {
+    private final ValueState<DocumentRecord> records;
+    private final ValueState<DocumentMeta> legacy;
+
+    public DocumentRecords(RuntimeContext context) {
+        records = context.getState(new ValueStateDescriptor<>("document", TypeInformation.of(DocumentRecord.class)));
+        legacy = context.getState(new ValueStateDescriptor<>("meta", TypeInformation.of(DocumentMeta.class)));
+    }
+
+    /** The current document's record, or null when it has none. */
+    public DocumentRecord get() throws IOException {
+        DocumentRecord r = records.value();
+        if (r != null) {
+            return r;
+        }
+        DocumentMeta old = legacy.value();
+        if (old == null) {
+            return null;
+        }
+        r = DocumentRecord.migrate(old);
+        records.update(r);
+        legacy.clear();
+        return r;
+    }
+
+    public void put(DocumentRecord r) throws IOException {
+        records.update(r);
+    }
+
+    public void clear() {
+        records.clear();
+        legacy.clear();
+    }
+}

@@ -1,0 +1,43 @@
+package io.spikestream.operator.state;
+
+import io.spikestream.engine.scoring.OpenLine;
+
+/**
+ * How far a document has been read: tokens, surprisal totals over its scored tokens, and the line not yet ended
+ * ({@code DocumentScorer} owns it). A Flink POJO.
+ */
+public class ProgressState {
+    public long tokens;
+    public long scoredTokens;
+    public double surprisalSum;
+    public double maxSurprisal;
+    public long stateBytesWritten;
+    public long applied;
+
+    /** The line not yet ended by a newline (its number is the next line's for records). */
+    public long openLine;
+    public int openLineTokens;
+    public long openLineTokenStart;
+    public int openLineScored;
+    public double openLineSum;
+    public double openLineMax;
+    public String openLineText = "";
+
+    public ProgressState() {
+    }
+
+    public OpenLine currentLine() {
+        return new OpenLine(openLine, openLineTokens, openLineTokenStart, openLineScored, openLineSum, openLineMax,
+                openLineText == null ? "" : openLineText);
+    }
+
+    public void keepLine(OpenLine o) {
+        openLine = o.line();
+        openLineTokens = o.tokens();
+        openLineTokenStart = o.tokenStart();
+        openLineScored = o.scored();
+        openLineSum = o.sum();
+        openLineMax = o.max();
+        openLineText = o.text();
+    }
+}
