@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,22 +130,13 @@ class JobCommandITCase {
     }
 
     private static Process start(String[] args, Path log) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("-Dspikestream")) {
-                cmd.add(a);
-            }
-        }
-        cmd.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), "io.spikestream.cli.Main"));
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return CliRun.start(List.of(args), log);
     }
 
     static List<Enrichment> committed(String topic) throws Exception {
         List<Enrichment> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : KAFKA.readCommitted(topic)) {
-            out.add(Enrichment.newBuilder(AvroCodec.enrichment().decode(r.value())).setProcessedAtMs(0).build());
+            out.add(Enrichment.newBuilder(AvroCodec.enrichment().decode(r.value())).setProcessedAtMs(0).setStateBytesWritten(0).build());
         }
         return out;
     }

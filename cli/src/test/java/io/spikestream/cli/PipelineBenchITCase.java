@@ -29,4 +29,26 @@ class PipelineBenchITCase {
         assertThat(((Number) json.get("tokens_per_second")).doubleValue()).isPositive();
         assertThat(((Number) json.get("state_bytes_last")).longValue()).isPositive();
     }
+
+    @Test
+    void aKeyedTextLogGoesThroughTheJobAndTheEngineAloneAndTheJsonLineComparesThem() {
+        String model = TestData.repositoryRoot().resolve("models").resolve("demo-logs").toString();
+        CliRun r = CliRun.run("", "bench-pipeline", "--model", model, "--input-format", "text", "--keys", "7", "--lines", "300",
+                "--checkpoint-interval", "500ms", "--latency-seconds", "3", "--rate", "40");
+        assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
+        List<String> lines = r.out().lines().toList();
+        Map<String, Object> json = Json.parseObject(lines.get(lines.size() - 1));
+        assertThat(json).containsEntry("input_format", "text").containsEntry("keys", 7L).containsEntry("lines", 300L);
+        double engine = ((Number) json.get("engine_tokens_per_second")).doubleValue();
+        double job = ((Number) json.get("job_tokens_per_second")).doubleValue();
+        assertThat(engine).isPositive();
+        assertThat(job).isPositive();
+        assertThat(((Number) json.get("ratio")).doubleValue()).isCloseTo(job / engine, org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(((Number) json.get("state_bytes_written_per_record")).doubleValue()).isPositive();
+        // 120 lines at 40/s, each committed within a few checkpoint intervals
+        assertThat(((Number) json.get("latency_max_ms")).longValue()).isPositive().isLessThan(30_000);
+        assertThat(((Number) json.get("latency_p50_ms")).longValue()).isLessThanOrEqualTo(((Number) json.get("latency_max_ms")).longValue());
+        // the bench fails unless the job scored every line with as many tokens as the engine alone
+        assertThat(r.out()).contains("job: 300 records, " + String.format(java.util.Locale.ROOT, "%,d", ((Number) json.get("tokens")).longValue()) + " tokens");
+    }
 }

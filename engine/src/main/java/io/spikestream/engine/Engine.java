@@ -107,6 +107,30 @@ public final class Engine implements AutoCloseable {
      */
     public TextChunkResult advanceText(DocumentState state, String text, boolean last) {
         String tail = state.tokenizerTail();
+        TextTokens t = tokens(tail, text, last);
+        ChunkResult result;
+        if (t.ids().length == 0) {
+            result = new ChunkResult(state.position(), t.ids(), new double[0], state.lastHidden().clone(),
+                    model.spiking() ? model.newSpikeStatistics() : null);
+        } else {
+            result = advance(state, t.ids());
+        }
+        state.setTokenizerTail(t.tail());
+        return new TextChunkResult(result, t.charStart(), t.charEnd());
+    }
+
+    /**
+     * Tokenizes a chunk of a document's text as {@link #advanceText} does, without running the model: the
+     * state's tokenizer tail moves on, its position does not. Several chunks tokenized so and their tokens given to
+     * {@link #advance} in one call give the bits of advancing by each chunk in turn.
+     */
+    public TextTokens tokenizeText(DocumentState state, String text, boolean last) {
+        TextTokens t = tokens(state.tokenizerTail(), text, last);
+        state.setTokenizerTail(t.tail());
+        return t;
+    }
+
+    private TextTokens tokens(String tail, String text, boolean last) {
         StreamingEncoder encoder = requireTokenizer().streaming(TokenizerMode.LITERAL, tail);
         Encoding pushed = encoder.push(text);
         int restBase = text.length() - encoder.tail().length(); // the held-back text ends the chunk
@@ -128,15 +152,7 @@ public final class Engine implements AutoCloseable {
                 end[k] = restBase + rest.end()[i];
             }
         }
-        ChunkResult result;
-        if (n == 0) {
-            result = new ChunkResult(state.position(), ids, new double[0], state.lastHidden().clone(),
-                    model.spiking() ? model.newSpikeStatistics() : null);
-        } else {
-            result = advance(state, ids);
-        }
-        state.setTokenizerTail(last ? "" : encoder.tail());
-        return new TextChunkResult(result, start, end);
+        return new TextTokens(ids, start, end, last ? "" : encoder.tail());
     }
 
     /**
@@ -174,13 +190,13 @@ public final class Engine implements AutoCloseable {
     /** Advances a document by a chunk of tokens; the state is unchanged if the input is invalid. */
     public ChunkResult advance(DocumentState state, int[] tokens) {
         long start = state.position();
-        Model.Result r = model.forward(state, tokens, 0, tokens.length, false, parallel);
+        Model.Result r = forward(state, tokens, 0, tokens.length, false, parallel);
         return new ChunkResult(start, tokens.clone(), r.logProbs(), r.lastHidden(), r.spikes());
     }
 
     /** Like {@link #advance}, also returning the n×V logits (row t predicts token t+1). */
     public Model.Result advanceWithLogits(DocumentState state, int[] tokens) {
-        return model.forward(state, tokens, 0, tokens.length, true, parallel);
+        return forward(state, tokens, 0, tokens.length, true, parallel);
     }
 
     /** An independent copy of a document's state. */
@@ -220,7 +236,7 @@ public final class Engine implements AutoCloseable {
                 break;
             }
             if (count < params.maxTokens()) {
-                logits = model.forward(fork, new int[] {next}, 0, 1, true, parallel).logits();
+                logits = forward(fork, new int[] {next}, 0, 1, true, parallel).logits();
             }
         }
         return new Generation(Arrays.copyOf(out, count), Arrays.copyOf(logProbs, count), stopped);
@@ -236,7 +252,7 @@ public final class Engine implements AutoCloseable {
         }
         DocumentState base = document.fork();
         if (prompt.length > 0) {
-            model.forward(base, prompt, 0, prompt.length, false, parallel);
+            forward(base, prompt, 0, prompt.length, false, parallel);
         } else if (base.position() == 0) {
             throw new IllegalArgumentException("an empty document with an empty prompt gives no context to score candidates in");
         }
@@ -246,7 +262,7 @@ public final class Engine implements AutoCloseable {
             if (tokens.length == 0) {
                 throw new IllegalArgumentException("candidate " + c + " is empty");
             }
-            double[] lp = model.forward(base.fork(), tokens, 0, tokens.length, false, parallel).logProbs();
+            double[] lp = forward(base.fork(), tokens, 0, tokens.length, false, parallel).logProbs();
             totals[c] = Arrays.stream(lp).sum();
         }
         double max = Arrays.stream(totals).max().orElseThrow();
@@ -264,9 +280,9 @@ public final class Engine implements AutoCloseable {
             return model.nextLogits(fork);
         }
         if (prompt.length > 1) {
-            model.forward(fork, prompt, 0, prompt.length - 1, false, parallel);
+            forward(fork, prompt, 0, prompt.length - 1, false, parallel);
         }
-        return model.forward(fork, prompt, prompt.length - 1, 1, true, parallel).logits();
+        return forward(fork, prompt, prompt.length - 1, 1, true, parallel).logits();
     }
 
     private static double logProb(float[] logits, int token) {
@@ -279,6 +295,13 @@ public final class Engine implements AutoCloseable {
             sum += StrictMath.exp(l - max);
         }
         return logits[token] - max - StrictMath.log(sum);
+    }
+
+    /** One pass of the model; concurrent passes (other slots' documents) each keep to their own thread. */
+    private Model.Result forward(DocumentState state, int[] tokens, int offset, int n, boolean wantLogits, Parallel parallel) {
+        try (Parallel.Pass pass = parallel.pass()) {
+            return model.forward(state, tokens, offset, n, wantLogits, parallel);
+        }
     }
 
     @Override

@@ -14,17 +14,26 @@ import io.spikestream.operator.input.InputReader;
 import io.spikestream.operator.input.Record;
 import io.spikestream.operator.process.DocumentContext;
 import io.spikestream.operator.process.DocumentParts;
+import io.spikestream.operator.process.OutputRecords;
+import io.spikestream.operator.state.OpenDocuments;
 import io.spikestream.operator.state.DocumentRecord;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -39,7 +48,7 @@ import java.util.Optional;
  * <p>Internal: use {@link DocumentScoring}. Extending it is for tests that inject failures.
  */
 @Internal
-public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, DocumentQuery, Enrichment> {
+public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, DocumentQuery, Enrichment> implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
     /** Input that could not be used, with the reason. */
@@ -59,6 +68,12 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
 
     private transient Engine engine;
     private transient DocumentParts parts;
+    /** Elements gathered per document until {@link #flush}; in arrival order, documents by first arrival. */
+    private transient Map<String, List<Gathered>> pending;
+    private transient int pendingCount;
+    private transient long pendingChars;
+    private transient boolean bundled;
+    private transient OpenDocuments open;
 
     public DocumentProcessor(InputReader<T> reader, OperatorOptions options, Alerts alerts, String sourceName) {
         this.reader = reader;
@@ -70,6 +85,16 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
     /** A function configured as {@code configured} (for subclasses that observe or inject failures). */
     protected DocumentProcessor(DocumentProcessor<T> configured) {
         this(configured.reader, configured.options, configured.alerts, configured.sourceName);
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        open = OpenDocuments.restore(context.getOperatorStateStore());
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        open.snapshot();
     }
 
     @Override
@@ -94,7 +119,16 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
             release();
             throw new SuppressRestartsException(e);
         }
-        parts = new DocumentParts(getRuntimeContext(), engine, options, threshold.orElse(null), sourceName);
+        parts = new DocumentParts(getRuntimeContext(), engine, options, threshold.orElse(null), sourceName,
+                open != null ? open : OpenDocuments.unkept());
+        pending = new LinkedHashMap<>();
+        pendingCount = 0;
+        pendingChars = 0;
+    }
+
+    /** Run by {@link DocumentOperator}: elements wait for {@link #flush}; otherwise each is applied as it arrives. */
+    void bundled(boolean bundled) {
+        this.bundled = bundled;
     }
 
     @Override
@@ -109,36 +143,92 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
         }
     }
 
+    /** Takes an element of the current document; it is applied now, or with its bundle ({@link DocumentOperator}). */
     @Override
     public void processElement1(T element, Context ctx, Collector<Enrichment> out) throws Exception {
-        Call call = new Call(ctx, out);
-        DocumentInput input;
-        try {
-            input = reader.read(element, ctx.getCurrentKey());
-        } catch (InputReader.Unreadable e) {
-            parts.unreadable(call, e.getMessage());
+        Gathered g = Gathered.read(reader, element, ctx.getCurrentKey());
+        pending.computeIfAbsent(ctx.getCurrentKey(), k -> new ArrayList<>()).add(g);
+        pendingCount++;
+        pendingChars += g.chars();
+        if (!bundled) {
+            flush(ctx.getCurrentKey(), ctx, out);
+        }
+    }
+
+    /** Elements gathered and not applied yet. */
+    int pending() {
+        return pendingCount;
+    }
+
+    /** Characters of text in the gathered elements. */
+    long pendingChars() {
+        return pendingChars;
+    }
+
+    /** The documents with gathered elements (a copy). */
+    List<String> pendingKeys() {
+        return new ArrayList<>(pending.keySet());
+    }
+
+    /**
+     * Applies the elements gathered for {@code docId} (the current key) in their order; consecutive records, and
+     * consecutive chunks, go through the engine in one pass, and the document's state is written once at the end. Its enrichments wait
+     * for that write, so that the last one can say how many bytes it took.
+     */
+    void flush(String docId, Context ctx, Collector<Enrichment> out) throws Exception {
+        List<Gathered> elements = pending.remove(docId);
+        if (elements == null) {
             return;
         }
-        if (DocumentScoring.NO_KEY.equals(ctx.getCurrentKey())) {
-            parts.unreadable(call, "NO_KEY: the element has no document key");
-            return;
+        pendingCount -= elements.size();
+        for (Gathered g : elements) {
+            pendingChars -= g.chars();
         }
-        DocumentRecord doc = parts.load();
-        if (input instanceof Chunk c) {
-            parts.chunk(doc, c, call);
-        } else {
-            parts.record(doc, (Record) input, call);
+        List<Enrichment> emitted = new ArrayList<>();
+        Call call = new Call(ctx, emitted::add);
+        DocumentRecord doc = null;
+        List<Record> records = new ArrayList<>();
+        for (Gathered g : elements) {
+            DocumentInput input = g.input();
+            if (input == null) {
+                parts.unreadable(call, g.unreadable());
+                continue;
+            }
+            if (DocumentScoring.NO_KEY.equals(docId)) {
+                parts.unreadable(call, "NO_KEY: the element has no document key");
+                continue;
+            }
+            if (doc == null) {
+                doc = parts.load();
+            }
+            if (input instanceof Chunk c) {
+                parts.records(doc, records, call);
+                records.clear();
+                parts.chunk(doc, c, call);
+            } else {
+                records.add((Record) input);
+            }
+        }
+        if (!records.isEmpty()) {
+            parts.records(doc, records, call);
+        }
+        long written = doc == null ? 0 : parts.finish(doc, call);
+        OutputRecords.chargeWrite(emitted, written);
+        for (Enrichment e : emitted) {
+            out.collect(e);
         }
     }
 
     @Override
     public void processElement2(DocumentQuery query, Context ctx, Collector<Enrichment> out) throws Exception {
-        parts.query(query, new Call(ctx, out));
+        flush(ctx.getCurrentKey(), ctx, out);
+        parts.query(query, new Call(ctx, out::collect));
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Enrichment> out) throws Exception {
-        parts.timer(timestamp, new Call(ctx, out));
+        flush(ctx.getCurrentKey(), ctx, out);
+        parts.timer(timestamp, new Call(ctx, out::collect));
     }
 
     private static String host() {
@@ -149,12 +239,27 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
         }
     }
 
+    /** An element as read when it arrived: its input, or why it cannot be read (rejected when it is applied). */
+    private record Gathered(DocumentInput input, String unreadable) {
+        static <T> Gathered read(InputReader<T> reader, T element, String docId) {
+            try {
+                return new Gathered(reader.read(element, docId), null);
+            } catch (InputReader.Unreadable e) {
+                return new Gathered(null, e.getMessage());
+            }
+        }
+
+        long chars() {
+            return input == null ? 0 : input.text().length();
+        }
+    }
+
     /** One call's document, clock, timers and outputs, as the parts see them. */
     private final class Call implements DocumentContext {
         private final Context ctx;
-        private final Collector<Enrichment> out;
+        private final java.util.function.Consumer<Enrichment> out;
 
-        Call(Context ctx, Collector<Enrichment> out) {
+        Call(Context ctx, java.util.function.Consumer<Enrichment> out) {
             this.ctx = ctx;
             this.out = out;
         }
@@ -171,7 +276,7 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
 
         @Override
         public void emit(Enrichment e) {
-            out.collect(e);
+            out.accept(e);
         }
 
         @Override

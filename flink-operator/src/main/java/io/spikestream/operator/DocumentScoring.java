@@ -58,6 +58,7 @@ public final class DocumentScoring<T> implements Serializable {
     private final String sourceName;
     private final String uid;
     private final String name;
+    private final Bundles bundles;
 
     private DocumentScoring(Builder<T> b, InputReader<T> reader, Alerts alerts) {
         this.documentKey = new NullSafeKey<>(b.documentKey);
@@ -67,6 +68,7 @@ public final class DocumentScoring<T> implements Serializable {
         this.sourceName = b.sourceName;
         this.uid = b.uid;
         this.name = b.name;
+        this.bundles = b.bundles;
     }
 
     public static <T> Builder<T> builder() {
@@ -100,14 +102,23 @@ public final class DocumentScoring<T> implements Serializable {
     public ScoredStreams apply(DataStream<T> input, DataStream<DocumentQuery> queries, DocumentProcessor<T> processor) {
         SingleOutputStreamOperator<Enrichment> enrichments = input.keyBy(documentKey)
                 .connect(queries.keyBy(DocumentQuery::getDocId))
-                .process(processor, TypeInformation.of(Enrichment.class))
-                .uid(uid).name(name);
+                .transform(name, TypeInformation.of(Enrichment.class), operator(processor))
+                .uid(uid);
         return new ScoredStreams(enrichments);
     }
 
     /** Which document an element belongs to (null keys, which Flink cannot key by, become a key that is rejected). */
     public KeySelector<T, String> documentKey() {
         return documentKey;
+    }
+
+    /** The keyed operator this scoring runs, around {@code processor}. */
+    public DocumentOperator<T> operator(DocumentProcessor<T> processor) {
+        return new DocumentOperator<>(processor, bundles);
+    }
+
+    public Bundles bundles() {
+        return bundles;
     }
 
     /** The keyed function this scoring runs. */
@@ -140,8 +151,15 @@ public final class DocumentScoring<T> implements Serializable {
         private String sourceName = "input";
         private String uid = "spikestream-documents";
         private String name = "spikestream documents";
+        private Bundles bundles = Bundles.DEFAULT;
 
         private Builder() {
+        }
+
+        /** How many elements are gathered before they are applied together; default {@link Bundles#DEFAULT}. */
+        public Builder<T> bundles(Bundles bundles) {
+            this.bundles = Objects.requireNonNull(bundles, "bundles");
+            return this;
         }
 
         /** The model directory (config.json, safetensors, tokenizer files), on every TaskManager; default settings. */

@@ -105,7 +105,7 @@ class DocumentScoringITCase {
         env.execute(name);
         Map<String, List<Enrichment>> enrichments = new TreeMap<>();
         for (Enrichment e : CommittedSink.<Enrichment>committed(name + "-enrichments")) {
-            enrichments.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
+            enrichments.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).setStateBytesWritten(0).build());
         }
         Map<String, List<Alert>> alerts = new TreeMap<>();
         for (Alert a : CommittedSink.<Alert>committed(name + "-alerts")) {

@@ -52,7 +52,7 @@ final class LegacyRelease {
     /** The harness of a mode: chunks, or records alerting above {@link #RECORD_ALERTS}. */
     static OperatorHarness harness(String name, OperatorSubtaskState restoreFrom) throws Exception {
         return name.equals(CHUNKS) ? new OperatorHarness(chunkOptions(), restoreFrom)
-                : OperatorHarness.records(recordOptions(), RECORD_ALERTS, restoreFrom);
+                : OperatorHarness.records(recordOptions(), RECORD_ALERTS, Bundles.NONE, restoreFrom);
     }
 
     /** One step of the script: a chunk or record, a query, or the processing time moving on. */

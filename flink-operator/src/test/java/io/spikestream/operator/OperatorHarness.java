@@ -10,7 +10,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 
@@ -27,23 +26,29 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class OperatorHarness implements AutoCloseable {
     private final KeyedTwoInputStreamOperatorTestHarness<String, Object, DocumentQuery, Enrichment> harness;
 
-    /** Over chunks, as the Kafka job scores {@code DocumentChunk}s (rejections name the topic {@code documents}). */
+    /** Over chunks, as the Kafka job scores {@code DocumentChunk}s (rejections name the topic {@code documents}), element by element. */
     OperatorHarness(OperatorOptions options, OperatorSubtaskState restoreFrom) throws Exception {
-        this(DocumentScoring.documentChunks().options(options).sourceName("documents").build(), restoreFrom);
+        this(options, Bundles.NONE, restoreFrom);
+    }
+
+    /** Over chunks, in bundles. */
+    OperatorHarness(OperatorOptions options, Bundles bundles, OperatorSubtaskState restoreFrom) throws Exception {
+        this(DocumentScoring.documentChunks().options(options).sourceName("documents").bundles(bundles).build(), restoreFrom);
     }
 
     /** Over records with their coordinates, alerting above {@code alertThreshold}. */
-    static OperatorHarness records(OperatorOptions options, String alertThreshold, OperatorSubtaskState restoreFrom) throws Exception {
+    static OperatorHarness records(OperatorOptions options, String alertThreshold, Bundles bundles, OperatorSubtaskState restoreFrom)
+            throws Exception {
         return new OperatorHarness(DocumentScoring.<Record>builder().options(options).documentKey(Record::docId).text(Record::text)
-                .records(Record::source).alertThreshold(alertThreshold).sourceName("documents").build(), restoreFrom);
+                .records(Record::source).alertThreshold(alertThreshold).sourceName("documents").bundles(bundles).build(), restoreFrom);
     }
 
     @SuppressWarnings("unchecked")
     private <T> OperatorHarness(DocumentScoring<T> scoring, OperatorSubtaskState restoreFrom) throws Exception {
         KeySelector<Object, String> elementKey = (KeySelector<Object, String>) scoring.documentKey();
         KeySelector<DocumentQuery, String> queryKey = DocumentQuery::getDocId;
-        harness = new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>((DocumentProcessor<Object>) scoring.processor()), elementKey, queryKey, Types.STRING);
+        DocumentScoring<Object> s = (DocumentScoring<Object>) scoring;
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(s.operator(s.processor()), elementKey, queryKey, Types.STRING);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         harness.setup();
         if (restoreFrom != null) {
@@ -77,7 +82,14 @@ final class OperatorHarness implements AutoCloseable {
     }
 
     OperatorSubtaskState snapshot(long id) throws Exception {
+        harness.prepareSnapshotPreBarrier(id);
         return harness.snapshot(id, id);
+    }
+
+    /** The input ends (a bounded job): what waits in a bundle is applied. */
+    void endInput() throws Exception {
+        harness.endInput1();
+        harness.endInput2();
     }
 
     /** Main output so far, with processing time zeroed (it is wall-clock in production). */

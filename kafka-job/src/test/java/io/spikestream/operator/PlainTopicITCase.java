@@ -155,7 +155,7 @@ class PlainTopicITCase {
         Map<String, List<Enrichment>> byDoc = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> r : KAFKA.readCommitted(enrichments)) {
             Enrichment e = AvroCodec.enrichment().decode(r.value());
-            byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
+            byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).setStateBytesWritten(0).build());
         }
         List<Alert> a = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : KAFKA.readCommitted(alerts)) {

@@ -367,7 +367,7 @@ class SecuredKafkaJobITCase {
         Map<String, List<Enrichment>> enrichments = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> r : readCommitted(client, o.enrichmentsTopic())) {
             Enrichment e = AvroCodec.enrichment().decode(r.value());
-            enrichments.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
+            enrichments.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).setStateBytesWritten(0).build());
         }
         Map<String, List<Alert>> alerts = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> r : readCommitted(client, o.alertsTopic())) {

@@ -125,7 +125,7 @@ class SpikeStreamJobITCase {
         Map<String, List<Enrichment>> byDoc = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> r : KAFKA.readCommitted(topic)) {
             Enrichment e = AvroCodec.enrichment().decode(r.value());
-            byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
+            byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).setStateBytesWritten(0).build());
         }
         return byDoc;
     }
@@ -187,6 +187,8 @@ class SpikeStreamJobITCase {
         static final AtomicBoolean FAIL_ONCE = new AtomicBoolean();
         static final AtomicInteger FAILURES = new AtomicInteger();
         static final AtomicInteger OPENED = new AtomicInteger();
+        /** How long each element is held up, so that checkpoints fall mid-stream. */
+        static volatile long sleepMs = 40;
         private transient boolean sawCheckpoint;
 
         ObservedProcessor(DocumentProcessor<T> configured) {
@@ -209,7 +211,7 @@ class SpikeStreamJobITCase {
 
         @Override
         public void processElement1(T chunk, Context ctx, Collector<Enrichment> out) throws Exception {
-            Thread.sleep(40);
+            Thread.sleep(sleepMs);
             if (sawCheckpoint && CHUNKS.get() > 20 && FAIL_ONCE.compareAndSet(true, false)) {
                 FAILURES.incrementAndGet();
                 throw new IllegalStateException("injected failure after checkpoint " + CHECKPOINTS.get());

@@ -51,7 +51,9 @@ import java.util.stream.Stream;
  */
 @Command(name = "bench-pipeline", mixinStandardHelpOptions = true,
         description = {"One generated log document of about N tokens through embedded Kafka + the job, and through the engine alone,",
-            "in one run: tokens/s per million tokens, state and checkpoint bytes; last line: one JSON object."})
+            "in one run: tokens/s per million tokens, state and checkpoint bytes; last line: one JSON object.",
+            "With --input-format text: a log of --lines lines from --keys clients (one Kafka record per line, keyed by client),",
+            "the engine alone as score-lines scores it against the job's own summary; last line: one JSON object with the ratio."})
 public final class PipelineBenchCommand implements Callable<Integer> {
     private static final long MILLION = 1_000_000;
 
@@ -61,13 +63,41 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "1000000", description = "Tokens of the generated document (default 1000000).")
     long tokens;
 
-    @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism (default 1: one document is one subtask's work).")
-    int parallelism;
+    @Option(names = "--parallelism", description = "Job parallelism (default: Avro 1, one document is one subtask's work; text: the job's default, the cores).")
+    Integer parallelism;
+
+    @Option(names = "--input-format", defaultValue = "avro", description = "avro (one document in chunks, the default) or text (a record per line).")
+    String inputFormat;
+
+    @Option(names = "--keys", defaultValue = "1000", description = "Text: clients (Kafka keys, documents) the log's events come from (default 1000).")
+    int keys;
+
+    @Option(names = "--lines", defaultValue = "40000", description = "Text: lines of the log (default 40000).")
+    int lines;
+
+    @Option(names = "--bundle-size", description = "The job's --bundle-size (default: the job's).")
+    Integer bundleSize;
+
+    @Option(names = "--bundle-time", description = "The job's --bundle-time (default: the job's).")
+    String bundleTime;
+
+    @Option(names = "--bundle-chars", description = "The job's --bundle-chars (default: the job's).")
+    Long bundleChars;
+
+    @Option(names = "--engine-threads", description = "The job's --engine-threads (default: the job's).")
+    Integer engineThreads;
+
+    @Option(names = "--latency-seconds", defaultValue = "0", description = {"Text: then run the job unbounded with lines at --rate per second for",
+        "this long and report how long each line takes from Kafka to its committed enrichment (default 0: not measured)."})
+    int latencySeconds;
+
+    @Option(names = "--rate", defaultValue = "200", description = "Text: lines per second of the latency run (default 200).")
+    int rate;
 
     @Option(names = "--chunk-bytes", defaultValue = "16384", description = "Producer chunk size (default 16384: enough chunk ends per million tokens to see every position of a GLA block).")
     int chunkBytes;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "2s", description = "Checkpoint interval (default 2s).")
+    @Option(names = "--checkpoint-interval", description = "Checkpoint interval (default: Avro 2s; text: the job's, 10s).")
     String checkpointInterval;
 
     @Option(names = "--seed", defaultValue = "4", description = "Log generator seed (default 4).")
@@ -85,6 +115,18 @@ public final class PipelineBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (inputFormat.equals("text")) {
+            return text();
+        }
+        if (!inputFormat.equals("avro")) {
+            throw new IllegalArgumentException("--input-format is avro or text, got " + inputFormat);
+        }
+        if (parallelism == null) {
+            parallelism = 1;
+        }
+        if (checkpointInterval == null) {
+            checkpointInterval = "2s";
+        }
         if (tokens < 1) {
             throw new IllegalArgumentException("--tokens must be positive");
         }
@@ -101,6 +143,43 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         Path dir = temporary ? Files.createTempDirectory("spikestream-bench-pipeline-") : workDir.toAbsolutePath();
         try {
             return pipeline(dir, text, engineRate);
+        } finally {
+            if (temporary) {
+                org.apache.flink.util.FileUtils.deleteDirectory(dir.toFile());
+            }
+        }
+    }
+
+    /** The job's options given to this command. */
+    private List<String> jobOptions() {
+        List<String> jobArgs = new ArrayList<>();
+        if (bundleSize != null) {
+            jobArgs.addAll(List.of("--bundle-size", bundleSize.toString()));
+        }
+        if (bundleTime != null) {
+            jobArgs.addAll(List.of("--bundle-time", bundleTime));
+        }
+        if (bundleChars != null) {
+            jobArgs.addAll(List.of("--bundle-chars", bundleChars.toString()));
+        }
+        if (engineThreads != null) {
+            jobArgs.addAll(List.of("--engine-threads", engineThreads.toString()));
+        }
+        return jobArgs;
+    }
+
+    private int text() throws Exception {
+        List<String> jobArgs = jobOptions();
+        if (parallelism != null) {
+            jobArgs.addAll(List.of("--parallelism", parallelism.toString()));
+        }
+        if (checkpointInterval != null) {
+            jobArgs.addAll(List.of("--checkpoint-interval", checkpointInterval));
+        }
+        boolean temporary = workDir == null;
+        Path dir = temporary ? Files.createTempDirectory("spikestream-bench-pipeline-") : workDir.toAbsolutePath();
+        try {
+            return new TextPipelineBench(model, keys, lines, seed, jobArgs, System.out).latency(latencySeconds, rate).run(dir);
         } finally {
             if (temporary) {
                 org.apache.flink.util.FileUtils.deleteDirectory(dir.toFile());
@@ -150,9 +229,11 @@ public final class PipelineBenchCommand implements Callable<Integer> {
             String bootstrap = kafka.bootstrapServers();
             KafkaTopics.ensure(bootstrap, 1, Topics.ALL);
             Path checkpoints = dir.resolve("checkpoints");
-            JobOptions options = JobOptions.parse("--bootstrap-servers", bootstrap, "--model", model.toAbsolutePath().toString(),
+            List<String> args = new ArrayList<>(List.of("--bootstrap-servers", bootstrap, "--model", model.toAbsolutePath().toString(),
                     "--parallelism", Integer.toString(parallelism), "--checkpoint-interval", checkpointInterval,
-                    "--checkpoint-dir", checkpoints.toString(), "--group-id", "bench", "--transactional-id-prefix", "bench");
+                    "--checkpoint-dir", checkpoints.toString(), "--group-id", "bench", "--transactional-id-prefix", "bench"));
+            args.addAll(jobOptions());
+            JobOptions options = JobOptions.parse(args.toArray(String[]::new));
             JobClient job = SpikeStreamJob.start(options);
             try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
                 long start = System.nanoTime();

@@ -34,12 +34,19 @@ public final class ClusterCommand implements Runnable {
         String taskManagerMemory;
         @Option(names = "--timeout", defaultValue = "120", description = "Seconds to wait for the TaskManagers to register (default 120).")
         int timeoutSeconds;
+        @Option(names = "--prometheus-port", defaultValue = "0", description = {"Enable Flink's Prometheus reporter: each process serves",
+            "http://localhost:PORT/metrics on the first free port from this one (default 0: off)."})
+        int prometheusPort;
 
         @Override
         public Integer call() throws Exception {
             LocalCluster cluster = new LocalCluster(dir, FlinkHome.locate());
             long t = System.nanoTime();
-            cluster.start(taskManagers, slots, restPort, jobManagerMemory, taskManagerMemory, Duration.ofSeconds(timeoutSeconds));
+            cluster.start(taskManagers, slots, restPort, jobManagerMemory, taskManagerMemory, Duration.ofSeconds(timeoutSeconds),
+                    prometheusPort > 0 ? ClusterConfig.prometheus(prometheusPort, taskManagers + 1) : java.util.Map.of());
+            if (prometheusPort > 0) {
+                System.out.printf("Prometheus metrics at http://localhost:%d/metrics and the next free ports (one per process)%n", prometheusPort);
+            }
             System.out.printf("cluster in %s: JobManager (pid %s) and %d TaskManagers with %d slots each registered in %.1f s; "
                             + "REST at localhost:%d (submit with ./spikestream job --cluster localhost:%d ...)%n",
                     cluster.dir(), java.nio.file.Files.readString(cluster.jobManagerPid()).trim(), taskManagers, slots,

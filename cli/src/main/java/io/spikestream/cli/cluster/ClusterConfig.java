@@ -69,6 +69,17 @@ public final class ClusterConfig {
         return m;
     }
 
+    /**
+     * Flink's Prometheus reporter: every process of the cluster serves its metrics (the job's {@code spikestream_*}
+     * among them) at {@code http://HOST:PORT/metrics}, each on the first free port from {@code firstPort} on.
+     */
+    public static Map<String, String> prometheus(int firstPort, int processes) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        m.put("metrics.reporter.prom.port", firstPort + "-" + (firstPort + processes + 8));
+        return m;
+    }
+
     /** Flink's {@code config.yaml}: one {@code key: value} per line (flat keys are valid YAML). */
     public static void write(Map<String, String> settings, Path file) throws IOException {
         StringBuilder sb = new StringBuilder("# written by ./spikestream cluster start\n");

@@ -74,13 +74,21 @@ public final class LocalCluster {
     /** Writes the configuration, starts the JobManager and {@code taskManagers} TaskManagers; returns when all registered. */
     public void start(int taskManagers, int slots, int restPort, String jobManagerMemory, String taskManagerMemory, Duration timeout)
             throws IOException, InterruptedException {
+        start(taskManagers, slots, restPort, jobManagerMemory, taskManagerMemory, timeout, Map.of());
+    }
+
+    /** Like {@link #start(int, int, int, String, String, Duration)} with more settings in the configuration ({@code extra}). */
+    public void start(int taskManagers, int slots, int restPort, String jobManagerMemory, String taskManagerMemory, Duration timeout,
+                      Map<String, String> extra) throws IOException, InterruptedException {
         if (Files.exists(jobManagerPid()) && alive(jobManagerPid()).isPresent()) {
             throw new IllegalStateException("a cluster already runs in " + dir + " (pid " + Files.readString(jobManagerPid()).trim()
                     + "); `./spikestream cluster stop --dir " + dir + "` first");
         }
         Files.createDirectories(log());
         Files.createDirectories(dir.resolve("tmp"));
-        ClusterConfig.write(ClusterConfig.local(dir, slots, restPort, freePort(), jobManagerMemory, taskManagerMemory), conf().resolve("config.yaml"));
+        Map<String, String> settings = ClusterConfig.local(dir, slots, restPort, freePort(), jobManagerMemory, taskManagerMemory);
+        settings.putAll(extra);
+        ClusterConfig.write(settings, conf().resolve("config.yaml"));
         Files.writeString(conf().resolve("log4j.properties"), LOG4J.replace("logger.kafka.level = WARN", "logger.kafka.level = " + kafkaLogLevel));
         Configuration config = GlobalConfiguration.loadConfiguration(conf().toString());
         JobManagerProcessSpec jm = JobManagerProcessUtils.processSpecFromConfig(config);

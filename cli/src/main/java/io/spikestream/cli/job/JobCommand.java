@@ -7,14 +7,13 @@ import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.connectors.kafka.access.JobAcls;
 import io.spikestream.engine.ModelCheck;
 import io.spikestream.operator.job.JobOptions;
-import io.spikestream.operator.job.JobWatch;
 import io.spikestream.operator.job.SpikeStreamJob;
-import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -40,6 +39,9 @@ public final class JobCommand implements Callable<Integer> {
             System.out.println("  --print-acls PRINCIPAL: print the kafka-acls.sh commands that grant PRINCIPAL (User:NAME) what this job needs, and exit");
             System.out.println("  --cluster HOST:PORT: submit to a running Flink cluster (its REST endpoint) with Flink's client, print the job id, return");
             System.out.println("  --cluster HOST:PORT --stop-with-savepoint JOB_ID --savepoint-dir DIR: stop a job with a savepoint, print its path");
+            System.out.println("  --web-port: local job: Flink's web UI on this port (default: the first free one from " + LocalJob.DEFAULT_WEB_PORT
+                    + "; 0: a random port, not shown)");
+            System.out.println("  --progress-interval: local job: a status line on stderr this often (default 10s; 0: none); a bounded job's last stdout line is its summary as JSON");
             return 0;
         }
         List<String> a = new java.util.ArrayList<>(args);
@@ -47,6 +49,13 @@ public final class JobCommand implements Callable<Integer> {
         String stopJob = take(a, "--stop-with-savepoint");
         String savepointDir = take(a, "--savepoint-dir");
         String aclsFor = take(a, "--print-acls");
+        String webPortOption = take(a, "--web-port");
+        String progressOption = take(a, "--progress-interval");
+        Integer webPort = webPortOption == null ? null : port(webPortOption);
+        Duration progressInterval = progressOption == null ? Duration.ofSeconds(10) : JobOptions.duration("progress-interval", progressOption);
+        if (cluster != null && (webPortOption != null || progressOption != null)) {
+            throw new IllegalArgumentException("--web-port and --progress-interval are for a local job; a cluster has its own web UI and metrics");
+        }
         if (stopJob != null) {
             if (cluster == null || savepointDir == null) {
                 throw new IllegalArgumentException("--stop-with-savepoint JOB_ID needs --cluster HOST:PORT and --savepoint-dir DIR");
@@ -112,32 +121,47 @@ public final class JobCommand implements Callable<Integer> {
                     + " (./spikestream job --cluster " + cluster + " --stop-with-savepoint " + id + " --savepoint-dir DIR stops it)");
             return 0;
         }
-        JobClient job = SpikeStreamJob.startChecked(options);
-        System.err.println("spikestream job: running as " + job.getJobID() + " (Ctrl-C cancels; checkpoints stay for --resume latest)");
-        Thread cancel = new Thread(() -> {
-            try {
-                job.cancel().get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException e) {
-                System.err.println("spikestream job: cancel failed: " + e.getCause());
+        try (LocalJob local = LocalJob.start(options, webPort)) {
+            JobClient job = local.client();
+            if (webPort == null || webPort != 0) {
+                System.err.println("spikestream job: Flink web UI at " + local.webUi());
             }
-        }, "spikestream-job-cancel");
-        Runtime.getRuntime().addShutdownHook(cancel);
-        JobExecutionResult result;
-        try {
-            result = job.getJobExecutionResult().get();
-        } catch (ExecutionException e) {
-            Throwable reason = JobWatch.reason(e.getCause());
-            throw new IllegalStateException("the job " + job.getJobID() + " failed: " + reason.getMessage(), reason);
+            System.err.println("spikestream job: running as " + job.getJobID() + " (Ctrl-C cancels; checkpoints stay for --resume latest)");
+            Thread cancel = new Thread(() -> {
+                try {
+                    job.cancel().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException e) {
+                    System.err.println("spikestream job: cancel failed: " + e.getCause());
+                }
+            }, "spikestream-job-cancel");
+            Runtime.getRuntime().addShutdownHook(cancel);
+            LocalJob.Outcome outcome = local.await(progressInterval, System.err);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cancel);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting (Ctrl-C): the hook cancels the job
+            }
+            System.err.printf("spikestream job: finished after %d ms%n", outcome.result().getNetRuntime());
+            if (options.bounded()) {
+                System.out.println(outcome.progress().summary(outcome.seconds()));
+            }
         }
-        try {
-            Runtime.getRuntime().removeShutdownHook(cancel);
-        } catch (IllegalStateException shuttingDown) {
-            // the JVM is exiting (Ctrl-C): the hook cancels the job
-        }
-        System.err.printf("spikestream job: finished after %d ms%n", result.getNetRuntime());
         return 0;
+    }
+
+    private static int port(String value) {
+        int port;
+        try {
+            port = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--web-port needs a port number (0: a random one), got " + value);
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--web-port needs a port number (0: a random one), got " + value);
+        }
+        return port;
     }
 
     /** Removes {@code --name value} (or {@code --name=value}) from {@code a}; returns the value, or null when absent. */

@@ -61,14 +61,16 @@ class ClusterProcessITCase {
     static LocalCluster cluster;
     static String rest;
     static Map<String, List<Enrichment>> reference;
+    static int prometheusPort;
 
     @BeforeAll
     static void startEverything() throws Exception {
         broker = new BrokerProcess(freePort(), tmp.resolve("kafka"), tmp.resolve("kafka.log"));
         broker.start();
         int restPort = freePort();
+        prometheusPort = freePort();
         cluster = new LocalCluster(tmp.resolve("cluster"), FlinkHome.locate());
-        cluster.start(2, 2, restPort, "768m", "1280m", Duration.ofSeconds(120));
+        cluster.start(2, 2, restPort, "768m", "1280m", Duration.ofSeconds(120), ClusterConfig.prometheus(prometheusPort, 3));
         rest = "localhost:" + restPort;
         KafkaTopics.ensure(broker.bootstrap(), 2, List.of("documents", "queries"));
         publish("documents", 0, Integer.MAX_VALUE);
@@ -112,9 +114,15 @@ class ClusterProcessITCase {
     @Test
     @Order(1)
     void aTaskManagerKilledMidStreamLosesAndDuplicatesNothing() throws Exception {
-        String id = submit("out-tm-kill", "--bounded", "--parallelism", "2");
+        String id = submit("out-tm-kill", "--bounded", "--parallelism", "2", "--bundle-size", "1"); // mid-stream, as above
         awaitCheckpoints(id, 1, Duration.ofMinutes(2));
         assertThat(state(id)).as("output still to come").isEqualTo("RUNNING");
+        // the running job's own metrics, as the cluster's Prometheus reporter serves them (a bundle may still be open)
+        double tokens = 0;
+        for (long until = System.nanoTime() + Duration.ofSeconds(20).toNanos(); tokens == 0 && System.nanoTime() < until; Thread.sleep(200)) {
+            tokens = prometheus("flink_taskmanager_job_task_operator_spikestream_tokens");
+        }
+        assertThat(tokens).as("tokens on the Prometheus endpoints").isPositive();
         int victim = taskManagerRunning(id, "spikestream documents");
         long pid = Long.parseLong(java.nio.file.Files.readString(cluster.taskManagerPid(victim)).trim());
         int before = completedCheckpoints(id);
@@ -176,7 +184,9 @@ class ClusterProcessITCase {
     @Test
     @Order(3)
     void theBrokerKilledAndRestartedOnItsDataLosesAndDuplicatesNothing() throws Exception {
-        String id = submit("out-broker-kill", "--bounded", "--parallelism", "2");
+        // one pass per chunk (as slow as it gets) so that the kill falls mid-stream; the output must equal the
+        // reference's, which ran in the default bundles
+        String id = submit("out-broker-kill", "--bounded", "--parallelism", "2", "--bundle-size", "1");
         awaitCheckpoints(id, 1, Duration.ofMinutes(2));
         assertThat(state(id)).isEqualTo("RUNNING");
         long total = reference.values().stream().mapToLong(List::size).sum();
@@ -320,7 +330,7 @@ class ClusterProcessITCase {
         Map<String, List<Enrichment>> byDoc = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> r : KafkaBrokerExtension.readCommitted(p, topic)) {
             Enrichment e = AvroCodec.enrichment().decode(r.value());
-            byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
+            byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).setStateBytesWritten(0).build());
         }
         return byDoc;
     }
@@ -329,5 +339,29 @@ class ClusterProcessITCase {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /** The sum of a metric's values over every process's Prometheus endpoint (ports from the first one up). */
+    static double prometheus(String metric) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        double sum = 0;
+        int endpoints = 0;
+        for (int port = prometheusPort; port <= prometheusPort + 11; port++) {
+            String body;
+            try {
+                body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            } catch (java.io.IOException nothingThere) {
+                continue;
+            }
+            endpoints++;
+            for (String line : body.lines().toList()) {
+                if (line.startsWith(metric + "{")) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        assertThat(endpoints).as("the JobManager's and the TaskManagers' endpoints").isGreaterThanOrEqualTo(3);
+        return sum;
     }
 }

@@ -270,7 +270,7 @@ class SecuredKafkaProcessITCase {
         Map<String, List<Enrichment>> byDoc = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> r : KafkaBrokerExtension.readCommitted(props(kafka.admin()), topic)) {
             Enrichment e = AvroCodec.enrichment().decode(r.value());
-            byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).build());
+            byDoc.computeIfAbsent(e.getDocId(), k -> new ArrayList<>()).add(Enrichment.newBuilder(e).setProcessedAtMs(0).setStateBytesWritten(0).build());
         }
         byDoc.values().forEach(l -> assertThat(l.get(l.size() - 1).getKind()).isEqualTo(EnrichmentKind.END));
         return byDoc;

@@ -40,10 +40,23 @@ public final class LineProducer implements AutoCloseable {
 
     /** What was published: lines per key, and (when asked for) every line's coordinates in file order. */
     public record PublishedLines(long lines, long bytes, Map<String, Long> linesPerKey, List<PublishedLine> coordinates) {
+        /** Keys named in {@link #toString()}: the ones with the most lines. */
+        static final int SHOWN_KEYS = 10;
+
+        /** "N lines, B bytes, K keys {most lines first, at most ten} and M more". */
         @Override
         public String toString() {
-            return lines + " lines, " + bytes + " bytes, " + linesPerKey.size() + (linesPerKey.size() == 1 ? " key" : " keys") + " "
-                    + linesPerKey;
+            StringBuilder sb = new StringBuilder(lines + " lines, " + bytes + " bytes, " + linesPerKey.size()
+                    + (linesPerKey.size() == 1 ? " key" : " keys") + " {");
+            linesPerKey.entrySet().stream()
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                    .limit(SHOWN_KEYS)
+                    .forEach(e -> sb.append(sb.charAt(sb.length() - 1) == '{' ? "" : ", ").append(e.getKey()).append('=').append(e.getValue()));
+            sb.append('}');
+            if (linesPerKey.size() > SHOWN_KEYS) {
+                sb.append(" and ").append(linesPerKey.size() - SHOWN_KEYS).append(" more");
+            }
+            return sb.toString();
         }
     }
 

@@ -14,6 +14,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * must cost about a microsecond: workers spin on the region counter for a while before they park (a
  * fork/join pool's wake-ups cost as much as the work), and the caller takes parts too. One region runs at a
  * time; a caller that finds the workers busy (another document on another thread) runs its range itself.
+ *
+ * <p>Callers that share it (the slots of a TaskManager, each on its own document) declare their passes
+ * ({@link #pass()}): while more than one pass runs, every region runs on its caller's thread. Each caller then
+ * has a core, and no region waits for a worker that the scheduler has descheduled in favour of another
+ * caller (one such wait costs milliseconds; a region takes microseconds).
  */
 public final class Parallel implements AutoCloseable {
     /** Work on items [start, end). */
@@ -34,6 +39,8 @@ public final class Parallel implements AutoCloseable {
     /** The current region; a new object for each, so a late worker only ever sees a finished one's counters. */
     private volatile Job job;
     private volatile boolean closed;
+    /** Passes running now ({@link #pass()}). */
+    private final AtomicInteger passes = new AtomicInteger();
 
     /** One parallel region: its body, its split and its counters. */
     private static final class Job {
@@ -96,7 +103,7 @@ public final class Parallel implements AutoCloseable {
             return;
         }
         int count = Math.min(threads * 4, Math.max(1, n / Math.max(1, grain)));
-        if (workers.length == 0 || count == 1 || closed || !region.tryLock()) {
+        if (workers.length == 0 || count == 1 || closed || passes.get() > 1 || !region.tryLock()) {
             body.run(0, n);
             return;
         }
@@ -120,6 +127,21 @@ public final class Parallel implements AutoCloseable {
         } finally {
             region.unlock();
         }
+    }
+
+    /** One caller's pass over a document, from {@link #pass()} until closed. */
+    public interface Pass extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Declares a pass of the calling thread until the returned handle is closed: while another caller's pass
+     * runs too, regions run on their callers' threads.
+     */
+    public Pass pass() {
+        passes.incrementAndGet();
+        return passes::decrementAndGet;
     }
 
     private void work() {

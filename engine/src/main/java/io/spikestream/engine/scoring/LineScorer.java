@@ -40,6 +40,21 @@ public final class LineScorer {
      * of the line; empty text has no lines), numbering them from {@code firstLine}.
      */
     public static Scored advance(Engine engine, DocumentState doc, String text, long firstLine) {
+        Lines l = tokenize(engine, text);
+        ChunkResult r = l.ids().length == 0
+                ? new ChunkResult(doc.position(), new int[0], new double[0], doc.lastHidden().clone(), null)
+                : engine.advance(doc, l.ids());
+        return score(l, r, firstLine);
+    }
+
+    /**
+     * The lines of {@code text} as they will be scored: the text with its final newline, each line tokenized on
+     * its own (literal mode), the tokens' character ranges in that text.
+     */
+    public record Lines(String text, int[] ids, int[] charStart, int[] charEnd) {
+    }
+
+    public static Lines tokenize(Engine engine, String text) {
         String t = text.isEmpty() || text.endsWith("\n") ? text : text + "\n";
         Tokenizer tokenizer = engine.tokenizer().orElseThrow(() -> new IllegalStateException("scoring lines needs a model with a tokenizer"));
         IntList ids = new IntList();
@@ -55,12 +70,13 @@ public final class LineScorer {
             }
             a = b;
         }
-        ChunkResult r = ids.size == 0
-                ? new ChunkResult(doc.position(), new int[0], new double[0], doc.lastHidden().clone(), null)
-                : engine.advance(doc, ids.toArray());
-        TextChunkResult tokens = new TextChunkResult(r, start.toArray(), end.toArray());
-        List<LineScore> lines = LineTracker.track(OpenLine.start(firstLine), "", t, tokens, false).closed();
-        return new Scored(t, tokens, lines);
+        return new Lines(t, ids.toArray(), start.toArray(), end.toArray());
+    }
+
+    /** {@code lines} scored from the engine's result for their tokens, numbered from {@code firstLine}. */
+    public static Scored score(Lines lines, ChunkResult r, long firstLine) {
+        TextChunkResult tokens = new TextChunkResult(r, lines.charStart(), lines.charEnd());
+        return new Scored(lines.text(), tokens, LineTracker.track(OpenLine.start(firstLine), "", lines.text(), tokens, false).closed());
     }
 
     /** Scores every line of a log read as one document, in batches of about {@value #BATCH_TOKENS} tokens. */

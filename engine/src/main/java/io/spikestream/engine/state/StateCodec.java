@@ -93,9 +93,21 @@ public final class StateCodec {
 
     /** Exact length of {@link #encode}'s output. */
     public static long encodedSize(DocumentState state) {
-        long size = HEADER_BYTES + 8 + 4L * state.lastHidden().length + 4
-                + state.tokenizerTail().getBytes(StandardCharsets.UTF_8).length;
-        long position = state.position();
+        return encodedSize(state, state.position());
+    }
+
+    /**
+     * The size {@code state} had when it stood at {@code position} with its current tokenizer tail (the size
+     * depends on the position only through the filling of windows and GLA blocks): what a state saved after an
+     * earlier element of a pass of several would have measured.
+     */
+    public static long encodedSize(DocumentState state, long position) {
+        return encodedSize(state, position, state.tokenizerTail());
+    }
+
+    /** Like {@link #encodedSize(DocumentState, long)}, with the tokenizer tail {@code tail} it had then. */
+    public static long encodedSize(DocumentState state, long position, String tail) {
+        long size = HEADER_BYTES + 8 + 4L * state.lastHidden().length + 4 + tail.getBytes(StandardCharsets.UTF_8).length;
         for (int i = 0; i < state.layers(); i++) {
             size += 1;
             GlaState g = state.gla(i);

@@ -88,4 +88,43 @@ class ParallelTest {
             callers.shutdownNow();
         }
     }
+
+    @Test
+    void whileTwoPassesRunEveryRegionRunsOnItsCallersThread() throws Exception {
+        try (Parallel parallel = new Parallel(2)) {
+            java.util.Set<Thread> alone = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            try (Parallel.Pass one = parallel.pass()) {
+                for (int r = 0; r < 200 && alone.size() < 2; r++) {
+                    parallel.forRange(64, (a, b) -> {
+                        alone.add(Thread.currentThread());
+                        java.util.concurrent.locks.LockSupport.parkNanos(100_000); // parts long enough for the worker to take one
+                    });
+                }
+            }
+            assertThat(alone).as("one pass: the worker takes parts").hasSize(2);
+
+            java.util.Set<Thread> shared = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.concurrent.CountDownLatch inPass = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+            Thread other = new Thread(() -> {
+                try (Parallel.Pass p = parallel.pass()) {
+                    inPass.countDown();
+                    done.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            other.start();
+            inPass.await();
+            try (Parallel.Pass two = parallel.pass()) {
+                for (int r = 0; r < 200; r++) {
+                    parallel.forRange(64, (a, b) -> shared.add(Thread.currentThread()));
+                }
+            } finally {
+                done.countDown();
+                other.join();
+            }
+            assertThat(shared).as("two passes: each keeps to its own thread").containsExactly(Thread.currentThread());
+        }
+    }
 }

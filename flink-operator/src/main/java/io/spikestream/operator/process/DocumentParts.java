@@ -11,16 +11,20 @@ import io.spikestream.operator.state.DocumentRecord;
 import io.spikestream.operator.state.DocumentRecords;
 import io.spikestream.operator.state.EngineStates;
 import io.spikestream.operator.state.LifetimeState;
+import io.spikestream.operator.state.OpenDocuments;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The operator's parts and the way an element goes through them: the order of chunks ({@link ChunkSequencer})
  * or records ({@link RecordOrder}), the document's lifetime ({@link DocumentLifetime}), scoring
  * ({@link DocumentScorer}), answers ({@link QueryAnswerer}) and the output records ({@link OutputRecords}).
- * Each part owns its piece of the document's {@link DocumentRecord}; this class loads it once per element and
- * stores it once.
+ * Each part owns its piece of the document's {@link DocumentRecord}; this class loads it once and stores it, with
+ * the engine state, once per bundle of the document's elements ({@link #commit}).
  */
 public final class DocumentParts {
     private static final Logger LOG = LoggerFactory.getLogger(DocumentParts.class);
@@ -34,13 +38,16 @@ public final class DocumentParts {
     private final OutputRecords outputs;
     private final OperatorMetrics metrics;
     private final int maxChunkChars;
+    /** The current document's record when it changed since it was stored. */
+    private DocumentRecord changed;
 
-    public DocumentParts(RuntimeContext context, Engine engine, OperatorOptions o, AlertThreshold threshold, String sourceName) {
-        this.records = new DocumentRecords(context);
+    public DocumentParts(RuntimeContext context, Engine engine, OperatorOptions o, AlertThreshold threshold, String sourceName,
+                         OpenDocuments open) {
+        this.records = new DocumentRecords(context, open);
         this.states = new EngineStates(context, engine, o.pageSize(), o.cachedDocuments());
         this.sequencer = new ChunkSequencer(context, o.maxBufferedChunks(), o.maxBufferedChars(), o.gapTimeout());
         this.lifetime = new DocumentLifetime(o.stateTtl(), o.endGrace());
-        this.metrics = new OperatorMetrics(context.getMetricGroup());
+        this.metrics = new OperatorMetrics(context.getMetricGroup(), open);
         this.outputs = new OutputRecords(engine.fingerprint().hex(), sourceName);
         this.scorer = new DocumentScorer(engine, states, outputs, threshold, metrics, o.topSpans(), o.embedChunks());
         this.answerer = new QueryAnswerer(engine, states, outputs, o.maxAnswerTokens());
@@ -51,6 +58,38 @@ public final class DocumentParts {
     public DocumentRecord load() throws Exception {
         DocumentRecord r = records.get();
         return r != null ? r : new DocumentRecord();
+    }
+
+    /**
+     * Ends the current document's bundle: the model runs over its chunks still waiting for their pass, and what its
+     * elements changed is stored (see {@link #commit}). Returns the engine state's bytes written.
+     */
+    public long finish(DocumentRecord doc, DocumentContext ctx) throws Exception {
+        scorer.finishChunks(doc.progress, ctx);
+        return commit();
+    }
+
+    /**
+     * Stores what the current document's elements since the last commit changed: its engine state (the pages
+     * their passes touched, once) and its record. Returns the engine state's bytes written.
+     */
+    private long commit() throws Exception {
+        long written = states.commit();
+        if (written > 0) {
+            metrics.wrote(written);
+        }
+        if (changed != null) {
+            if (written > 0) {
+                changed.progress.stateBytesWritten = written;
+            }
+            records.put(changed);
+            changed = null;
+        }
+        return written;
+    }
+
+    private void changed(DocumentRecord doc) {
+        changed = doc;
     }
 
     // ---------------------------------------------------------------- chunks
@@ -91,7 +130,7 @@ public final class DocumentParts {
                 return;
             }
             metrics.buffered.inc();
-            records.put(doc);
+            changed(doc);
             return;
         }
         apply(doc, c, ctx);
@@ -99,7 +138,7 @@ public final class DocumentParts {
             apply(doc, next, ctx);
         }
         sequencer.settled(doc.sequence, ctx.timers());
-        records.put(doc);
+        changed(doc);
     }
 
     private Chunk nextWaiting(DocumentRecord doc) throws Exception {
@@ -131,30 +170,46 @@ public final class DocumentParts {
 
     // ---------------------------------------------------------------- records
 
-    public void record(DocumentRecord doc, Record r, DocumentContext ctx) throws Exception {
-        if (doc.lifetime.status == LifetimeState.REJECTED) {
-            reject(r, "document " + ctx.docId() + " was rejected earlier: " + doc.lifetime.reason, ctx);
+    /**
+     * Records of the current document in arrival order: each is checked (a rejected document, a replayed offset,
+     * an oversized text) in turn, and those that pass go through the engine together.
+     */
+    public void records(DocumentRecord doc, List<Record> rs, DocumentContext ctx) throws Exception {
+        if (rs.isEmpty()) {
             return;
         }
-        lifetime.touch(doc.lifetime, ctx.timers());
-        if (!RecordOrder.accept(doc.offsets, r.source())) {
-            metrics.duplicates.inc();
-            records.put(doc);
-            return;
+        List<Record> accepted = new ArrayList<>(rs.size());
+        boolean touched = false;
+        for (Record r : rs) {
+            if (doc.lifetime.status == LifetimeState.REJECTED) {
+                reject(r, "document " + ctx.docId() + " was rejected earlier: " + doc.lifetime.reason, ctx);
+                continue;
+            }
+            touched = true;
+            lifetime.touch(doc.lifetime, ctx.timers());
+            if (!RecordOrder.accept(doc.offsets, r.source())) {
+                metrics.duplicates.inc();
+            } else if (r.text().length() > maxChunkChars) {
+                reject(r, "oversized record: " + r.text().length() + " chars, the limit is " + maxChunkChars, ctx);
+            } else {
+                accepted.add(r);
+            }
         }
-        if (r.text().length() > maxChunkChars) {
-            reject(r, "oversized record: " + r.text().length() + " chars, the limit is " + maxChunkChars, ctx);
-            records.put(doc);
-            return;
+        if (!accepted.isEmpty()) {
+            try {
+                scorer.apply(doc.progress, accepted, ctx);
+            } catch (StateFormatException e) {
+                reject(accepted.get(0), unrestorable(e), ctx);
+                rejectDocument(doc, "its state cannot be restored: " + e.getMessage(), ctx);
+                for (Record later : accepted.subList(1, accepted.size())) {
+                    reject(later, "document " + ctx.docId() + " was rejected earlier: " + doc.lifetime.reason, ctx);
+                }
+                return;
+            }
         }
-        try {
-            scorer.apply(doc.progress, r, ctx);
-        } catch (StateFormatException e) {
-            reject(r, unrestorable(e), ctx);
-            rejectDocument(doc, "its state cannot be restored: " + e.getMessage(), ctx);
-            return;
+        if (touched) {
+            changed(doc);
         }
-        records.put(doc);
     }
 
     private static String unrestorable(StateFormatException e) {
@@ -178,7 +233,8 @@ public final class DocumentParts {
             return;
         }
         lifetime.touch(doc.lifetime, ctx.timers());
-        records.put(doc);
+        changed(doc);
+        commit();
         ctx.emit(answerer.answer(q, doc, ctx.docId(), ctx.now()));
     }
 
@@ -201,17 +257,20 @@ public final class DocumentParts {
                 }
                 lifetime.clear(doc.lifetime, ctx.timers());
                 states.clear(ctx.docId());
-                records.clear();
+                records.clear(doc);
+                changed = null;
                 return;
             }
             default -> {
             }
         }
-        records.put(doc);
+        changed(doc);
+        commit();
     }
 
     /** Rejects the whole document: waiting chunks go to the rejected output, later input is rejected too. */
     private void rejectDocument(DocumentRecord doc, String reason, DocumentContext ctx) throws Exception {
+        scorer.finishChunks(doc.progress, ctx); // the chunks applied before it are read first, as they came
         LOG.warn("rejecting document {}: {}", ctx.docId(), reason);
         for (Chunk c : sequencer.dropWaiting(doc.sequence, ctx.timers())) {
             reject(c, "document " + ctx.docId() + " rejected: " + reason, ctx);
@@ -219,13 +278,13 @@ public final class DocumentParts {
         states.clear(ctx.docId());
         lifetime.reject(doc.lifetime, reason, ctx.timers());
         metrics.documentsRejected.inc();
-        records.put(doc);
+        changed(doc);
     }
 
-    private void duplicate(DocumentRecord doc) throws Exception {
+    private void duplicate(DocumentRecord doc) {
         doc.sequence.duplicates++;
         metrics.duplicates.inc();
-        records.put(doc);
+        changed(doc);
     }
 
     private void reject(Chunk c, String reason, DocumentContext ctx) {

@@ -3,8 +3,10 @@ package io.spikestream.operator.process;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.avro.SpikeStatistics;
+import io.spikestream.engine.ChunkResult;
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.TextChunkResult;
+import io.spikestream.engine.TextTokens;
 import io.spikestream.engine.scoring.AlertThreshold;
 import io.spikestream.engine.scoring.LineScore;
 import io.spikestream.engine.scoring.LineScorer;
@@ -17,6 +19,8 @@ import io.spikestream.operator.input.Record;
 import io.spikestream.operator.state.EngineStates;
 import io.spikestream.operator.state.ProgressState;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -33,6 +37,15 @@ final class DocumentScorer {
     private final OperatorMetrics metrics;
     private final int topSpans;
     private final boolean embed;
+    /** Chunks of the current document tokenized and waiting for their pass ({@link #finishChunks}). */
+    private final List<Staged> staged = new ArrayList<>();
+    private DocumentState stagedDoc;
+    private long stagedFrom;
+    private String stagedFromTail;
+
+    /** A chunk tokenized from the tokenizer tail before it. */
+    private record Staged(Chunk chunk, String tail, TextTokens tokens) {
+    }
 
     DocumentScorer(Engine engine, EngineStates states, OutputRecords records, AlertThreshold threshold, OperatorMetrics metrics,
                    int topSpans, boolean embed) {
@@ -45,18 +58,87 @@ final class DocumentScorer {
         this.embed = embed;
     }
 
-    /** Applies chunk {@code c}; returns the document's state size after it (for its END record when it is the last). */
+    /**
+     * Applies chunk {@code c}. Its text is tokenized now; the model runs over it with the document's next chunks in
+     * one pass, when {@link #finishChunks} is called (at the end of the document's bundle, or before anything that
+     * must see the document after it) or now when it is the last — then the document's state size after it is
+     * returned (for its END record), otherwise -1. A spiking model or {@code --embed-chunks} gives each chunk its
+     * own pass (its statistics and its embedding are its pass's).
+     * The state is written by {@link EngineStates#commit}, once per bundle.
+     */
     long apply(ProgressState p, Chunk c, DocumentContext ctx) throws Exception {
+        if (embed || engine.model().spiking()) {
+            finishChunks(p, ctx);
+            return applyAlone(p, c, ctx);
+        }
+        if (staged.isEmpty()) {
+            stagedDoc = states.load(ctx.docId(), p.tokens);
+            stagedFrom = stagedDoc.position();
+            stagedFromTail = stagedDoc.tokenizerTail();
+        }
+        String tail = stagedDoc.tokenizerTail();
+        staged.add(new Staged(c, tail, engine.tokenizeText(stagedDoc, c.text(), c.last())));
+        return c.last() ? finishChunks(p, ctx) : -1;
+    }
+
+    /**
+     * Runs the model over the chunks applied since the last call, in one pass, and says what each read; returns the
+     * document's state size after them (-1 when none waited).
+     */
+    long finishChunks(ProgressState p, DocumentContext ctx) {
+        if (staged.isEmpty()) {
+            return -1;
+        }
+        DocumentState doc = stagedDoc;
+        int total = 0;
+        for (Staged s : staged) {
+            total += s.tokens().ids().length;
+        }
+        int[] ids = new int[total];
+        int at = 0;
+        for (Staged s : staged) {
+            System.arraycopy(s.tokens().ids(), 0, ids, at, s.tokens().ids().length);
+            at += s.tokens().ids().length;
+        }
+        ChunkResult all = total == 0 ? null : engine.advance(doc, ids);
+        states.advanced(ctx.docId(), doc, stagedFrom, stagedFromTail);
+        long stateBytes = -1;
+        at = 0;
+        for (Staged s : staged) {
+            int n = s.tokens().ids().length;
+            ChunkResult own = n == 0 || all == null
+                    ? new ChunkResult(stagedFrom + at, new int[0], new double[0], doc.lastHidden(), null)
+                    : new ChunkResult(stagedFrom + at, Arrays.copyOfRange(all.tokens(), at, at + n), Arrays.copyOfRange(all.logProbs(), at, at + n),
+                            all.lastHidden(), null);
+            at += n;
+            stateBytes = emitChunk(p, doc, s.chunk(), s.tail(), new TextChunkResult(own, s.tokens().charStart(), s.tokens().charEnd()),
+                    s.tokens().tail(), ctx);
+        }
+        staged.clear();
+        stagedDoc = null;
+        return stateBytes;
+    }
+
+    /** Applies chunk {@code c} in a pass of its own. */
+    private long applyAlone(ProgressState p, Chunk c, DocumentContext ctx) throws Exception {
         DocumentState doc = states.load(ctx.docId(), p.tokens);
         long start = doc.position();
         String tail = doc.tokenizerTail();
         TextChunkResult r = engine.advanceText(doc, c.text(), c.last());
-        int n = r.result().size();
+        states.advanced(ctx.docId(), doc, start, tail);
+        return emitChunk(p, doc, c, tail, r, doc.tokenizerTail(), ctx);
+    }
+
+    /**
+     * The CHUNK enrichment of {@code c}, read from tokenizer tail {@code tail} and leaving {@code tailAfter}, and its
+     * alerts; returns the state size after it.
+     */
+    private long emitChunk(ProgressState p, DocumentState doc, Chunk c, String tail, TextChunkResult r, String tailAfter, DocumentContext ctx) {
         LineTracker.Lines lines = LineTracker.track(p.currentLine(), tail, c.text(), r, c.last());
         p.keepLine(lines.open());
-        long written = states.save(ctx.docId(), doc, start, n);
         p.applied++;
-        Enrichment.Builder e = advanced(p, doc, start, r, c.text(), written, ctx)
+        metrics.chunks.inc();
+        Enrichment.Builder e = advanced(p, doc, r, c.text(), tailAfter, ctx)
                 .setSeq(c.seq())
                 .setKind(EnrichmentKind.CHUNK)
                 .setEmbedding(embed ? OutputRecords.floats(r.result().lastHidden()) : null)
@@ -67,23 +149,68 @@ final class DocumentScorer {
         return stateBytes;
     }
 
-    /** Applies record {@code r}, scoring each of its lines on its own. */
-    void apply(ProgressState p, Record r, DocumentContext ctx) throws Exception {
+    /**
+     * Applies records {@code rs} in order, each line scored on its own. Their tokens go through the engine in one
+     * pass (the same bits as one pass each: a pass's result does not depend on how the tokens are cut). A
+     * record's embedding and a spiking model's statistics belong to its own pass: with either, each record keeps
+     * its pass. The state is written by {@link EngineStates#commit}, once per bundle.
+     */
+    void apply(ProgressState p, List<Record> rs, DocumentContext ctx) throws Exception {
+        finishChunks(p, ctx);
+        if (rs.size() == 1 || embed || engine.model().spiking()) {
+            for (Record r : rs) {
+                apply(p, r, ctx);
+            }
+            return;
+        }
         DocumentState doc = states.load(ctx.docId(), p.tokens);
         long start = doc.position();
-        LineScorer.Scored scored = LineScorer.advance(engine, doc, r.text(), p.openLine);
-        int n = scored.tokens().result().size();
-        long written = 0;
-        if (n == 0) {
-            states.keep(ctx.docId(), doc);
-        } else {
-            written = states.save(ctx.docId(), doc, start, n);
+        String tail = doc.tokenizerTail();
+        List<LineScorer.Lines> texts = new ArrayList<>(rs.size());
+        int total = 0;
+        for (Record r : rs) {
+            LineScorer.Lines l = LineScorer.tokenize(engine, r.text());
+            texts.add(l);
+            total += l.ids().length;
         }
+        int[] ids = new int[total];
+        int at = 0;
+        for (LineScorer.Lines l : texts) {
+            System.arraycopy(l.ids(), 0, ids, at, l.ids().length);
+            at += l.ids().length;
+        }
+        ChunkResult all = total == 0 ? null : engine.advance(doc, ids);
+        states.advanced(ctx.docId(), doc, start, tail);
+        at = 0;
+        for (int i = 0; i < rs.size(); i++) {
+            LineScorer.Lines l = texts.get(i);
+            int n = l.ids().length;
+            ChunkResult own = n == 0 || all == null
+                    ? new ChunkResult(start + at, new int[0], new double[0], doc.lastHidden(), null)
+                    : new ChunkResult(start + at, Arrays.copyOfRange(all.tokens(), at, at + n), Arrays.copyOfRange(all.logProbs(), at, at + n),
+                            all.lastHidden(), null);
+            at += n;
+            emitRecord(p, doc, rs.get(i), LineScorer.score(l, own, p.openLine), ctx);
+        }
+    }
+
+    /** Applies record {@code r} in a pass of its own. */
+    private void apply(ProgressState p, Record r, DocumentContext ctx) throws Exception {
+        DocumentState doc = states.load(ctx.docId(), p.tokens);
+        long start = doc.position();
+        String tail = doc.tokenizerTail();
+        LineScorer.Scored scored = LineScorer.advance(engine, doc, r.text(), p.openLine);
+        states.advanced(ctx.docId(), doc, start, tail);
+        emitRecord(p, doc, r, scored, ctx);
+    }
+
+    /** The RECORD enrichment of {@code r} and its alerts. */
+    private void emitRecord(ProgressState p, DocumentState doc, Record r, LineScorer.Scored scored, DocumentContext ctx) {
         p.openLine += scored.lines().size();
         p.applied++;
         metrics.records.inc();
         RecordSource s = r.source();
-        ctx.emit(advanced(p, doc, start, scored.tokens(), scored.text(), written, ctx)
+        ctx.emit(advanced(p, doc, scored.tokens(), scored.text(), doc.tokenizerTail(), ctx)
                 .setSeq(null)
                 .setKind(EnrichmentKind.RECORD)
                 .setEmbedding(embed && doc.position() > 0 ? OutputRecords.floats(doc.lastHidden()) : null)
@@ -96,25 +223,28 @@ final class DocumentScorer {
         alerts(scored.lines(), s, null, ctx);
     }
 
-    /** The totals after {@code doc} advanced by the tokens of {@code r}, the metrics, and the fields every CHUNK and RECORD has. */
-    private Enrichment.Builder advanced(ProgressState p, DocumentState doc, long start, TextChunkResult r, String text, long written,
+    /**
+     * The totals after the tokens of {@code r} (which may end before {@code doc}'s position, in a pass of several
+     * records), the metrics, and the fields every CHUNK and RECORD has; the bytes written are set by the commit.
+     */
+    private Enrichment.Builder advanced(ProgressState p, DocumentState doc, TextChunkResult r, String text, String tailAfter,
                                         DocumentContext ctx) {
         int n = r.result().size();
+        long start = r.result().startPosition();
         SurprisalSummary s = SurprisalSummary.of(r, text, topSpans, id -> engine.decode(new int[] {id}));
-        p.tokens = doc.position();
+        p.tokens = start + n;
         p.scoredTokens += s.scored();
         p.surprisalSum += s.sum();
         if (s.scored() > 0) {
             p.maxSurprisal = p.scoredTokens == s.scored() ? s.max() : Math.max(p.maxSurprisal, s.max());
         }
-        p.stateBytesWritten = written;
-        long stateBytes = StateCodec.encodedSize(doc);
-        metrics.advanced(n, written, stateBytes, s);
+        long stateBytes = StateCodec.encodedSize(doc, start + n, tailAfter);
+        metrics.advanced(n, stateBytes, s);
         SpikeStatistics spikes = r.result().spikes() == null ? null : OutputRecords.spikeRecord(r.result().spikes().summary());
         if (spikes != null) {
             metrics.spikes(spikes);
         }
-        return records.scored(ctx.docId(), start, n, s, stateBytes, written, spikes, ctx.now());
+        return records.scored(ctx.docId(), start, n, s, stateBytes, 0, spikes, ctx.now());
     }
 
     /** Every line above the threshold, as an alert. */

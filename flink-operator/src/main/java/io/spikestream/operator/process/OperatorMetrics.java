@@ -1,14 +1,21 @@
 package io.spikestream.operator.process;
 
 import io.spikestream.avro.SpikeStatistics;
+import io.spikestream.operator.state.OpenDocuments;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
 
-/** The operator's metrics, per subtask, in the group {@code spikestream}. */
+/**
+ * The operator's metrics, per subtask, in the group {@code spikestream}: what the job's progress line and summary
+ * add up, and what a cluster's reporters (Prometheus, JMX) export.
+ */
 final class OperatorMetrics {
+    /** Names other code reads (the job's progress): counters summed over subtasks. */
+    static final String GROUP = "spikestream";
+
     final Counter tokens;
-    final Counter applied;
+    final Counter chunks;
     final Counter buffered;
     final Counter duplicates;
     final Counter rejected;
@@ -29,11 +36,12 @@ final class OperatorMetrics {
     private volatile double lastSilentChannelFraction = Double.NaN;
     private volatile double lastEnergyPicojoulesPerToken = Double.NaN;
 
-    OperatorMetrics(MetricGroup group) {
-        MetricGroup g = group.addGroup("spikestream");
+    OperatorMetrics(MetricGroup group, OpenDocuments open) {
+        MetricGroup g = group.addGroup(GROUP);
+        g.gauge("documentsOpen", open::count);
         tokens = g.counter("tokens");
         g.meter("tokensPerSecond", new MeterView(tokens));
-        applied = g.counter("chunksApplied");
+        chunks = g.counter("chunksApplied");
         buffered = g.counter("chunksBuffered");
         duplicates = g.counter("chunksDuplicate");
         rejected = g.counter("recordsRejected");
@@ -55,6 +63,12 @@ final class OperatorMetrics {
         g.gauge("lastChunkEnergyPicojoulesPerToken", () -> lastEnergyPicojoulesPerToken);
     }
 
+    /** A document's state was written: once per bundle. */
+    void wrote(long written) {
+        stateBytesWritten.inc(written);
+        lastBytesWritten = written;
+    }
+
     void spikes(SpikeStatistics s) {
         spikeActivations.inc(s.getActivations());
         lastSpikeZeroFraction = s.getZeroFraction();
@@ -64,11 +78,8 @@ final class OperatorMetrics {
         lastEnergyPicojoulesPerToken = s.getEnergyPicojoulesPerToken();
     }
 
-    void advanced(int n, long written, long stateBytes, SurprisalSummary s) {
+    void advanced(int n, long stateBytes, SurprisalSummary s) {
         tokens.inc(n);
-        applied.inc();
-        stateBytesWritten.inc(written);
-        lastBytesWritten = written;
         lastStateBytes = stateBytes;
         if (s.mean() != null) {
             lastMeanSurprisal = s.mean();

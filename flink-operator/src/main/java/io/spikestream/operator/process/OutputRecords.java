@@ -191,4 +191,18 @@ public final class OutputRecords {
         }
         return out;
     }
+
+    /**
+     * Charges a document's state write to the last CHUNK or RECORD among the enrichments of the elements whose
+     * passes it stored (the others wrote nothing).
+     */
+    public static void chargeWrite(List<Enrichment> emitted, long written) {
+        for (int i = emitted.size() - 1; i >= 0; i--) {
+            Enrichment e = emitted.get(i);
+            if (e.getKind() == EnrichmentKind.CHUNK || e.getKind() == EnrichmentKind.RECORD) {
+                e.setStateBytesWritten(written);
+                return;
+            }
+        }
+    }
 }

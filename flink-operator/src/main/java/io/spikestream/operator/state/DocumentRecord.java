@@ -10,6 +10,8 @@ public class DocumentRecord {
     public SequenceState sequence = new SequenceState();
     public OffsetState offsets = new OffsetState();
     public ProgressState progress = new ProgressState();
+    /** Whether {@link OpenDocuments} counts this document (not stored: it follows from the status once stored). */
+    transient boolean counted;
 
     public DocumentRecord() {
     }

@@ -3,6 +3,7 @@ package io.spikestream.operator.job;
 import io.spikestream.connectors.kafka.InputFormat;
 import io.spikestream.connectors.kafka.InputSettings;
 import io.spikestream.operator.Alerts;
+import io.spikestream.operator.Bundles;
 import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import io.spikestream.connectors.kafka.Topics;
 import io.spikestream.operator.OperatorOptions;
@@ -34,6 +35,8 @@ public record JobOptions(
         InputSettings input,
         /** When lines alert, resolved once (here, when this machine sees the model). */
         Alerts alerts,
+        /** How many elements the operator gathers before applying them. */
+        Bundles bundles,
         String documentsTopic,
         String queriesTopic,
         String enrichmentsTopic,
@@ -86,6 +89,11 @@ public record JobOptions(
         HELP.put("alert-threshold", "lines with a mean surprisal above this go to the alerts topic: a quantile of the model's "
                 + "calibration.json (p99.9, the default when it has one), nats per token, or off");
         HELP.put("alerts-topic", "output alerts (default alerts)");
+        HELP.put("bundle-size", "elements gathered before they are applied together, one engine pass and one state write per document "
+                + "(default " + Bundles.DEFAULT.size() + "; 1 applies each as it arrives)");
+        HELP.put("bundle-time", "longest a gathered element waits (default " + Bundles.DEFAULT.time().toMillis() + "ms)");
+        HELP.put("bundle-chars", "characters of text a bundle holds at most, which bounds how long a checkpoint barrier waits for it "
+                + "(default " + Bundles.DEFAULT_CHARS + ")");
     }
 
     public static JobOptions parse(String... args) {
@@ -139,7 +147,10 @@ public record JobOptions(
                 d.cachedDocuments(),
                 d.maxAnswerTokens());
         InputSettings input = InputSettings.of(InputFormat.parse(m.getOrDefault("input-format", "avro")), m.get("text-field"), m.get("key-field"));
-        return new JobOptions(kafka, op, input, Alerts.resolve(m.get("alert-threshold"), Path.of(model)),
+        int bundleSize = integer(m, "bundle-size", Bundles.DEFAULT.size());
+        Bundles bundles = new Bundles(bundleSize, bundleSize == 1 && !m.containsKey("bundle-time") ? Duration.ZERO
+                : duration(m, "bundle-time", Bundles.DEFAULT.time()), integer(m, "bundle-chars", (int) Bundles.DEFAULT_CHARS));
+        return new JobOptions(kafka, op, input, Alerts.resolve(m.get("alert-threshold"), Path.of(model)), bundles,
                 m.getOrDefault("documents-topic", Topics.DOCUMENTS),
                 m.getOrDefault("queries-topic", Topics.QUERIES),
                 m.getOrDefault("enrichments-topic", Topics.ENRICHMENTS),
@@ -187,22 +198,22 @@ public record JobOptions(
     }
 
     public JobOptions withParallelism(int p) {
-        return new JobOptions(kafka, operator, input, alerts, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, p,
+        return new JobOptions(kafka, operator, input, alerts, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, p,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic);
     }
 
     public JobOptions withResume(String r) {
-        return new JobOptions(kafka, operator, input, alerts, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, input, alerts, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, r, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic);
     }
 
     public JobOptions withDocumentsTopic(String topic) {
-        return new JobOptions(kafka, operator, input, alerts, topic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, input, alerts, bundles, topic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic);
     }
 
     public JobOptions withBounded(boolean b) {
-        return new JobOptions(kafka, operator, input, alerts, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, input, alerts, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, b, transactionTimeout, alertsTopic);
     }
 
@@ -230,6 +241,15 @@ public record JobOptions(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--" + key + " must be an integer, got '" + v + "'");
         }
+    }
+
+    /** The value of option {@code --key}: 500ms, 10s, 5m, 2h, 7d, or plain milliseconds; never negative. */
+    public static Duration duration(String key, String value) {
+        Duration d = duration(Map.of(key, value), key, Duration.ZERO);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("--" + key + " must not be negative, got '" + value + "'");
+        }
+        return d;
     }
 
     /** 500ms, 10s, 5m, 2h, 7d, or plain milliseconds. */

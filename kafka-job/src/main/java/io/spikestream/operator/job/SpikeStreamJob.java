@@ -179,7 +179,8 @@ public final class SpikeStreamJob {
 
     /** The settings the job gives every scoring: the operator's options, alerts, the names and uid of the 0.1 release. */
     private static <T> DocumentScoring.Builder<T> configure(DocumentScoring.Builder<T> b, JobOptions o) {
-        return b.options(o.operator()).alerts(o.alerts()).sourceName(o.documentsTopic()).uid("documents").name("spikestream documents");
+        return b.options(o.operator()).alerts(o.alerts()).bundles(o.bundles()).sourceName(o.documentsTopic()).uid("documents")
+                .name("spikestream documents");
     }
 
     private static <T> SingleOutputStreamOperator<T> documents(StreamExecutionEnvironment env, JobOptions o, ProcessFunction<RawRecord, T> decode) {
