@@ -32,6 +32,19 @@ class JobOptionsTest {
     }
 
     @Test
+    void bundlesFromTheirThreeOptions() {
+        assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m").bundles())
+                .isEqualTo(new io.spikestream.operator.Bundles(10_000, Duration.ofMillis(500), 2_000_000));
+        assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--bundle-size", "64", "--bundle-time", "2s",
+                "--bundle-chars", "5000").bundles()).isEqualTo(new io.spikestream.operator.Bundles(64, Duration.ofSeconds(2), 5000));
+        assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--bundle-size", "1").bundles().size()).isEqualTo(1);
+        assertThatThrownBy(() -> JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--bundle-chars", "0"))
+                .hasMessageContaining("--bundle-chars must be at least 1");
+        assertThatThrownBy(() -> JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--bundle-chars", "many"))
+                .hasMessageContaining("--bundle-chars must be an integer");
+    }
+
+    @Test
     void durationsAndDirectories() {
         JobOptions o = JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--checkpoint-interval", "500ms", "--state-ttl", "2d",
                 "--end-grace", "5m", "--gap-timeout", "90", "--checkpoint-dir", "s3://bucket/cp", "--parallelism=3");
