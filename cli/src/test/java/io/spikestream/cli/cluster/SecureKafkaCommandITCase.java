@@ -31,10 +31,7 @@ class SecureKafkaCommandITCase {
 
     @Test
     void theFilesItWritesServeItsUsersForWhatTheyWereGrantedOnly() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = twoFreePorts();
         Path dir = tmp.resolve("kafka");
         Path clients = dir.resolve("clients");
         Path log = tmp.resolve("kafka.log");
@@ -89,5 +86,21 @@ class SecureKafkaCommandITCase {
         String password = jaas.replaceAll(".*password=\"([^\"]+)\".*", "$1");
         assertThat(password).hasSize(32);
         return password;
+    }
+
+    /** A free port whose next one is free too: the secured broker's mutual-TLS listener takes port + 1. */
+    private static int twoFreePorts() throws java.io.IOException {
+        for (int attempt = 0; ; attempt++) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                int port = s.getLocalPort();
+                try (ServerSocket next = new ServerSocket(port + 1)) {
+                    return port;
+                } catch (java.io.IOException taken) {
+                    if (attempt == 20) {
+                        throw taken;
+                    }
+                }
+            }
+        }
     }
 }
