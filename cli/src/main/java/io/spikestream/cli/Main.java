@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             io.spikestream.cli.kafka.ConsumeCommand.class,
             io.spikestream.cli.job.JobCommand.class,
             io.spikestream.cli.cluster.ClusterCommand.class,
+            io.spikestream.cli.sql.SqlCommand.class,
             io.spikestream.cli.demo.DemoCommand.class,
             io.spikestream.cli.trainer.LogsCommand.class,
             io.spikestream.cli.trainer.TrainTokenizerCommand.class,

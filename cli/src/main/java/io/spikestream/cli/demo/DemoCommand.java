@@ -85,6 +85,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "600", description = "Give up after this many seconds (default 600).")
     int timeoutSeconds;
 
+    @Option(names = "--sql", description = {"Only the Flink SQL act: the generated log as JSON records, the README's script (alerts.sql:",
+        "a Kafka table, score_lines, a Kafka sink of the alerts) run by Flink's SQL Client (./spikestream sql)."})
+    boolean sql;
+
     @Option(names = "--log-lines", defaultValue = "2500", description = "Lines of the generated service log (default 2500).")
     int logLines;
 
@@ -138,6 +142,14 @@ public final class DemoCommand implements Callable<Integer> {
             }
             KafkaTopics.ensure(bootstrap, 2, topics);
             out.println("  kafka   embedded KRaft broker at " + bootstrap + ", topics " + topics);
+            if (sql) {
+                SqlAct.Result r = SqlAct.run(bootstrap, dir, modelDir, documents().get(0), out);
+                out.println();
+                out.printf(Locale.ROOT, "  act sql          %,d records -> %d alerts in %.1f s (Flink SQL Client, local MiniCluster)%n", r.lines(), r.alerts(), r.seconds());
+                out.printf(Locale.ROOT, "  alerts           %d of %d alerts on injected lines, %d of %d injected lines alerted, %d of %d events alerted%n",
+                        r.truePositives(), r.alerts(), r.anomaliesAlerted(), r.anomalies(), r.eventsAlerted(), r.anomalies());
+                return 0;
+            }
             Path checkpoints = dir.resolve("checkpoints");
             JobOptions options = JobOptions.parse("--bootstrap-servers", bootstrap, "--model", modelDir.toString(),
                     "--parallelism", Integer.toString(parallelism), "--checkpoint-interval", checkpointInterval,

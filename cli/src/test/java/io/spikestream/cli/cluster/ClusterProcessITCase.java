@@ -203,6 +203,181 @@ class ClusterProcessITCase {
         assertThat(output("out-broker-kill")).isEqualTo(reference);
     }
 
+    // ---------------------------------------------------------------- Flink SQL: score_lines on the cluster
+
+    static final List<String> SERVICES = List.of("auth", "payments", "search");
+
+    /** `sql --cluster -f`: a JSON Kafka table scored into an exactly-once Kafka table equals each service scored offline. */
+    @Test
+    @Order(4)
+    void theSqlClientsScoreLinesJobOnTheClusterEqualsTheLinesScoredOffline() throws Exception {
+        publishJson("sql-logs", 0, Integer.MAX_VALUE);
+        CliRun run = sql("sql-logs", "sql-reference", true, null);
+        assertThat(run.out()).contains("Complete execution of the SQL update statement");
+        assertThat(sqlOutput("sql-reference")).isEqualTo(sqlExpected());
+    }
+
+    /**
+     * Half of every service's records scored, then a TaskManager running score_lines killed, then the other half:
+     * the states restored from the checkpoint go on, and the committed output equals the lines scored offline.
+     */
+    @Test
+    @Order(5)
+    void aTaskManagerKilledUnderAScoreLinesJobLosesAndDuplicatesNothing() throws Exception {
+        publishJson("sql-logs-tm-kill", 0, SQL_RECORDS / 2);
+        String id = sqlJobId(sql("sql-logs-tm-kill", "sql-tm-kill", false, null));
+        awaitSqlRows("sql-tm-kill", sqlLines(SQL_RECORDS / 2));
+        int victim = taskManagerRunning(id, "ProcessTableFunction");
+        ProcessHandle.of(Long.parseLong(java.nio.file.Files.readString(cluster.taskManagerPid(victim)).trim())).orElseThrow().destroyForcibly();
+        int added = cluster.addTaskManager();
+        publishJson("sql-logs-tm-kill", SQL_RECORDS / 2, Integer.MAX_VALUE);
+        awaitSqlRows("sql-tm-kill", sqlLines(SQL_RECORDS));
+        assertThat(failures(id)).as("the kill failed the job, which recovered").isPositive();
+        cancel(id);
+        assertThat(sqlOutput("sql-tm-kill")).isEqualTo(sqlExpected());
+        cluster.awaitRegistered(List.of(added), System.nanoTime() + Duration.ofMinutes(1).toNanos());
+    }
+
+    /** Half of the records scored, the job stopped with a savepoint, the same script resumed from it on the rest. */
+    @Test
+    @Order(6)
+    void aScoreLinesJobStoppedWithASavepointResumesFromIt() throws Exception {
+        publishJson("sql-logs-savepoint", 0, SQL_RECORDS / 2);
+        String first = sqlJobId(sql("sql-logs-savepoint", "sql-savepoint", false, null));
+        awaitSqlRows("sql-savepoint", sqlLines(SQL_RECORDS / 2));
+        CliRun stop = CliRun.run("", "job", "--cluster", rest, "--stop-with-savepoint", first, "--savepoint-dir", tmp.resolve("sql-savepoints").toString());
+        assertThat(stop.exitCode()).as(stop.err()).isZero();
+        String savepoint = stop.out().strip();
+        awaitState(first, "FINISHED", Duration.ofMinutes(1));
+        publishJson("sql-logs-savepoint", SQL_RECORDS / 2, Integer.MAX_VALUE);
+        String second = sqlJobId(sql("sql-logs-savepoint", "sql-savepoint", false, savepoint));
+        awaitSqlRows("sql-savepoint", sqlLines(SQL_RECORDS));
+        cancel(second);
+        assertThat(sqlOutput("sql-savepoint")).isEqualTo(sqlExpected());
+    }
+
+    /** Records per service (two lines each). */
+    static final int SQL_RECORDS = 80;
+
+    static Map<String, List<String>> sqlExpected;
+    static double sqlThreshold;
+
+    /** Three services' generated logs, two lines per record, keyed by service (one partition each keeps their order). */
+    static List<String[]> sqlRecords() {
+        List<String[]> records = new ArrayList<>();
+        for (int d = 0; d < SERVICES.size(); d++) {
+            List<String> lines = new LogGenerator(200 + d).lines(2 * SQL_RECORDS);
+            for (int i = 0; i < lines.size(); i += 2) {
+                records.add(new String[] {SERVICES.get(d), lines.get(i) + "\n" + lines.get(i + 1)});
+            }
+        }
+        return records;
+    }
+
+    /** Each service's lines scored offline, one string per line; the threshold is the median line's mean, so both kinds occur. */
+    static synchronized Map<String, List<String>> sqlExpected() throws Exception {
+        if (sqlExpected == null) {
+            Map<String, List<io.spikestream.engine.scoring.LineScore>> scored = new TreeMap<>();
+            try (io.spikestream.engine.Engine engine = io.spikestream.engine.Engine.load(BrokenModels.demoModel(), new io.spikestream.engine.EngineOptions(1))) {
+                Map<String, io.spikestream.engine.state.DocumentState> docs = new TreeMap<>();
+                for (String[] r : sqlRecords()) {
+                    List<io.spikestream.engine.scoring.LineScore> lines = scored.computeIfAbsent(r[0], k -> new ArrayList<>());
+                    lines.addAll(io.spikestream.engine.scoring.LineScorer.advance(engine, docs.computeIfAbsent(r[0], k -> engine.newDocument()), r[1], lines.size()).lines());
+                }
+            }
+            double[] means = scored.values().stream().flatMap(List::stream).filter(io.spikestream.engine.scoring.LineScore::isScored)
+                    .mapToDouble(io.spikestream.engine.scoring.LineScore::mean).sorted().toArray();
+            sqlThreshold = means[means.length / 2];
+            var threshold = io.spikestream.engine.scoring.AlertThreshold.resolve(Double.toString(sqlThreshold), BrokenModels.demoModel()).orElseThrow();
+            Map<String, List<String>> out = new TreeMap<>();
+            scored.forEach((service, lines) -> out.put(service, lines.stream().map(l -> String.join("|", String.valueOf(l.line()), l.text(),
+                    String.valueOf(l.tokenEnd() - l.tokenStart()), l.isScored() ? String.valueOf(l.mean()) : "null", l.isScored() ? String.valueOf(l.max()) : "null",
+                    String.valueOf(threshold.exceeded(l)), String.valueOf(threshold.nats()))).toList()));
+            long alerts = out.values().stream().flatMap(List::stream).filter(l -> l.contains("|true|")).count();
+            assertThat(alerts).as("some lines alert, some do not").isPositive().isLessThan(out.values().stream().mapToLong(List::size).sum());
+            sqlExpected = out;
+        }
+        return sqlExpected;
+    }
+
+    /** `sql --cluster -f` on a script reading {@code in} into score_lines and writing {@code out}: bounded (and waited for) or not. */
+    static CliRun sql(String in, String out, boolean bounded, String savepoint) throws Exception {
+        sqlExpected();
+        String script = String.join("\n",
+                "SET 'execution.checkpointing.interval' = '1s';",
+                "SET 'parallelism.default' = '2';",
+                "SET 'table.dml-sync' = '" + bounded + "';",
+                savepoint == null ? "" : "SET 'execution.savepoint.path' = '" + savepoint + "';",
+                "CREATE TABLE logs (service STRING, message STRING) WITH ('connector' = 'kafka', 'topic' = '" + in + "',",
+                "  'properties.bootstrap.servers' = '" + broker.bootstrap() + "', 'properties.group.id' = '" + out + "',",
+                "  'scan.startup.mode' = 'earliest-offset',", bounded ? "'scan.bounded.mode' = 'latest-offset'," : "", "'format' = 'json');",
+                "CREATE TABLE scores (service STRING, line BIGINT, line_text STRING, tokens INT, mean_surprisal DOUBLE,",
+                "  max_surprisal DOUBLE, alert BOOLEAN, threshold DOUBLE) WITH ('connector' = 'kafka', 'topic' = '" + out + "',",
+                "  'properties.bootstrap.servers' = '" + broker.bootstrap() + "', 'format' = 'json', 'sink.delivery-guarantee' = 'exactly-once',",
+                "  'sink.transactional-id-prefix' = '" + out + "', 'properties.transaction.timeout.ms' = '600000');",
+                "INSERT INTO scores SELECT * FROM score_lines(input => TABLE logs PARTITION BY service, text_column => 'message',",
+                "  model => '" + BrokenModels.demoModel() + "', alert_threshold => '" + sqlThreshold + "');", "");
+        Path file = java.nio.file.Files.writeString(tmp.resolve(out + (savepoint == null ? "" : "-resumed") + ".sql"), script);
+        CliRun run = CliRun.run("", "sql", "--cluster", rest, "-f", file.toString());
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        return run;
+    }
+
+    static String sqlJobId(CliRun run) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Job ID: ([0-9a-f]{32})").matcher(run.out());
+        assertThat(m.find()).as(run.out()).isTrue();
+        return m.group(1);
+    }
+
+    /** Records {@code from} to {@code to} of each service, as JSON, keyed by service (3 partitions: in order per service). */
+    static void publishJson(String topic, int from, int to) throws Exception {
+        KafkaTopics.ensure(broker.bootstrap(), 3, List.of(topic));
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<String[]> records = sqlRecords();
+            for (int i = 0; i < records.size(); i++) {
+                if (i % SQL_RECORDS < from || i % SQL_RECORDS >= to) {
+                    continue;
+                }
+                String[] r = records.get(i);
+                String json = "{\"service\":" + Json.quote(r[0]) + ",\"message\":" + Json.quote(r[1]) + "}";
+                producer.send(new ProducerRecord<>(topic, r[0].getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+        }
+    }
+
+    /** The lines of every service's first {@code records} records. */
+    static long sqlLines(int records) {
+        List<String[]> all = sqlRecords();
+        long lines = 0;
+        for (int i = 0; i < all.size(); i++) {
+            lines += i % SQL_RECORDS < records ? all.get(i)[1].split("\n", -1).length : 0;
+        }
+        return lines;
+    }
+
+    static void awaitSqlRows(String topic, long rows) throws Exception {
+        awaitUntil("rows in " + topic, Duration.ofMinutes(3), 300, () -> sqlOutput(topic).values().stream().mapToLong(List::size).sum() >= rows);
+    }
+
+    /** The committed rows of a score_lines output topic by service, in the form of {@link #sqlExpected()}. */
+    static Map<String, List<String>> sqlOutput(String topic) throws Exception {
+        Properties p = new Properties();
+        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        Map<String, List<String>> out = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : KafkaBrokerExtension.readCommitted(p, topic)) {
+            Map<String, Object> row = Json.parseObject(new String(r.value(), StandardCharsets.UTF_8));
+            out.computeIfAbsent((String) row.get("service"), k -> new ArrayList<>()).add(String.join("|", String.valueOf(row.get("line")),
+                    (String) row.get("line_text"), String.valueOf(row.get("tokens")), String.valueOf(row.get("mean_surprisal")),
+                    String.valueOf(row.get("max_surprisal")), String.valueOf(row.get("alert")), String.valueOf(row.get("threshold"))));
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** Chunks of each document published per phase of the rescale test. */
@@ -300,26 +475,23 @@ class ClusterProcessITCase {
     }
 
     static void awaitCheckpoints(String id, int n, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (completedCheckpoints(id) < n) {
-            assertThat(System.nanoTime()).as("checkpoints of " + id).isLessThan(deadline);
-            Thread.sleep(100);
-        }
+        awaitUntil("checkpoints of " + id, timeout, 100, () -> completedCheckpoints(id) >= n);
     }
 
     static void awaitRecords(String topic, long n, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (output(topic).values().stream().mapToLong(List::size).sum() < n) {
-            assertThat(System.nanoTime()).as("records in " + topic).isLessThan(deadline);
-            Thread.sleep(300);
-        }
+        awaitUntil("records in " + topic, timeout, 300, () -> output(topic).values().stream().mapToLong(List::size).sum() >= n);
     }
 
     static void awaitEnds(String topic, Duration timeout) throws Exception {
+        awaitUntil("END records in " + topic, timeout, 500, () -> output(topic).values().stream()
+                .filter(l -> !l.isEmpty() && l.get(l.size() - 1).getKind() == EnrichmentKind.END).count() >= DOCS.size());
+    }
+
+    static void awaitUntil(String what, Duration timeout, long pollMs, java.util.concurrent.Callable<Boolean> done) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (output(topic).values().stream().filter(l -> !l.isEmpty() && l.get(l.size() - 1).getKind() == EnrichmentKind.END).count() < DOCS.size()) {
-            assertThat(System.nanoTime()).as("END records in " + topic).isLessThan(deadline);
-            Thread.sleep(500);
+        while (!done.call()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(pollMs);
         }
     }
 

@@ -93,6 +93,12 @@ public final class LineProducer implements AutoCloseable {
 
     /** Publishes every line of {@code in}; returns once all are acknowledged (a failed send throws, naming the line). */
     public PublishedLines produce(BufferedReader in, String defaultKey, boolean keepCoordinates) {
+        return produce(in, defaultKey, keepCoordinates, (key, line) -> line.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** As {@link #produce(BufferedReader, String, boolean)}, each record's value made of its key and line by {@code value}. */
+    public PublishedLines produce(BufferedReader in, String defaultKey, boolean keepCoordinates,
+                                  java.util.function.BiFunction<String, String, byte[]> value) {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         List<String> keys = new ArrayList<>();
         Map<String, Long> perKey = new TreeMap<>();
@@ -113,9 +119,9 @@ public final class LineProducer implements AutoCloseable {
                         }
                     }
                 }
-                byte[] value = line.getBytes(StandardCharsets.UTF_8);
+                byte[] record = value.apply(key, line);
                 long lineNumber = lines + 1;
-                Future<RecordMetadata> f = producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value), (m, e) -> {
+                Future<RecordMetadata> f = producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), record), (m, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, "line " + lineNumber + " was not written to topic '" + topic + "': " + e.getMessage());
                     }
@@ -129,7 +135,7 @@ public final class LineProducer implements AutoCloseable {
                 }
                 perKey.merge(key, 1L, Long::sum);
                 lines++;
-                bytes += value.length;
+                bytes += record.length;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the lines to publish", e);

@@ -1,7 +1,7 @@
 package io.spikestream.engine.state;
 
 /** Serialized state bytes that cannot be restored: corrupt, truncated, another version or another model. */
-public final class StateFormatException extends RuntimeException {
+public class StateFormatException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public StateFormatException(String message) {

@@ -21,13 +21,81 @@ import java.util.zip.CRC32C;
  *       A chunk of n tokens touches about n / pageSize + 1 pages per layer, not the whole window.</li>
  * </ul>
  * Every part carries a CRC32C and is refused if corrupt; the header is checked against the model. Pages of
- * slots not yet written are absent and stay zero, which is what a fresh state holds.
+ * slots not yet written are absent and stay zero, which is what a fresh state holds; a part the header's
+ * position says was written and is absent is refused ({@link MissingStatePartException}).
  */
 public final class StateParts {
     private static final int HEADER_MAGIC = 0x53504B48; // "SPKH"
     private static final int HEADER_VERSION = 1;
 
     private StateParts() {
+    }
+
+    /**
+     * Writes what {@code n} tokens from {@code startPosition} changed: the header, every GLA layer, the window
+     * pages they touched (all of a state's parts when {@code startPosition} is 0 and {@code n} its position).
+     * Returns the bytes written.
+     */
+    public static long save(DocumentState s, PartStore store, long startPosition, long n, int pageSize) throws Exception {
+        byte[] h = header(s);
+        store.putHeader(h);
+        long written = h.length;
+        if (n == 0) {
+            return written;
+        }
+        for (int layer = 0; layer < s.layers(); layer++) {
+            if (s.gla(layer) != null) {
+                byte[] part = gla(s, layer);
+                store.putGla(layer, part);
+                written += part.length;
+            } else {
+                int window = s.window(layer).window();
+                BitSet touched = touchedPages(startPosition, (int) Math.min(n, window), window, pageSize);
+                for (int page = touched.nextSetBit(0); page >= 0; page = touched.nextSetBit(page + 1)) {
+                    byte[] part = windowPage(s, layer, page, pageSize);
+                    store.putPage(layer, page, part);
+                    written += part.length;
+                }
+            }
+        }
+        return written;
+    }
+
+    /** Every part of the state: what a store holds once all its parts are written. */
+    public static long saveAll(DocumentState s, PartStore store, int pageSize) throws Exception {
+        return save(s, store, 0, s.position(), pageSize);
+    }
+
+    /** Reassembles a stored state into {@code fresh} (a new document of the model); {@code fresh} as it is when the store is empty. */
+    public static DocumentState load(DocumentState fresh, PartStore store, int pageSize) throws Exception {
+        byte[] h = store.header();
+        if (h == null) {
+            return fresh;
+        }
+        restoreHeader(h, fresh);
+        if (fresh.position() == 0) {
+            return fresh;
+        }
+        for (int layer = 0; layer < fresh.layers(); layer++) {
+            if (fresh.gla(layer) != null) {
+                byte[] part = store.gla(layer);
+                if (part == null) {
+                    throw new MissingStatePartException("the GLA state of layer " + layer + " is missing (position " + fresh.position() + ")");
+                }
+                restoreGla(part, fresh, layer);
+            } else {
+                int window = fresh.window(layer).window();
+                BitSet written = touchedPages(0, (int) Math.min(fresh.position(), window), window, pageSize);
+                for (int page = written.nextSetBit(0); page >= 0; page = written.nextSetBit(page + 1)) {
+                    byte[] part = store.page(layer, page);
+                    if (part == null) {
+                        throw new MissingStatePartException("window page " + page + " of layer " + layer + " is missing (position " + fresh.position() + ")");
+                    }
+                    restoreWindowPage(part, fresh, layer, page, pageSize);
+                }
+            }
+        }
+        return fresh;
     }
 
     public static byte[] header(DocumentState s) {

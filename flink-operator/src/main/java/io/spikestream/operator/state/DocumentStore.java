@@ -2,6 +2,7 @@ package io.spikestream.operator.state;
 
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.state.DocumentState;
+import io.spikestream.engine.state.PartStore;
 import io.spikestream.engine.state.StateParts;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.MapState;
@@ -10,8 +11,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-
-import java.util.BitSet;
 
 /**
  * A document's engine state in Flink keyed state (the current key), stored so that one chunk rewrites only
@@ -22,7 +21,7 @@ import java.util.BitSet;
  *   <li>{@code kv-pages}: (layer, page) → {@link StateParts#windowPage}; a chunk of n tokens rewrites about
  *       n / pageSize + 1 pages per sliding-window layer, never the whole window.</li>
  * </ul>
- * Corrupt or foreign parts make {@link #load} throw {@link io.spikestream.engine.state.StateFormatException}.
+ * Corrupt, foreign or missing parts make {@link #load} throw {@link io.spikestream.engine.state.StateFormatException}.
  */
 public final class DocumentStore {
     /** Key of a window page in {@code kv-pages}: layer in the high bits. */
@@ -33,6 +32,37 @@ public final class DocumentStore {
     private final MapState<Integer, byte[]> pages;
     private final Engine engine;
     private final int pageSize;
+    private final PartStore parts = new PartStore() {
+        @Override
+        public byte[] header() throws Exception {
+            return header.value();
+        }
+
+        @Override
+        public byte[] gla(int layer) throws Exception {
+            return gla.get(layer);
+        }
+
+        @Override
+        public byte[] page(int layer, int page) throws Exception {
+            return pages.get(pageKey(layer, page));
+        }
+
+        @Override
+        public void putHeader(byte[] bytes) throws Exception {
+            header.update(bytes);
+        }
+
+        @Override
+        public void putGla(int layer, byte[] bytes) throws Exception {
+            gla.put(layer, bytes);
+        }
+
+        @Override
+        public void putPage(int layer, int page, byte[] bytes) throws Exception {
+            pages.put(pageKey(layer, page), bytes);
+        }
+    };
 
     public DocumentStore(RuntimeContext context, Engine engine, int pageSize) {
         if (pageSize < 1) {
@@ -56,32 +86,7 @@ public final class DocumentStore {
 
     /** Reassembles the current key's state, or a new document's if it has none. */
     public DocumentState load() throws Exception {
-        DocumentState s = engine.newDocument();
-        byte[] h = header.value();
-        if (h == null) {
-            return s;
-        }
-        StateParts.restoreHeader(h, s);
-        for (int layer = 0; layer < s.layers(); layer++) {
-            if (s.gla(layer) != null) {
-                byte[] part = gla.get(layer);
-                if (part == null && s.position() > 0) {
-                    throw new io.spikestream.engine.state.StateFormatException("GLA state of layer " + layer + " is missing");
-                }
-                if (part != null) {
-                    StateParts.restoreGla(part, s, layer);
-                }
-            } else {
-                int count = StateParts.pageCount(s, layer, pageSize);
-                for (int page = 0; page < count; page++) {
-                    byte[] part = pages.get(pageKey(layer, page));
-                    if (part != null) {
-                        StateParts.restoreWindowPage(part, s, layer, page, pageSize);
-                    }
-                }
-            }
-        }
-        return s;
+        return StateParts.load(engine.newDocument(), parts, pageSize);
     }
 
     /**
@@ -89,27 +94,7 @@ public final class DocumentStore {
      * GLA layer, the window pages it touched). Returns the bytes written.
      */
     public long save(DocumentState s, long startPosition, int n) throws Exception {
-        byte[] h = StateParts.header(s);
-        header.update(h);
-        long written = h.length;
-        if (n == 0) {
-            return written;
-        }
-        for (int layer = 0; layer < s.layers(); layer++) {
-            if (s.gla(layer) != null) {
-                byte[] part = StateParts.gla(s, layer);
-                gla.put(layer, part);
-                written += part.length;
-            } else {
-                BitSet touched = StateParts.touchedPages(startPosition, n, s.window(layer).window(), pageSize);
-                for (int page = touched.nextSetBit(0); page >= 0; page = touched.nextSetBit(page + 1)) {
-                    byte[] part = StateParts.windowPage(s, layer, page, pageSize);
-                    pages.put(pageKey(layer, page), part);
-                    written += part.length;
-                }
-            }
-        }
-        return written;
+        return StateParts.save(s, parts, startPosition, n, pageSize);
     }
 
     public void clear() {
