@@ -36,7 +36,7 @@ import java.util.UUID;
  */
 final class SqlAct {
     static final String SCRIPT = "/io/spikestream/cli/sql/alerts.sql";
-    /** The README script's placeholders, replaced by the demo's broker and model. */
+    /** What the README script says for the broker, the model and the source's start, which the demo replaces. */
     static final String BOOTSTRAP = "localhost:9092";
     static final String MODEL = "/abs/path/to/spikestream/models/demo-logs";
     static final String STARTUP = "'scan.startup.mode' = 'earliest-offset',";
@@ -60,9 +60,9 @@ final class SqlAct {
 
     /** The script for this broker and model, its source bounded by the offsets at start so that the act ends. */
     static String bounded(String script, String bootstrap, Path model) {
-        for (String placeholder : List.of(BOOTSTRAP, MODEL, STARTUP)) {
-            if (!script.contains(placeholder)) {
-                throw new IllegalStateException("the script " + SCRIPT + " has no " + placeholder);
+        for (String expected : List.of(BOOTSTRAP, MODEL, STARTUP)) {
+            if (!script.contains(expected)) {
+                throw new IllegalStateException("the script " + SCRIPT + " has no " + expected);
             }
         }
         return script.replace(BOOTSTRAP, bootstrap).replace(MODEL, model.toAbsolutePath().toString())
