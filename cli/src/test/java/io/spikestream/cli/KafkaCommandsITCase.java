@@ -136,4 +136,47 @@ class KafkaCommandsITCase {
                 .containsEntry("offset", 77L).containsEntry("recordKey", "payments");
         assertThat(r.get("lines").toString()).contains("meanSurprisal=9.5").contains("tokenStart=100");
     }
+
+    @Test
+    void consumeHtmlDrawsOneDocumentsLinesFromItsEnrichments() throws Exception {
+        String enrichments = KafkaBrokerExtension.uniqueTopic("enrichments");
+        KAFKA.createTopics(1, enrichments);
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p,
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            // payments' lines 2 and 3, then 0 and 1 (a text topic's records of one key, seen out of order here), and another document
+            Object[][] records = {{"payments", 2L, "ERROR upstream timed out", 6.5}, {"payments", 3L, "", null},
+                {"payments", 0L, "INFO started", 0.7}, {"payments", 1L, "INFO ready </script>", 1.1}, {"auth", 0L, "INFO other", 9.0}};
+            for (Object[] r : records) {
+                io.spikestream.avro.Enrichment e = io.spikestream.avro.Enrichment.newBuilder().setDocId((String) r[0]).setSeq(null).setQueryId(null)
+                        .setKind(io.spikestream.avro.EnrichmentKind.RECORD).setTokenStart(0).setTokenEnd(5).setMeanSurprisal(1.0)
+                        .setMaxSurprisal(2.0).setPerplexity(2.7).setSpans(List.of()).setEmbedding(null).setAnswer(null).setLabelScores(null)
+                        .setStateBytes(1).setStateBytesWritten(1).setModelFingerprint("f").setProcessedAtMs(1).setError(null).setSpikes(null)
+                        .setSourceTopic("lines").setPartition(0).setOffset((Long) r[1]).setRecordKey((String) r[0])
+                        .setLines(List.of(io.spikestream.avro.LineSurprisal.newBuilder().setLine((Long) r[1]).setCharStart(0)
+                                .setCharEnd(((String) r[2]).length()).setTokenStart(0).setTokenEnd(5).setMeanSurprisal((Double) r[3])
+                                .setMaxSurprisal(r[3] == null ? null : (Double) r[3] + 1).setText((String) r[2]).build()))
+                        .build();
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(enrichments, ((String) r[0]).getBytes(),
+                        io.spikestream.records.AvroCodec.enrichment().encode(e))).get();
+            }
+        }
+        java.nio.file.Path page = java.nio.file.Files.createTempDirectory("consume-html").resolve("payments.html");
+        CliRun run = CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", enrichments, "--from-beginning",
+                "--timeout-ms", "3000", "--html", page.toString(), "--doc-id", "payments", "--alert-threshold", "1.0");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).as("records are drawn, not printed").isEmpty();
+        assertThat(run.err()).contains("report: " + page + " (4 lines of payments)");
+        String html = java.nio.file.Files.readString(page);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<script type=\"application/json\" id=\"data\">(.*?)</script>",
+                java.util.regex.Pattern.DOTALL).matcher(html);
+        assertThat(m.find()).isTrue();
+        Map<String, Object> data = Json.parseObject(m.group(1).replace("<\\/", "</"));
+        assertThat(data.get("threshold").toString()).contains("1.0");
+        assertThat((List<?>) data.get("lines")).extracting(Object::toString).containsExactly(
+                "[INFO started, 0.7, 1.7, 0]", "[INFO ready </script>, 1.1, 2.1, 1]", "[ERROR upstream timed out, 6.5, 7.5, 1]", "[, null, null, 0]");
+        assertThat(CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", enrichments, "--doc-id", "payments")
+                .err()).contains("go with --html");
+    }
 }

@@ -38,8 +38,22 @@ public final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--timeout-ms", description = "Exit after this many ms without a new record (default: run until Ctrl-C).")
     Long timeoutMs;
 
+    @Option(names = "--html", paramLabel = "FILE", description = {"Write one document's lines (--doc-id) as a self-contained HTML page",
+        "(scores shaded, alerts marked, a chart along the document) instead of printing records."})
+    java.nio.file.Path html;
+
+    @Option(names = "--doc-id", description = "With --html: the document (the record key of a text topic).")
+    String docId;
+
+    @Option(names = "--alert-threshold", description = {"With --html: mark the lines above this: nats per token, or a quantile",
+        "of --model's calibration (pNN). Default: no marks."})
+    String alertThreshold;
+
+    @Option(names = "--model", description = "With --html and a pNN threshold: the model directory whose calibration.json to read.")
+    java.nio.file.Path model;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         RecordType recordType = RecordType.parse(type);
@@ -51,8 +65,22 @@ public final class ConsumeCommand implements Callable<Integer> {
         KafkaClientConfig client = kafka.config();
         // refusals (TLS, credentials, READ on the topic) now, with the reason, instead of a consumer that retries
         KafkaAccessCheck.of(client).reads(List.of(t)).run();
+        DocumentLines document = null;
+        if (html != null) {
+            if (docId == null || recordType != RecordType.ENRICHMENT) {
+                throw new IllegalArgumentException("--html needs --doc-id and enrichment records (--type enrichment)");
+            }
+            document = new DocumentLines(docId);
+        } else if (docId != null || alertThreshold != null || model != null) {
+            throw new IllegalArgumentException("--doc-id, --alert-threshold and --model go with --html");
+        }
+        java.util.Optional<io.spikestream.engine.scoring.AlertThreshold> threshold = alertThreshold == null ? java.util.Optional.empty()
+                : io.spikestream.engine.scoring.AlertThreshold.resolve(alertThreshold, model);
         EnrichmentConsumer.Builder b = EnrichmentConsumer.builder().clientConfig(client).topic(t)
                 .type(recordType).json(json).fromBeginning(fromBeginning).out(out).err(err);
+        if (document != null) {
+            b.onRecord(document::add);
+        }
         if (timeoutMs != null) {
             b.idleTimeout(Duration.ofMillis(timeoutMs));
         }
@@ -66,6 +94,10 @@ public final class ConsumeCommand implements Callable<Integer> {
             // the JVM is already exiting (Ctrl-C): the hook has run
         }
         err.println(summary);
+        if (document != null) {
+            io.spikestream.cli.report.HtmlReport.write(html, document.page(t, threshold));
+            err.println("report: " + html + " (" + document.size() + " lines of " + docId + ")");
+        }
         return 0;
     }
 }

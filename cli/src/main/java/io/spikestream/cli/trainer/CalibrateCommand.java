@@ -1,6 +1,7 @@
 package io.spikestream.cli.trainer;
 
 import io.spikestream.engine.scoring.Calibration;
+import io.spikestream.trainer.corpus.LegalCorpus;
 import io.spikestream.trainer.corpus.TrainingCorpus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,7 +15,8 @@ import java.util.concurrent.Callable;
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
         description = {"Score normal text line by line (as the job does) and write the quantiles of per-line mean surprisal",
             "to MODEL/calibration.json, which --alert-threshold p99.9 refers to. The text: --log FILE… (read as one",
-            "document), or the held-out part of the generated log `train --generate-logs N --seed S` used."})
+            "document), the held-out part of the generated log `train --generate-logs N --seed S` used, or the held-out",
+            "files of a legal-corpus `train --corpus FILE.jsonl.gz` used."})
 public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true) Path model;
     @Option(names = "--log", arity = "1..*", description = "Normal text (no anomalies), read as one document.") List<Path> logs;
@@ -22,12 +24,13 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "With --generate-logs: train's --seed (default 1).") long seed;
     @Option(names = "--log-hosts", defaultValue = "1", description = "With --generate-logs: train's --log-hosts (default 1).") int logHosts;
     @Option(names = "--validation", defaultValue = "0.05", description = "With --generate-logs: train's --validation (default 0.05).") double validation;
+    @Option(names = "--corpus", description = "Rebuild train's held-out files of this corpus from legal-corpus (.jsonl.gz).") Path corpus;
     @Option(names = "--threads", description = "Kernel threads (the result does not depend on it).") Integer threads;
 
     @Override
     public Integer call() throws Exception {
-        if ((logs == null) == (generatedLines == null)) {
-            throw new IllegalArgumentException("give the normal text: --log FILE… or --generate-logs N (one of the two)");
+        if ((logs != null ? 1 : 0) + (generatedLines != null ? 1 : 0) + (corpus != null ? 1 : 0) != 1) {
+            throw new IllegalArgumentException("give the normal text: --log FILE…, --generate-logs N or --corpus FILE.jsonl.gz (one of them)");
         }
         List<String> lines = new ArrayList<>();
         String source;
@@ -36,6 +39,9 @@ public final class CalibrateCommand implements Callable<Integer> {
                 lines.addAll(LogFile.lines(f));
             }
             source = "lines of " + logs;
+        } else if (corpus != null) {
+            lines = LegalCorpus.split(LegalCorpus.read(corpus)).heldOutLines();
+            source = "held-out files of " + List.of(corpus); // as train says it
         } else {
             lines = TrainingCorpus.split(TrainingCorpus.generated(seed, generatedLines, logHosts), validation).heldOutLines();
             source = "held-out " + validation + " of a generated service log of " + generatedLines + " lines (seed " + seed + ", " + logHosts

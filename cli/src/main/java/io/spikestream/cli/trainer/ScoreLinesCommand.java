@@ -1,9 +1,11 @@
 package io.spikestream.cli.trainer;
 
+import io.spikestream.cli.report.HtmlReport;
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.EngineOptions;
 import io.spikestream.engine.json.Json;
 import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.engine.scoring.IncidentTracker;
 import io.spikestream.engine.scoring.LineScore;
 import io.spikestream.engine.scoring.LineScorer;
 import io.spikestream.trainer.eval.RocAuc;
@@ -34,6 +36,10 @@ public final class ScoreLinesCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Kernel threads (default: all cores; the scores do not depend on it).") Integer threads;
     @Option(names = "--alert-threshold", description = {"With --labels: precision and recall of the lines above this threshold: a quantile",
         "of the model's calibration.json (default p99.9 when it has one), nats per token, or off."}) String alertThreshold;
+    @Option(names = "--incident-gap", defaultValue = "0", description = {"With --labels: alerting lines with at most this many scored,",
+        "non-alerting lines between them are one incident (default 0: consecutive lines)."}) int incidentGap;
+    @Option(names = "--html", description = {"Also write a self-contained HTML page here: the text shaded by score, alerts marked,",
+        "a chart of surprisal along the document with the threshold (no external assets)."}) Path html;
     @Option(names = "--scores", description = "Also write each line's mean and max surprisal here (tab-separated, one line each).") Path scores;
 
     @Override
@@ -41,18 +47,21 @@ public final class ScoreLinesCommand implements Callable<Integer> {
         List<String> lines = LogFile.lines(log);
         double[] mean = new double[lines.size()];
         double[] max = new double[lines.size()];
+        boolean[] ranked = new boolean[lines.size()]; // blank lines and a first line without context have no score
         long start = System.nanoTime();
         long tokens = 0;
         double sum = 0;
         long scored_ = 0;
+        List<LineScore> scored;
         try (Engine engine = Engine.load(model, threads == null ? EngineOptions.defaults() : new EngineOptions(threads))) {
             // Lines go through the model in batches of about LineScorer.BATCH_TOKENS: any chunking of a document
             // gives the same bits, and a batch amortizes the per-call work that tiny models are dominated by.
-            List<LineScore> scored = LineScorer.scoreAll(engine, engine.newDocument(), lines);
+            scored = LineScorer.scoreAll(engine, engine.newDocument(), lines);
             for (int i = 0; i < lines.size(); i++) {
                 LineScore l = scored.get(i);
                 mean[i] = l.isScored() ? l.mean() : 0;
-                max[i] = l.max();
+                max[i] = l.isScored() ? l.max() : 0;
+                ranked[i] = l.isScored();
                 sum += l.sum();
                 scored_ += l.scored();
                 tokens += l.tokenEnd() - l.tokenStart();
@@ -69,8 +78,14 @@ public final class ScoreLinesCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%d lines, %,d tokens in %.1f s (%,.0f tokens/s, %d threads, JDK %s); perplexity %.3f (%.4f nats/token)%n",
                 lines.size(), tokens, seconds, tokens / seconds, threads == null ? Runtime.getRuntime().availableProcessors() : threads,
                 Runtime.version().feature(), Math.exp(sum / scored_), sum / scored_);
+        if (html != null) {
+            Optional<AlertThreshold> t = AlertThreshold.resolve(alertThreshold, model);
+            HtmlReport.write(html, HtmlReport.render(log.getFileName().toString(), String.format(Locale.ROOT,
+                    "%s under %s: %,d lines, %,d tokens, perplexity %.3f", log, model, lines.size(), tokens, Math.exp(sum / scored_)), lines, scored, t));
+            System.out.println("report: " + html);
+        }
         System.out.println("most surprising lines (mean nats/token):");
-        IntStream.range(0, lines.size()).boxed().sorted(Comparator.comparingDouble((Integer i) -> -mean[i])).limit(top)
+        IntStream.range(0, lines.size()).filter(i -> ranked[i]).boxed().sorted(Comparator.comparingDouble((Integer i) -> -mean[i])).limit(top)
                 .forEach(i -> System.out.printf(Locale.ROOT, "  %6.2f  line %-6d %s%n", mean[i], i + 1,
                         lines.get(i).length() > 110 ? lines.get(i).substring(0, 107) + "..." : lines.get(i)));
         if (labels != null) {
@@ -105,6 +120,7 @@ public final class ScoreLinesCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "alerts at %s (%.4f nats/token): precision %.4f, recall %.4f (%d of %d lines above are anomalous; %d of %d anomalous lines above)%n",
                         t.name(), t.nats(), flagged == 0 ? 0.0 : (double) hits / flagged, positives == 0 ? 0.0 : (double) hits / positives,
                         hits, flagged, hits, positives);
+                incidents(scored, t, anomalous, eventOf, events);
                 if (events > 0) {
                     // by event: a line above the threshold that lies in an injected event (an unseen error's stack frames
                     // too) is a true alert; an event is found when any of its lines is above
@@ -124,6 +140,42 @@ public final class ScoreLinesCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The alerts as incidents ({@link IncidentTracker}): by line, an incident is right when its first line is a
+     * labelled one, and a labelled line is found when an incident starts at it; by event, an incident is right when
+     * one of its lines lies in an injected event, and an event is found when an incident covers one of its lines.
+     */
+    private void incidents(List<LineScore> scored, AlertThreshold t, boolean[] anomalous, int[] eventOf, int events) {
+        IncidentTracker tracker = new IncidentTracker(t, incidentGap);
+        List<IncidentTracker.Incident> incidents = new java.util.ArrayList<>();
+        for (LineScore l : scored) {
+            tracker.add(l).ifPresent(incidents::add);
+        }
+        tracker.close().ifPresent(incidents::add);
+        int right = 0;
+        int inEvents = 0;
+        java.util.Set<Integer> found = new java.util.HashSet<>();
+        for (IncidentTracker.Incident i : incidents) {
+            right += anomalous[(int) i.firstLine()] ? 1 : 0;
+            boolean inEvent = false;
+            for (long k = i.firstLine(); k <= i.lastLine(); k++) {
+                if (eventOf[(int) k] >= 0) {
+                    inEvent = true;
+                    found.add(eventOf[(int) k]);
+                }
+            }
+            inEvents += inEvent ? 1 : 0;
+        }
+        int positives = count(anomalous);
+        int n = incidents.size();
+        System.out.printf(Locale.ROOT, "incidents at %s (gap %d): %d incidents; by first line: precision %.4f, recall %.4f (%d of %d start at an anomalous line; %d of %d anomalous lines start one)%n",
+                t.name(), incidentGap, n, n == 0 ? 0.0 : (double) right / n, positives == 0 ? 0.0 : (double) right / positives, right, n, right, positives);
+        if (events > 0) {
+            System.out.printf(Locale.ROOT, "incidents by event: precision %.4f, recall %.4f (%d of %d incidents touch an injected event; %d of %d events are covered)%n",
+                    n == 0 ? 0.0 : (double) inEvents / n, (double) found.size() / events, inEvents, n, found.size(), events);
+        }
     }
 
     private static int count(boolean[] b) {

@@ -84,7 +84,11 @@ public final class EnrichmentConsumer {
                                 + e.reason() + ": " + e.getMessage());
                         continue;
                     }
-                    options.out.println(options.json ? AvroJson.toJson(value) : RecordText.format(value));
+                    if (options.onRecord != null) {
+                        options.onRecord.accept(value);
+                    } else {
+                        options.out.println(options.json ? AvroJson.toJson(value) : RecordText.format(value));
+                    }
                     printed++;
                 }
                 if (!records.isEmpty()) {
@@ -163,6 +167,7 @@ public final class EnrichmentConsumer {
         private Duration idleTimeout;
         private PrintWriter out;
         private PrintWriter err;
+        private java.util.function.Consumer<SpecificRecord> onRecord;
 
         private Builder() {
         }
@@ -217,6 +222,12 @@ public final class EnrichmentConsumer {
         }
 
         /** Where skipped records and waiting notices go. */
+        /** Hands each committed record to {@code onRecord} instead of printing it. */
+        public Builder onRecord(java.util.function.Consumer<SpecificRecord> onRecord) {
+            this.onRecord = onRecord;
+            return this;
+        }
+
         public Builder err(PrintWriter err) {
             this.err = err;
             return this;

@@ -27,10 +27,10 @@ public record AlertThreshold(String name, double nats) implements Serializable {
     /**
      * Resolves {@code --alert-threshold}: {@code null} (not given) is {@value #DEFAULT} when the model has a
      * calibration and no alerts otherwise; {@code off} is no alerts; {@code pNN} is that quantile of the
-     * model's calibration (an error without one); a number is nats per token.
+     * model's calibration (an error without one, or without a model: {@code modelDir} null); a number is nats per token.
      */
     public static Optional<AlertThreshold> resolve(String spec, Path modelDir) {
-        Optional<Calibration> calibration = Calibration.read(modelDir);
+        Optional<Calibration> calibration = modelDir == null ? Optional.empty() : Calibration.read(modelDir);
         if (spec == null) {
             return calibration.map(c -> new AlertThreshold(DEFAULT, c.quantile(DEFAULT)));
         }
@@ -39,9 +39,10 @@ public record AlertThreshold(String name, double nats) implements Serializable {
             return Optional.empty();
         }
         if (s.startsWith("p")) {
-            Calibration c = calibration.orElseThrow(() -> new IllegalArgumentException("--alert-threshold " + s + " needs the model's "
-                    + Calibration.FILE + ", and " + modelDir + " has none: `./spikestream calibrate --model " + modelDir
-                    + " --log NORMAL.log` writes one (train does too), or give the threshold in nats"));
+            Calibration c = calibration.orElseThrow(() -> new IllegalArgumentException(modelDir == null
+                    ? "--alert-threshold " + s + " needs a model's " + Calibration.FILE + " (--model DIR), or give the threshold in nats"
+                    : "--alert-threshold " + s + " needs the model's " + Calibration.FILE + ", and " + modelDir + " has none: `./spikestream calibrate --model "
+                    + modelDir + " --log NORMAL.log` writes one (train does too), or give the threshold in nats"));
             return Optional.of(new AlertThreshold(s, c.quantile(s)));
         }
         try {

@@ -10,9 +10,9 @@ package io.spikestream.engine.scoring;
  * @param charEnd    where it ends there (the position of its newline, or the end of the text)
  * @param tokenStart document position of its first token
  * @param tokenEnd   document position after its last token ({@code == tokenStart} for a line without tokens)
- * @param scored     its tokens with a surprisal (all but the document's very first token)
+ * @param scored     its tokens with a surprisal (all but the document's very first token; none in a whitespace-only line)
  * @param sum        their summed surprisal, nats
- * @param max        the largest of them (0 when none)
+ * @param max        the largest of them (0 when none); a score only when {@link #isScored()}
  * @param text       the line without its newline, cut at {@value #MAX_TEXT_CHARS} chars
  */
 public record LineScore(long line, int charStart, int charEnd, long tokenStart, long tokenEnd, int scored, double sum,
@@ -20,12 +20,23 @@ public record LineScore(long line, int charStart, int charEnd, long tokenStart, 
     /** Longest line text kept; longer lines are still scored over all their tokens. */
     public static final int MAX_TEXT_CHARS = 1024;
 
-    /** Mean surprisal over the line's scored tokens (nats/token); NaN when none was scored. */
+    /** Mean surprisal over the line's scored tokens (nats/token); NaN for a line without a score. */
     public double mean() {
-        return scored == 0 ? Double.NaN : sum / scored;
+        return isScored() ? sum / scored : Double.NaN;
     }
 
+    /**
+     * Whether the line has a score: a token with a surprisal, and text that is not whitespace only. A blank
+     * line's lone newline is not what the model saw in training (there it is part of a "\n\n" token), and
+     * nothing in it is worth ranking or an alert; its tokens still advance the document and count in
+     * {@link #sum()} (a perplexity).
+     */
     public boolean isScored() {
-        return scored > 0;
+        return scored > 0 && !isBlank();
+    }
+
+    /** Whitespace only (judged on the kept text: a line of more than {@value #MAX_TEXT_CHARS} blanks counts as text). */
+    public boolean isBlank() {
+        return text.length() < MAX_TEXT_CHARS && text.isBlank();
     }
 }

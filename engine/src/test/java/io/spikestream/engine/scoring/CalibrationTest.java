@@ -70,8 +70,9 @@ class CalibrationTest {
         assertThat(AlertThreshold.resolve("off", dir)).isEmpty();
         // strictly above: a line scoring exactly the threshold is not an alert, one ulp more is
         AlertThreshold at100 = new AlertThreshold("p99", 100.0);
-        assertThat(at100.exceeded(new LineScore(0, 0, 0, 0, 2, 2, 200.0, 100, ""))).isFalse();
-        assertThat(at100.exceeded(new LineScore(0, 0, 0, 0, 2, 2, 2 * Math.nextUp(100.0), 100, ""))).isTrue();
-        assertThat(at100.exceeded(new LineScore(0, 0, 0, 0, 0, 0, 0, 0, ""))).as("a line without a scored token").isFalse();
+        assertThat(at100.exceeded(new LineScore(0, 0, 0, 0, 2, 2, 200.0, 100, "a line"))).isFalse();
+        assertThat(at100.exceeded(new LineScore(0, 0, 0, 0, 2, 2, 2 * Math.nextUp(100.0), 100, "a line"))).isTrue();
+        assertThat(at100.exceeded(new LineScore(0, 0, 0, 0, 0, 0, 0, 0, "a line"))).as("a line without a scored token").isFalse();
+        assertThat(at100.exceeded(new LineScore(0, 0, 0, 0, 2, 2, 400.0, 300, " \t"))).as("a blank line").isFalse();
     }
 }

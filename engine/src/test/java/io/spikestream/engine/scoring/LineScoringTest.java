@@ -166,6 +166,31 @@ class LineScoringTest {
     }
 
     @Test
+    void aWhitespaceOnlyLineHasNoScoreButItsTokensAdvanceTheDocument() {
+        String text = "first line\n\n   \n\t\r\nsecond line\n\n\n \nthird\n";
+        DocumentState doc = engine.newDocument();
+        LineScorer.Scored s = LineScorer.advance(engine, doc, text, 0);
+        List<LineScore> lines = s.lines();
+        assertThat(lines).extracting(LineScore::text).containsExactly("first line", "", "   ", "\t\r", "second line", "", "", " ", "third");
+        for (LineScore l : lines) {
+            boolean blank = l.text().isBlank();
+            assertThat(l.isBlank()).as(l.text()).isEqualTo(blank);
+            assertThat(l.isScored()).as("line %d", l.line()).isEqualTo(!blank && l.scored() > 0);
+            if (blank) {
+                assertThat(l.mean()).as("line %d", l.line()).isNaN();
+                assertThat(l.tokenEnd()).as("its tokens are applied").isGreaterThan(l.tokenStart());
+                assertThat(l.scored()).as("their surprisal is still known").isPositive();
+            }
+        }
+        assertThat(doc.position()).isEqualTo(lines.get(lines.size() - 1).tokenEnd());
+        AlertThreshold zero = new AlertThreshold("0", 0);
+        assertThat(lines.stream().filter(zero::exceeded).map(LineScore::text)).as("above a threshold of 0 nats")
+                .containsExactly("first line", "second line", "third");
+        // a line of more blanks than the kept text is treated as text (what was cut is unknown)
+        assertThat(new LineScore(0, 0, 2000, 0, 3, 3, 3.0, 1.0, " ".repeat(LineScore.MAX_TEXT_CHARS)).isScored()).isTrue();
+    }
+
+    @Test
     void scoringALogInBatchesGivesTheBitsOfOneCall() {
         List<String> log = new ArrayList<>();
         for (int i = 0; i < 300; i++) {

@@ -1,0 +1,150 @@
+package io.spikestream.cli.report;
+
+import io.spikestream.engine.json.Json;
+import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.engine.scoring.LineScore;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * One self-contained HTML page of a scored document (no external assets: it opens offline): the text with each
+ * line shaded by its mean surprisal, alerts marked, a chart of the surprisal along the document with the
+ * threshold drawn in. The scores travel as JSON inside the page and a small script draws both, so the page is
+ * what a browser makes of the data (the tests read the DOM a headless Chromium built).
+ */
+public final class HtmlReport {
+    private HtmlReport() {
+    }
+
+    /** One line of the page: its text, its mean and max surprisal (null without a score), whether it alerted. */
+    public record Line(String text, Double mean, Double max, boolean alert) {
+        /** The line as {@code score-lines} scored it. */
+        public static Line of(String text, LineScore s, Optional<AlertThreshold> threshold) {
+            return new Line(text, s.isScored() ? s.mean() : null, s.isScored() ? s.max() : null, threshold.isPresent() && threshold.get().exceeded(s));
+        }
+    }
+
+    /** The page for {@code lines} (the document's lines, without newlines) and their scores, one each. */
+    public static String render(String title, String subtitle, List<String> lines, List<LineScore> scores, Optional<AlertThreshold> threshold) {
+        if (lines.size() != scores.size()) {
+            throw new IllegalArgumentException(lines.size() + " lines but " + scores.size() + " scores");
+        }
+        List<Line> rows = new java.util.ArrayList<>(lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            rows.add(Line.of(lines.get(i), scores.get(i), threshold));
+        }
+        return render(title, subtitle, rows, threshold);
+    }
+
+    /** The page for a document's lines, in order. */
+    public static String render(String title, String subtitle, List<Line> lines, Optional<AlertThreshold> threshold) {
+        StringBuilder data = new StringBuilder(64 * lines.size());
+        data.append("{\"title\":").append(Json.quote(title)).append(",\"subtitle\":").append(Json.quote(subtitle));
+        data.append(",\"threshold\":").append(threshold.map(t -> String.format(Locale.ROOT, "{\"name\":%s,\"nats\":%s}",
+                Json.quote(t.name()), Double.toString(t.nats()))).orElse("null"));
+        data.append(",\"lines\":[");
+        for (int i = 0; i < lines.size(); i++) {
+            Line l = lines.get(i);
+            data.append(i == 0 ? "" : ",").append("[").append(Json.quote(l.text())).append(',');
+            data.append(l.mean() == null ? "null" : Double.toString(l.mean())).append(',').append(l.max() == null ? "null" : Double.toString(l.max()));
+            data.append(',').append(l.alert() ? 1 : 0).append(']');
+        }
+        data.append("]}");
+        // "</" inside a script element would end it
+        String json = data.toString().replace("</", "<\\/");
+        return TEMPLATE.replace("%TITLE%", escape(title)).replace("%DATA%", json);
+    }
+
+    public static void write(Path file, String page) throws IOException {
+        Files.writeString(file, page, StandardCharsets.UTF_8);
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static final String TEMPLATE = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>%TITLE%</title>
+            <style>
+            body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#222}
+            header{padding:12px 16px;background:#f4f4f6;border-bottom:1px solid #ddd}
+            h1{font-size:18px;margin:0 0 4px} .sub{color:#555}
+            #summary{margin-top:6px;font-weight:600}
+            #chart{display:block;width:100%;height:160px;background:#fff;border-bottom:1px solid #ddd}
+            #chart .curve{fill:none;stroke:#3366cc;stroke-width:1}
+            #chart .threshold{stroke:#d33;stroke-dasharray:4 3}
+            #chart .alert-mark{fill:#d33}
+            #text{font:12px/1.35 ui-monospace,monospace;padding:8px 0}
+            .line{display:flex;white-space:pre-wrap;word-break:break-all;padding:0 16px}
+            .line .n{flex:0 0 5em;color:#999;text-align:right;padding-right:1em;user-select:none}
+            .line .t{flex:1}
+            .line.alert{outline:1px solid #d33}
+            .line.alert .n::before{content:"\\25B6 ";color:#d33}
+            .line.blank .t{color:#bbb}
+            </style></head>
+            <body><header><h1 id="title"></h1><div class="sub" id="subtitle"></div><div id="summary"></div></header>
+            <svg id="chart" viewBox="0 0 1000 160" preserveAspectRatio="none"></svg>
+            <div id="text"></div>
+            <script type="application/json" id="data">%DATA%</script>
+            <script>
+            (function () {
+              var d = JSON.parse(document.getElementById("data").textContent);
+              document.getElementById("title").textContent = d.title;
+              document.getElementById("subtitle").textContent = d.subtitle;
+              var lines = d.lines, thr = d.threshold, n = lines.length, top = 0, alerts = 0;
+              lines.forEach(function (l) { if (l[1] !== null && l[1] > top) top = l[1]; if (l[3]) alerts++; });
+              var scale = Math.max(top, thr ? thr.nats * 1.25 : 0, 1e-9);
+              var svg = document.getElementById("chart"), ns = "http://www.w3.org/2000/svg";
+              function x(i) { return n <= 1 ? 500 : 5 + 990 * i / (n - 1); }
+              function y(v) { return 155 - 150 * v / scale; }
+              var path = "", pen = false;
+              lines.forEach(function (l, i) {
+                if (l[1] === null) { pen = false; return; }
+                path += (pen ? "L" : "M") + x(i).toFixed(2) + " " + y(l[1]).toFixed(2);
+                pen = true;
+              });
+              var curve = document.createElementNS(ns, "path");
+              curve.setAttribute("class", "curve"); curve.setAttribute("d", path); svg.appendChild(curve);
+              if (thr) {
+                var t = document.createElementNS(ns, "line");
+                t.setAttribute("class", "threshold");
+                t.setAttribute("x1", 0); t.setAttribute("x2", 1000); t.setAttribute("y1", y(thr.nats)); t.setAttribute("y2", y(thr.nats));
+                var title = document.createElementNS(ns, "title");
+                title.textContent = thr.name + " = " + thr.nats.toFixed(3) + " nats/token"; t.appendChild(title);
+                svg.appendChild(t);
+              }
+              var text = document.getElementById("text"), frag = document.createDocumentFragment();
+              lines.forEach(function (l, i) {
+                var row = document.createElement("div");
+                row.id = "L" + (i + 1);
+                row.className = "line" + (l[3] ? " alert" : "") + (l[1] === null ? " blank" : "");
+                if (l[1] !== null) {
+                  var a = Math.min(1, l[1] / scale);
+                  row.style.background = "rgba(255," + Math.round(200 - 120 * a) + ",0," + (0.55 * a).toFixed(3) + ")";
+                  row.title = l[1].toFixed(3) + " nats/token (max " + l[2].toFixed(2) + ")";
+                }
+                var num = document.createElement("span"); num.className = "n"; num.textContent = i + 1;
+                var body = document.createElement("span"); body.className = "t"; body.textContent = l[0];
+                row.appendChild(num); row.appendChild(body); frag.appendChild(row);
+                if (l[3]) {
+                  var link = document.createElementNS(ns, "a");
+                  link.setAttribute("href", "#L" + (i + 1));
+                  var c = document.createElementNS(ns, "circle");
+                  c.setAttribute("class", "alert-mark"); c.setAttribute("cx", x(i)); c.setAttribute("cy", y(l[1])); c.setAttribute("r", 3);
+                  link.appendChild(c); svg.appendChild(link);
+                }
+              });
+              text.appendChild(frag);
+              document.getElementById("summary").textContent = n + " lines; " + (thr ? alerts + " alerts above " + thr.name
+                  + " (" + thr.nats.toFixed(3) + " nats/token)" : "alerts off");
+            })();
+            </script></body></html>
+            """;
+}
