@@ -104,6 +104,7 @@ final class SqlAct {
         if (code != 0) {
             throw new IllegalStateException("the SQL Client failed (exit " + code + "); its log: " + client.log());
         }
+        client.deleteFiles();
         int alerts = 0;
         int hits = 0;
         Set<Integer> alerted = new HashSet<>();

@@ -45,7 +45,7 @@ final class DocumentLines {
             missing += (int) (l.getLine() - expected); // lines not in the topic (yet): not drawn, counted
             expected = l.getLine() + 1;
             Double mean = l.getMeanSurprisal();
-            rows.add(new HtmlReport.Line(l.getText(), mean, l.getMaxSurprisal(), mean != null && threshold.isPresent() && mean > threshold.get().nats()));
+            rows.add(new HtmlReport.Line(l.getLine(), l.getText(), mean, l.getMaxSurprisal(), mean != null && threshold.isPresent() && mean > threshold.get().nats()));
         }
         return HtmlReport.render(docId, String.format(Locale.ROOT, "document %s of topic %s: %,d lines%s", docId, topic, rows.size(),
                 missing == 0 ? "" : String.format(Locale.ROOT, " (%,d line numbers missing)", missing)), rows, threshold);

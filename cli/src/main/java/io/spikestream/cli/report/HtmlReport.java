@@ -22,11 +22,15 @@ public final class HtmlReport {
     private HtmlReport() {
     }
 
-    /** One line of the page: its text, its mean and max surprisal (null without a score), whether it alerted. */
-    public record Line(String text, Double mean, Double max, boolean alert) {
+    /**
+     * One line of the page: its number in the document (0-based), its text, its mean and max surprisal (null
+     * without a score), whether it alerted.
+     */
+    public record Line(long number, String text, Double mean, Double max, boolean alert) {
         /** The line as {@code score-lines} scored it. */
         public static Line of(String text, LineScore s, Optional<AlertThreshold> threshold) {
-            return new Line(text, s.isScored() ? s.mean() : null, s.isScored() ? s.max() : null, threshold.isPresent() && threshold.get().exceeded(s));
+            return new Line(s.line(), text, s.isScored() ? s.mean() : null, s.isScored() ? s.max() : null,
+                    threshold.isPresent() && threshold.get().exceeded(s));
         }
     }
 
@@ -53,7 +57,7 @@ public final class HtmlReport {
             Line l = lines.get(i);
             data.append(i == 0 ? "" : ",").append("[").append(Json.quote(l.text())).append(',');
             data.append(l.mean() == null ? "null" : Double.toString(l.mean())).append(',').append(l.max() == null ? "null" : Double.toString(l.max()));
-            data.append(',').append(l.alert() ? 1 : 0).append(']');
+            data.append(',').append(l.alert() ? 1 : 0).append(',').append(l.number() + 1).append(']');
         }
         data.append("]}");
         // "</" inside a script element would end it
@@ -123,19 +127,19 @@ public final class HtmlReport {
               var text = document.getElementById("text"), frag = document.createDocumentFragment();
               lines.forEach(function (l, i) {
                 var row = document.createElement("div");
-                row.id = "L" + (i + 1);
+                row.id = "L" + l[4];
                 row.className = "line" + (l[3] ? " alert" : "") + (l[1] === null ? " blank" : "");
                 if (l[1] !== null) {
                   var a = Math.min(1, l[1] / scale);
                   row.style.background = "rgba(255," + Math.round(200 - 120 * a) + ",0," + (0.55 * a).toFixed(3) + ")";
                   row.title = l[1].toFixed(3) + " nats/token (max " + l[2].toFixed(2) + ")";
                 }
-                var num = document.createElement("span"); num.className = "n"; num.textContent = i + 1;
+                var num = document.createElement("span"); num.className = "n"; num.textContent = l[4];
                 var body = document.createElement("span"); body.className = "t"; body.textContent = l[0];
                 row.appendChild(num); row.appendChild(body); frag.appendChild(row);
                 if (l[3]) {
                   var link = document.createElementNS(ns, "a");
-                  link.setAttribute("href", "#L" + (i + 1));
+                  link.setAttribute("href", "#L" + l[4]);
                   var c = document.createElementNS(ns, "circle");
                   c.setAttribute("class", "alert-mark"); c.setAttribute("cx", x(i)); c.setAttribute("cy", y(l[1])); c.setAttribute("r", 3);
                   link.appendChild(c); svg.appendChild(link);

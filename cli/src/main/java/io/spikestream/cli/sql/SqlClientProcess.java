@@ -79,6 +79,15 @@ public final class SqlClientProcess {
         return dir;
     }
 
+    /** Deletes this client's files (its configuration, scripts and log): after a run that needs no looking into. */
+    public void deleteFiles() throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** Interactive: the client on this terminal until the user quits. */
     public int interactive() throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).inheritIO();

@@ -32,12 +32,16 @@ public final class SqlCommand implements Callable<Integer> {
         }
         SqlClientProcess client = new SqlClientProcess(cluster);
         if (file == null && statements == null) {
-            return client.interactive();
+            int code = client.interactive();
+            client.deleteFiles();
+            return code;
         }
         Path script = file != null ? file : Files.writeString(client.dir().resolve("statements.sql"), onePerLine(statements));
         int code = client.run(script, System.out::println);
         if (code != 0) {
-            System.err.println("the SQL Client's log: " + client.log());
+            System.err.println("the SQL Client's log: " + client.log()); // kept for looking into
+        } else {
+            client.deleteFiles();
         }
         return code;
     }
