@@ -97,13 +97,14 @@ class DemoITCase {
             alerts++;
             assertThat(Double.parseDouble(alert.group(1))).isGreaterThan(1.247);
         }
-        // measured: 37 alerts; 27 of 28 injected lines alerted; 36 of the 37 alerts lie in an injected event
+        // measured: 28 alerts (incidents: an unseen exception and its first stack frame are one); 27 start at an injected
+        // line, 27 of 28 injected lines start one (37 alerts, precision 0.730, when the job alerted line by line)
         Matcher total = Pattern.compile("(\\d+) alerts above p99\\.9").matcher(out);
         assertThat(total.find()).isTrue();
         assertThat(Integer.parseInt(total.group(1))).isEqualTo(alerts);
         Matcher byLine = Pattern.compile("alerts +precision ([\\d.]+) \\(\\d+ of \\d+ alerts on injected lines\\), recall ([\\d.]+)").matcher(out);
         assertThat(byLine.find()).as(out).isTrue();
-        assertThat(Double.parseDouble(byLine.group(1))).isGreaterThanOrEqualTo(0.65);
+        assertThat(Double.parseDouble(byLine.group(1))).isGreaterThanOrEqualTo(0.9);
         assertThat(Double.parseDouble(byLine.group(2))).isGreaterThanOrEqualTo(0.9);
         Matcher byEvent = Pattern.compile("alerts by event +precision ([\\d.]+) .*, recall ([\\d.]+)").matcher(out);
         assertThat(byEvent.find()).as(out).isTrue();

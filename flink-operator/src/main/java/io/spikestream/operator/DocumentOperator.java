@@ -2,6 +2,8 @@ package io.spikestream.operator;
 
 import io.spikestream.avro.DocumentQuery;
 import io.spikestream.avro.Enrichment;
+import io.spikestream.operator.state.DocumentRecord;
+import io.spikestream.operator.state.DocumentRecords;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
@@ -114,6 +116,17 @@ public final class DocumentOperator<T> extends AbstractUdfStreamOperator<Enrichm
     @Override
     public void endInput(int inputId) throws Exception {
         flushAll();
+        if (inputId == 1) {
+            // no processing-time timer fires after the input: each document's open incident is emitted now
+            getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, DocumentRecords.descriptor(),
+                    (key, state) -> {
+                        DocumentRecord r = state.value();
+                        if (r != null && r.progress.incidentAlert != null) {
+                            collector.eraseTimestamp();
+                            userFunction.endOfInput(context, collector);
+                        }
+                    });
+        }
         inputsEnded++;
     }
 

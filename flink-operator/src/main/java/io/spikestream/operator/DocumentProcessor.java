@@ -56,7 +56,7 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
         private static final long serialVersionUID = 1L;
     };
 
-    /** Lines above the alert threshold. */
+    /** Incidents: consecutive lines above the alert threshold ({@link Incidents}). */
     public static final OutputTag<Alert> ALERTS = new OutputTag<>("alerts", TypeInformation.of(Alert.class)) {
         private static final long serialVersionUID = 1L;
     };
@@ -64,6 +64,7 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
     private final InputReader<T> reader;
     private final OperatorOptions options;
     private final Alerts alerts;
+    private final Incidents incidents;
     private final String sourceName;
 
     private transient Engine engine;
@@ -75,16 +76,17 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
     private transient boolean bundled;
     private transient OpenDocuments open;
 
-    public DocumentProcessor(InputReader<T> reader, OperatorOptions options, Alerts alerts, String sourceName) {
+    public DocumentProcessor(InputReader<T> reader, OperatorOptions options, Alerts alerts, Incidents incidents, String sourceName) {
         this.reader = reader;
         this.options = options;
         this.alerts = alerts;
+        this.incidents = incidents;
         this.sourceName = sourceName;
     }
 
     /** A function configured as {@code configured} (for subclasses that observe or inject failures). */
     protected DocumentProcessor(DocumentProcessor<T> configured) {
-        this(configured.reader, configured.options, configured.alerts, configured.sourceName);
+        this(configured.reader, configured.options, configured.alerts, configured.incidents, configured.sourceName);
     }
 
     @Override
@@ -119,7 +121,7 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
             release();
             throw new SuppressRestartsException(e);
         }
-        parts = new DocumentParts(getRuntimeContext(), engine, options, threshold.orElse(null), sourceName,
+        parts = new DocumentParts(getRuntimeContext(), engine, options, threshold.orElse(null), incidents, sourceName,
                 open != null ? open : OpenDocuments.unkept());
         pending = new LinkedHashMap<>();
         pendingCount = 0;
@@ -223,6 +225,12 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
     public void processElement2(DocumentQuery query, Context ctx, Collector<Enrichment> out) throws Exception {
         flush(ctx.getCurrentKey(), ctx, out);
         parts.query(query, new Call(ctx, out::collect));
+    }
+
+    /** The input ended: the current document's open incident is emitted (run by {@link DocumentOperator} for each document). */
+    void endOfInput(Context ctx, Collector<Enrichment> out) throws Exception {
+        flush(ctx.getCurrentKey(), ctx, out);
+        parts.endOfInput(new Call(ctx, out::collect));
     }
 
     @Override

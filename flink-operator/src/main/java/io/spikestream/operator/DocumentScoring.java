@@ -55,6 +55,7 @@ public final class DocumentScoring<T> implements Serializable {
     private final InputReader<T> reader;
     private final OperatorOptions options;
     private final Alerts alerts;
+    private final Incidents incidents;
     private final String sourceName;
     private final String uid;
     private final String name;
@@ -65,6 +66,7 @@ public final class DocumentScoring<T> implements Serializable {
         this.reader = reader;
         this.options = b.options;
         this.alerts = alerts;
+        this.incidents = b.incidents;
         this.sourceName = b.sourceName;
         this.uid = b.uid;
         this.name = b.name;
@@ -123,11 +125,15 @@ public final class DocumentScoring<T> implements Serializable {
 
     /** The keyed function this scoring runs. */
     public DocumentProcessor<T> processor() {
-        return new DocumentProcessor<>(reader, options, alerts, sourceName);
+        return new DocumentProcessor<>(reader, options, alerts, incidents, sourceName);
     }
 
     public OperatorOptions options() {
         return options;
+    }
+
+    public Incidents incidents() {
+        return incidents;
     }
 
     /** When lines alert, as resolved when this was built. */
@@ -152,6 +158,7 @@ public final class DocumentScoring<T> implements Serializable {
         private String uid = "spikestream-documents";
         private String name = "spikestream documents";
         private Bundles bundles = Bundles.DEFAULT;
+        private Incidents incidents = Incidents.DEFAULT;
 
         private Builder() {
         }
@@ -221,6 +228,12 @@ public final class DocumentScoring<T> implements Serializable {
         /** When lines alert, resolved already. */
         public Builder<T> alerts(Alerts alerts) {
             this.alerts = Objects.requireNonNull(alerts, "alerts");
+            return this;
+        }
+
+        /** How alerting lines group into alerts (default {@link Incidents#DEFAULT}: consecutive lines, 10 s timeout). */
+        public Builder<T> incidents(Incidents incidents) {
+            this.incidents = Objects.requireNonNull(incidents, "incidents");
             return this;
         }
 

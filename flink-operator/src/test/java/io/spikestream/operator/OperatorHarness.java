@@ -36,11 +36,28 @@ final class OperatorHarness implements AutoCloseable {
         this(DocumentScoring.documentChunks().options(options).sourceName("documents").bundles(bundles).build(), restoreFrom);
     }
 
-    /** Over records with their coordinates, alerting above {@code alertThreshold}. */
+    /** Over records with their coordinates, an alert per line above {@code alertThreshold} (as release 0.1 alerted). */
     static OperatorHarness records(OperatorOptions options, String alertThreshold, Bundles bundles, OperatorSubtaskState restoreFrom)
             throws Exception {
+        return records(options, alertThreshold, Incidents.PER_LINE, bundles, restoreFrom);
+    }
+
+    /** Over records with their coordinates, alerting above {@code alertThreshold} as {@code incidents} say. */
+    static OperatorHarness records(OperatorOptions options, String alertThreshold, Incidents incidents, Bundles bundles,
+                                   OperatorSubtaskState restoreFrom) throws Exception {
         return new OperatorHarness(DocumentScoring.<Record>builder().options(options).documentKey(Record::docId).text(Record::text)
-                .records(Record::source).alertThreshold(alertThreshold).sourceName("documents").bundles(bundles).build(), restoreFrom);
+                .records(Record::source).alertThreshold(alertThreshold).incidents(incidents).sourceName("documents").bundles(bundles).build(),
+                restoreFrom);
+    }
+
+    /** The alerts emitted so far, in order. */
+    List<io.spikestream.avro.Alert> alerts() {
+        ConcurrentLinkedQueue<StreamRecord<io.spikestream.avro.Alert>> q = harness.getSideOutput(DocumentProcessor.ALERTS);
+        List<io.spikestream.avro.Alert> out = new ArrayList<>();
+        if (q != null) {
+            q.forEach(r -> out.add(r.getValue()));
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")

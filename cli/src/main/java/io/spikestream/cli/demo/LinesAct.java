@@ -8,6 +8,8 @@ import io.spikestream.records.AvroCodec;
 import io.spikestream.connectors.kafka.KafkaTopics;
 import io.spikestream.connectors.producer.LineProducer;
 import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.engine.scoring.IncidentTracker;
+import io.spikestream.engine.scoring.LineScore;
 import io.spikestream.operator.job.JobWatch;
 import io.spikestream.operator.job.JobOptions;
 import io.spikestream.operator.job.SpikeStreamJob;
@@ -46,6 +48,8 @@ final class LinesAct {
     static final String TOPIC = "service-lines";
     static final String ENRICHMENTS = "line-enrichments";
     static final String ALERTS = "line-alerts";
+    /** Consecutive alerting lines are one alert (the job's default). */
+    static final int INCIDENT_GAP = 0;
     /** The service of an application or JSON line, the resource of an HTTP access line, the subsystem of a kernel line. */
     static final String KEY_REGEX = "\\[([a-z]+)-\\d+\\]|\"service\":\"([a-z]+)\"|^\\[[\\d. ]+\\] ([A-Za-z0-9-]+):|\"[A-Z]+ /api/v1/([a-z]+)";
 
@@ -91,9 +95,19 @@ final class LinesAct {
             this.out = out;
         }
 
-        void add(Alert a, Integer line) {
+        /** An incident alert; {@code lines} are the log's lines of its document's lines (line i of the document is lines.get(i)). */
+        void add(Alert a, List<Integer> lines) {
+            Integer line = lines == null || a.getLine() >= lines.size() ? null : lines.get((int) a.getLine());
+            long end = a.getLineEnd() == null ? a.getLine() : a.getLineEnd();
             Anomaly kind = line == null ? null : log.injected().get(line);
-            Integer event = line == null ? null : log.eventOf().get(line);
+            Integer event = null;
+            for (long k = a.getLine(); lines != null && k <= end && k < lines.size(); k++) {
+                Integer e = log.eventOf().get(lines.get((int) k));
+                if (e != null) {
+                    event = event == null ? e : event;
+                    eventsAlerted.add(e);
+                }
+            }
             alerts++;
             if (kind != null) {
                 hits++;
@@ -101,12 +115,12 @@ final class LinesAct {
             }
             if (event != null) {
                 inEvents++;
-                eventsAlerted.add(event);
             }
             String mark = kind != null ? "  <- injected " + kind
                     : event != null ? "  <- in the injected " + log.injected().get(event) + " of line " + (event + 1) : "";
-            out.printf(Locale.ROOT, "  ALERT %-9s line %5d  %5.2f > %.2f  %s%s%n", a.getDocId(), line == null ? -1 : line + 1, a.getScore(),
-                    a.getThreshold(), DemoMonitor.quote(a.getText()), mark);
+            String range = end > a.getLine() ? String.format(Locale.ROOT, "  [+%d of its lines]", end - a.getLine()) : "";
+            out.printf(Locale.ROOT, "  ALERT %-9s line %5d  %5.2f > %.2f  %s%s%s%n", a.getDocId(), line == null ? -1 : line + 1, a.getScore(),
+                    a.getThreshold(), DemoMonitor.quote(a.getText()), range, mark);
         }
     }
 
@@ -116,7 +130,8 @@ final class LinesAct {
         JobOptions options = JobOptions.parse("--bootstrap-servers", bootstrap, "--model", model.toString(), "--input-format", "text",
                 "--documents-topic", TOPIC, "--enrichments-topic", ENRICHMENTS, "--alerts-topic", ALERTS,
                 "--parallelism", Integer.toString(parallelism), "--checkpoint-interval", checkpointInterval,
-                "--checkpoint-dir", dir.resolve("checkpoints-lines").toString(), "--group-id", "demo-lines", "--transactional-id-prefix", "demo-lines");
+                "--checkpoint-dir", dir.resolve("checkpoints-lines").toString(), "--group-id", "demo-lines", "--transactional-id-prefix", "demo-lines",
+                "--incident-gap", Integer.toString(INCIDENT_GAP), "--incident-timeout", "2s");
         Optional<AlertThreshold> threshold = SpikeStreamJob.alertThreshold(options);
         out.println();
         out.println("act 3: the same log as a plain-text topic, one record per line keyed by service (--input-format text)");
@@ -130,13 +145,15 @@ final class LinesAct {
              LineProducer producer = LineProducer.create(bootstrap, TOPIC, KEY_REGEX)) {
             LineProducer.PublishedLines published = producer.produce(new BufferedReader(new StringReader(log.text())), "service-log", true);
             out.printf(Locale.ROOT, "published %,d lines to topic %s under %d keys%n", published.lines(), TOPIC, published.linesPerKey().size());
-            Map<Long, Integer> lineOf = new HashMap<>(); // (partition, offset) -> line of the log
+            Map<String, List<Integer>> logLines = new HashMap<>(); // per document (key): the log's line of each of its lines
             for (int i = 0; i < published.coordinates().size(); i++) {
-                LineProducer.PublishedLine p = published.coordinates().get(i);
-                lineOf.put(coordinate(p.partition(), p.offset()), i);
+                logLines.computeIfAbsent(published.coordinates().get(i).key(), k -> new ArrayList<>()).add(i);
             }
             long records = 0;
-            long expectedAlerts = 0; // alerts commit in their own transactions: count them from the records' line scores
+            // alerts commit in their own transactions: count them from the records' line scores, grouped as the job groups them
+            Map<String, IncidentTracker> incidents = new HashMap<>();
+            long closedIncidents = 0;
+            long expectedAlerts = 0;
             Tally tally = new Tally(log, out);
             while (records < published.lines() || tally.alerts < expectedAlerts) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
@@ -144,12 +161,18 @@ final class LinesAct {
                         Enrichment e = AvroCodec.enrichment().decode(r.value());
                         if (e.getKind() == EnrichmentKind.RECORD) {
                             records++;
-                            expectedAlerts += expectedAlerts(e, threshold);
+                            if (threshold.isPresent()) {
+                                IncidentTracker t = incidents.computeIfAbsent(e.getDocId(), k -> new IncidentTracker(threshold.get(), INCIDENT_GAP));
+                                for (LineSurprisal l : e.getLines()) {
+                                    closedIncidents += t.add(lineScore(l)).isPresent() ? 1 : 0;
+                                }
+                                expectedAlerts = closedIncidents + incidents.values().stream().filter(IncidentTracker::isOpen).count();
+                            }
                         }
                         continue;
                     }
                     Alert a = AvroCodec.alert().decode(r.value());
-                    tally.add(a, lineOf.get(coordinate(a.getPartition(), a.getOffset())));
+                    tally.add(a, logLines.get(a.getDocId()));
                 }
                 out.flush();
                 if (watch.ended()) {
@@ -173,22 +196,11 @@ final class LinesAct {
         return result;
     }
 
-    /** The lines of a RECORD enrichment that the job sends to the alerts topic. */
-    private static int expectedAlerts(Enrichment e, Optional<AlertThreshold> threshold) {
-        if (threshold.isEmpty()) {
-            return 0;
-        }
-        int n = 0;
-        for (LineSurprisal l : e.getLines()) {
-            if (l.getMeanSurprisal() != null && l.getMeanSurprisal() > threshold.get().nats()) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private static long coordinate(int partition, long offset) {
-        return ((long) partition << 48) | offset;
+    /** A line as the record reports it, for the grouping the job applies (the mean is what the threshold sees). */
+    private static LineScore lineScore(LineSurprisal l) {
+        Double mean = l.getMeanSurprisal();
+        return new LineScore(l.getLine(), l.getCharStart(), l.getCharEnd(), l.getTokenStart(), l.getTokenEnd(), mean == null ? 0 : 1,
+                mean == null ? 0 : mean, l.getMaxSurprisal() == null ? 0 : l.getMaxSurprisal(), l.getText());
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {

@@ -27,7 +27,10 @@ public final class RecordText {
             return "ALERT " + a.getDocId() + " line " + a.getLine() + " score=" + number(a.getScore()) + " > " + a.getThresholdName()
                     + " (" + number(a.getThreshold()) + ") " + a.getSourceTopic()
                     + (a.getPartition() == null ? " seq=" + a.getSeq() : "-" + a.getPartition() + "@" + a.getOffset())
-                    + " text=" + quote(a.getText());
+                    + " text=" + quote(a.getText())
+                    + (a.getLineEnd() == null || a.getLineEnd() == a.getLine() ? ""
+                        : " incident=lines " + a.getLine() + "-" + a.getLineEnd() + " (" + a.getAlertingLines() + " alerting, top line "
+                        + a.getTopLine() + " score=" + number(a.getTopScore()) + ")");
         }
         if (record instanceof Rejected r) {
             return "REJECTED " + r.getSourceTopic() + "-" + r.getPartition() + "@" + r.getOffset()

@@ -36,28 +36,58 @@ public final class IncidentTracker {
         this.gap = gap;
     }
 
-    /** The next line of the document; returns the incident it closed, if it closed one. */
-    public Optional<Incident> add(LineScore l) {
+    /** What the next line does to a document's incidents. */
+    public enum Step {
+        /** No score (a blank line): nothing changes. */
+        NOTHING,
+        /** A scored line below the threshold, within the gap: the open incident (if any) stays open. */
+        QUIET,
+        /** A scored line below the threshold, one more than the gap allows: the open incident closes. */
+        CLOSE,
+        /** An alerting line within the gap of the open incident: it extends it. */
+        EXTEND,
+        /** An alerting line with no incident open: it opens one. */
+        OPEN
+    }
+
+    /**
+     * The rule, for trackers that keep their state elsewhere (the streaming operator keeps it in keyed state):
+     * {@code open} whether an incident is open, {@code quiet} the scored non-alerting lines since its last line.
+     */
+    public static Step step(AlertThreshold threshold, int gap, boolean open, int quiet, LineScore l) {
         if (!l.isScored()) {
-            return Optional.empty();
+            return Step.NOTHING;
         }
         if (!threshold.exceeded(l)) {
-            if (open != null && ++quiet > gap) {
-                return close();
-            }
-            return Optional.empty();
+            return open && quiet + 1 > gap ? Step.CLOSE : Step.QUIET;
         }
+        // an open incident is within the gap: a quiet line past it would have closed it
+        return open ? Step.EXTEND : Step.OPEN;
+    }
+
+    /** The next line of the document; returns the incident it closed, if it closed one. */
+    public Optional<Incident> add(LineScore l) {
         Optional<Incident> closed = Optional.empty();
-        if (open != null && quiet > gap) {
-            closed = close();
+        switch (step(threshold, gap, open != null, quiet, l)) {
+            case NOTHING -> {
+            }
+            case QUIET -> quiet += open != null ? 1 : 0;
+            case CLOSE -> closed = close();
+            case OPEN -> {
+                open = new Incident(l, l.line(), l, 1);
+                quiet = 0;
+            }
+            case EXTEND -> {
+                open = new Incident(open.first(), l.line(), l.mean() > open.top().mean() ? l : open.top(), open.alerting() + 1);
+                quiet = 0;
+            }
         }
-        if (open == null) {
-            open = new Incident(l, l.line(), l, 1);
-        } else {
-            open = new Incident(open.first(), l.line(), l.mean() > open.top().mean() ? l : open.top(), open.alerting() + 1);
-        }
-        quiet = 0;
         return closed;
+    }
+
+    /** Whether an incident is open (its alert is still to come). */
+    public boolean isOpen() {
+        return open != null;
     }
 
     /** Closes the open incident (the document ended, or nothing came for long enough), if there is one. */

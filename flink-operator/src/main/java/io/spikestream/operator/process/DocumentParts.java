@@ -4,6 +4,7 @@ import io.spikestream.avro.DocumentQuery;
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.scoring.AlertThreshold;
 import io.spikestream.engine.state.StateFormatException;
+import io.spikestream.operator.Incidents;
 import io.spikestream.operator.OperatorOptions;
 import io.spikestream.operator.input.Chunk;
 import io.spikestream.operator.input.Record;
@@ -41,15 +42,16 @@ public final class DocumentParts {
     /** The current document's record when it changed since it was stored. */
     private DocumentRecord changed;
 
-    public DocumentParts(RuntimeContext context, Engine engine, OperatorOptions o, AlertThreshold threshold, String sourceName,
-                         OpenDocuments open) {
+    public DocumentParts(RuntimeContext context, Engine engine, OperatorOptions o, AlertThreshold threshold, Incidents incidents,
+                         String sourceName, OpenDocuments open) {
         this.records = new DocumentRecords(context, open);
         this.states = new EngineStates(context, engine, o.pageSize(), o.cachedDocuments());
         this.sequencer = new ChunkSequencer(context, o.maxBufferedChunks(), o.maxBufferedChars(), o.gapTimeout());
         this.lifetime = new DocumentLifetime(o.stateTtl(), o.endGrace());
         this.metrics = new OperatorMetrics(context.getMetricGroup(), open);
         this.outputs = new OutputRecords(engine.fingerprint().hex(), sourceName);
-        this.scorer = new DocumentScorer(engine, states, outputs, threshold, metrics, o.topSpans(), o.embedChunks());
+        this.scorer = new DocumentScorer(engine, states, outputs, threshold,
+                threshold == null ? null : new IncidentAlerts(threshold, incidents, metrics), metrics, o.topSpans(), o.embedChunks());
         this.answerer = new QueryAnswerer(engine, states, outputs, o.maxAnswerTokens());
         this.maxChunkChars = o.maxChunkChars();
     }
@@ -156,6 +158,7 @@ public final class DocumentParts {
         }
         sequencer.applied(doc.sequence, c);
         if (c.last()) {
+            scorer.closeIncident(doc.progress, ctx);
             ctx.emit(outputs.end(ctx.docId(), c.seq(), doc.progress, stateBytes, ctx.now()));
             metrics.ended.inc();
             doc.lifetime.status = LifetimeState.ENDED;
@@ -245,12 +248,14 @@ public final class DocumentParts {
         if (doc == null) {
             return;
         }
+        scorer.onTimer(doc.progress, timestamp, ctx);
         if (sequencer.gapExpired(doc.sequence, timestamp) && doc.lifetime.status == LifetimeState.ACTIVE) {
             rejectDocument(doc, "seq " + doc.sequence.nextSeq + " did not arrive within " + sequencer.gapTimeout(), ctx);
         }
         switch (lifetime.onTimer(doc.lifetime, timestamp, ctx.timers())) {
             case GRACE_OVER -> states.clear(ctx.docId());
             case EXPIRED -> {
+                scorer.closeIncident(doc.progress, ctx);
                 metrics.expired.inc();
                 for (Chunk c : sequencer.dropWaiting(doc.sequence, ctx.timers())) {
                     reject(c, "document " + ctx.docId() + " expired after " + lifetime.stateTtl() + " without activity", ctx);
@@ -268,9 +273,20 @@ public final class DocumentParts {
         commit();
     }
 
+    /** The input ended (a bounded job): the current document's open incident is emitted, no timer will. */
+    public void endOfInput(DocumentContext ctx) throws Exception {
+        DocumentRecord doc = records.get();
+        if (doc != null && doc.progress.incidentAlert != null) {
+            scorer.closeIncident(doc.progress, ctx);
+            changed(doc);
+            commit();
+        }
+    }
+
     /** Rejects the whole document: waiting chunks go to the rejected output, later input is rejected too. */
     private void rejectDocument(DocumentRecord doc, String reason, DocumentContext ctx) throws Exception {
         scorer.finishChunks(doc.progress, ctx); // the chunks applied before it are read first, as they came
+        scorer.closeIncident(doc.progress, ctx);
         LOG.warn("rejecting document {}: {}", ctx.docId(), reason);
         for (Chunk c : sequencer.dropWaiting(doc.sequence, ctx.timers())) {
             reject(c, "document " + ctx.docId() + " rejected: " + reason, ctx);

@@ -25,8 +25,9 @@ import java.util.List;
 
 /**
  * Advances a document's engine state by a chunk or a record and says what it read: one CHUNK or RECORD
- * enrichment with the surprisal of its tokens, its most surprising spans and the lines it completed, and an
- * alert for every line above the threshold. Owns {@link ProgressState} (tokens, totals, the open line).
+ * enrichment with the surprisal of its tokens, its most surprising spans and the lines it completed; the lines
+ * above the threshold go into the document's incidents ({@link IncidentAlerts}), one alert each. Owns
+ * {@link ProgressState} (tokens, totals, the open line, the open incident).
  * A state that cannot be restored throws {@link io.spikestream.engine.state.StateFormatException}.
  */
 final class DocumentScorer {
@@ -34,6 +35,8 @@ final class DocumentScorer {
     private final EngineStates states;
     private final OutputRecords records;
     private final AlertThreshold threshold;
+    /** Alerting lines into incidents; null when alerts are off. */
+    private final IncidentAlerts incidents;
     private final OperatorMetrics metrics;
     private final int topSpans;
     private final boolean embed;
@@ -47,12 +50,13 @@ final class DocumentScorer {
     private record Staged(Chunk chunk, String tail, TextTokens tokens) {
     }
 
-    DocumentScorer(Engine engine, EngineStates states, OutputRecords records, AlertThreshold threshold, OperatorMetrics metrics,
-                   int topSpans, boolean embed) {
+    DocumentScorer(Engine engine, EngineStates states, OutputRecords records, AlertThreshold threshold, IncidentAlerts incidents,
+                   OperatorMetrics metrics, int topSpans, boolean embed) {
         this.engine = engine;
         this.states = states;
         this.records = records;
         this.threshold = threshold;
+        this.incidents = incidents;
         this.metrics = metrics;
         this.topSpans = topSpans;
         this.embed = embed;
@@ -145,7 +149,7 @@ final class DocumentScorer {
                 .setLines(OutputRecords.lineRecords(lines.closed()));
         long stateBytes = e.getStateBytes();
         ctx.emit(e.build());
-        alerts(lines.closed(), null, c.seq(), ctx);
+        alerts(p, lines.closed(), null, c.seq(), ctx);
         return stateBytes;
     }
 
@@ -220,7 +224,7 @@ final class DocumentScorer {
                 .setRecordKey(s == null ? null : s.key())
                 .setLines(OutputRecords.lineRecords(scored.lines()))
                 .build());
-        alerts(scored.lines(), s, null, ctx);
+        alerts(p, scored.lines(), s, null, ctx);
     }
 
     /**
@@ -247,16 +251,27 @@ final class DocumentScorer {
         return records.scored(ctx.docId(), start, n, s, stateBytes, 0, spikes, ctx.now());
     }
 
-    /** Every line above the threshold, as an alert. */
-    private void alerts(List<LineScore> lines, RecordSource source, Long seq, DocumentContext ctx) {
-        if (threshold == null) {
+    /** The lines, in order, into the document's incidents ({@link IncidentAlerts}). */
+    private void alerts(ProgressState p, List<LineScore> lines, RecordSource source, Long seq, DocumentContext ctx) {
+        if (incidents == null) {
             return;
         }
         for (LineScore l : lines) {
-            if (threshold.exceeded(l)) {
-                metrics.alerts.inc();
-                ctx.alert(records.alert(ctx.docId(), l, threshold, source, seq, ctx.now()));
-            }
+            incidents.line(p, l, () -> records.alert(ctx.docId(), l, threshold, source, seq, ctx.now()), ctx);
+        }
+    }
+
+    /** Emits the document's open incident, if any: it ended, expired, was rejected, or the input ended. */
+    void closeIncident(ProgressState p, DocumentContext ctx) {
+        if (incidents != null) {
+            incidents.close(p, ctx);
+        }
+    }
+
+    /** A timer of the document fired: its incident closes when the document stayed quiet long enough. */
+    void onTimer(ProgressState p, long timestamp, DocumentContext ctx) {
+        if (incidents != null) {
+            incidents.onTimer(p, timestamp, ctx);
         }
     }
 }

@@ -22,8 +22,13 @@ public final class DocumentRecords {
 
     public DocumentRecords(RuntimeContext context, OpenDocuments open) {
         this.open = open;
-        records = context.getState(new ValueStateDescriptor<>("document", TypeInformation.of(DocumentRecord.class)));
+        records = context.getState(descriptor());
         legacy = context.getState(new ValueStateDescriptor<>("meta", TypeInformation.of(DocumentMeta.class)));
+    }
+
+    /** The keyed value that holds every document's record. */
+    public static ValueStateDescriptor<DocumentRecord> descriptor() {
+        return new ValueStateDescriptor<>("document", TypeInformation.of(DocumentRecord.class));
     }
 
     /** The current document's record, or null when it has none. */

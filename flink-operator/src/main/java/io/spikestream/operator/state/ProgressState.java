@@ -23,6 +23,18 @@ public class ProgressState {
     public double openLineMax;
     public String openLineText = "";
 
+    /** The open incident ({@code IncidentAlerts}): its first line's alert, single-object Avro; null when none is open. */
+    public byte[] incidentAlert;
+    public long incidentLastLine;
+    public long incidentTopLine;
+    public double incidentTopScore;
+    public String incidentTopText;
+    public int incidentAlerting;
+    /** Scored lines that did not alert since the incident's last line. */
+    public int incidentQuiet;
+    /** The processing-time timer that closes the incident when the document stays quiet (0: none). */
+    public long incidentTimerMs;
+
     public ProgressState() {
     }
 

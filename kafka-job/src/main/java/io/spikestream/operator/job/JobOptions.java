@@ -3,6 +3,7 @@ package io.spikestream.operator.job;
 import io.spikestream.connectors.kafka.InputFormat;
 import io.spikestream.connectors.kafka.InputSettings;
 import io.spikestream.operator.Alerts;
+import io.spikestream.operator.Incidents;
 import io.spikestream.operator.Bundles;
 import io.spikestream.connectors.kafka.client.KafkaClientConfig;
 import io.spikestream.connectors.kafka.Topics;
@@ -35,6 +36,8 @@ public record JobOptions(
         InputSettings input,
         /** When lines alert, resolved once (here, when this machine sees the model). */
         Alerts alerts,
+        /** How alerting lines group into alerts. */
+        Incidents incidents,
         /** How many elements the operator gathers before applying them. */
         Bundles bundles,
         String documentsTopic,
@@ -89,6 +92,10 @@ public record JobOptions(
         HELP.put("alert-threshold", "lines with a mean surprisal above this go to the alerts topic: a quantile of the model's "
                 + "calibration.json (p99.9, the default when it has one), nats per token, or off");
         HELP.put("alerts-topic", "output alerts (default alerts)");
+        HELP.put("incident-gap", "non-alerting lines an incident may span: alerting lines closer than this are one alert "
+                + "(default " + Incidents.DEFAULT.gap() + ": consecutive lines)");
+        HELP.put("incident-timeout", "how long an incident waits for its document's next line before it is sent (default "
+                + Incidents.DEFAULT.timeout().toSeconds() + "s)");
         HELP.put("bundle-size", "elements gathered before they are applied together, one engine pass and one state write per document "
                 + "(default " + Bundles.DEFAULT.size() + "; 1 applies each as it arrives)");
         HELP.put("bundle-time", "longest a gathered element waits (default " + Bundles.DEFAULT.time().toMillis() + "ms)");
@@ -150,7 +157,9 @@ public record JobOptions(
         int bundleSize = integer(m, "bundle-size", Bundles.DEFAULT.size());
         Bundles bundles = new Bundles(bundleSize, bundleSize == 1 && !m.containsKey("bundle-time") ? Duration.ZERO
                 : duration(m, "bundle-time", Bundles.DEFAULT.time()), integer(m, "bundle-chars", (int) Bundles.DEFAULT_CHARS));
-        return new JobOptions(kafka, op, input, Alerts.resolve(m.get("alert-threshold"), Path.of(model)), bundles,
+        Incidents incidents = new Incidents(integer(m, "incident-gap", Incidents.DEFAULT.gap()),
+                duration(m, "incident-timeout", Incidents.DEFAULT.timeout()));
+        return new JobOptions(kafka, op, input, Alerts.resolve(m.get("alert-threshold"), Path.of(model)), incidents, bundles,
                 m.getOrDefault("documents-topic", Topics.DOCUMENTS),
                 m.getOrDefault("queries-topic", Topics.QUERIES),
                 m.getOrDefault("enrichments-topic", Topics.ENRICHMENTS),
@@ -198,22 +207,22 @@ public record JobOptions(
     }
 
     public JobOptions withParallelism(int p) {
-        return new JobOptions(kafka, operator, input, alerts, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, p,
+        return new JobOptions(kafka, operator, input, alerts, incidents, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, p,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic);
     }
 
     public JobOptions withResume(String r) {
-        return new JobOptions(kafka, operator, input, alerts, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, input, alerts, incidents, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, r, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic);
     }
 
     public JobOptions withDocumentsTopic(String topic) {
-        return new JobOptions(kafka, operator, input, alerts, bundles, topic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, input, alerts, incidents, bundles, topic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic);
     }
 
     public JobOptions withBounded(boolean b) {
-        return new JobOptions(kafka, operator, input, alerts, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, input, alerts, incidents, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, b, transactionTimeout, alertsTopic);
     }
 

@@ -32,6 +32,18 @@ class JobOptionsTest {
     }
 
     @Test
+    void incidentsFromTheirTwoOptions() {
+        assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m").incidents()).isEqualTo(io.spikestream.operator.Incidents.DEFAULT);
+        assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--incident-gap", "2", "--incident-timeout", "30s").incidents())
+                .isEqualTo(new io.spikestream.operator.Incidents(2, Duration.ofSeconds(30)));
+        assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--incident-gap", "-1").incidents().perLine()).isTrue();
+        assertThatThrownBy(() -> JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--incident-gap", "-2"))
+                .hasMessageContaining("incident gap");
+        assertThatThrownBy(() -> JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--incident-timeout", "0s"))
+                .hasMessageContaining("incident timeout");
+    }
+
+    @Test
     void bundlesFromTheirThreeOptions() {
         assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m").bundles())
                 .isEqualTo(new io.spikestream.operator.Bundles(10_000, Duration.ofMillis(500), 2_000_000));
