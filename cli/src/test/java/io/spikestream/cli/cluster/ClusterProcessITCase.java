@@ -222,16 +222,16 @@ class ClusterProcessITCase {
      * the states restored from the checkpoint go on, and the committed output equals the lines scored offline.
      */
     @Test
-    @Order(5)
+    @Order(6) // last: a killed TaskManager is the one event no later test should have to wait out
     void aTaskManagerKilledUnderAScoreLinesJobLosesAndDuplicatesNothing() throws Exception {
         publishJson("sql-logs-tm-kill", 0, SQL_RECORDS / 2);
         String id = sqlJobId(sql("sql-logs-tm-kill", "sql-tm-kill", false, null));
-        awaitSqlRows("sql-tm-kill", sqlLines(SQL_RECORDS / 2));
+        awaitSqlRows(id, "sql-tm-kill", sqlLines(SQL_RECORDS / 2));
         int victim = taskManagerRunning(id, "ProcessTableFunction");
         ProcessHandle.of(Long.parseLong(java.nio.file.Files.readString(cluster.taskManagerPid(victim)).trim())).orElseThrow().destroyForcibly();
         int added = cluster.addTaskManager();
         publishJson("sql-logs-tm-kill", SQL_RECORDS / 2, Integer.MAX_VALUE);
-        awaitSqlRows("sql-tm-kill", sqlLines(SQL_RECORDS));
+        awaitSqlRows(id, "sql-tm-kill", sqlLines(SQL_RECORDS));
         assertThat(failures(id)).as("the kill failed the job, which recovered").isPositive();
         cancel(id);
         assertThat(sqlOutput("sql-tm-kill")).isEqualTo(sqlExpected());
@@ -240,18 +240,18 @@ class ClusterProcessITCase {
 
     /** Half of the records scored, the job stopped with a savepoint, the same script resumed from it on the rest. */
     @Test
-    @Order(6)
+    @Order(5)
     void aScoreLinesJobStoppedWithASavepointResumesFromIt() throws Exception {
         publishJson("sql-logs-savepoint", 0, SQL_RECORDS / 2);
         String first = sqlJobId(sql("sql-logs-savepoint", "sql-savepoint", false, null));
-        awaitSqlRows("sql-savepoint", sqlLines(SQL_RECORDS / 2));
+        awaitSqlRows(first, "sql-savepoint", sqlLines(SQL_RECORDS / 2));
         CliRun stop = CliRun.run("", "job", "--cluster", rest, "--stop-with-savepoint", first, "--savepoint-dir", tmp.resolve("sql-savepoints").toString());
         assertThat(stop.exitCode()).as(stop.err()).isZero();
         String savepoint = stop.out().strip();
         awaitState(first, "FINISHED", Duration.ofMinutes(1));
         publishJson("sql-logs-savepoint", SQL_RECORDS / 2, Integer.MAX_VALUE);
         String second = sqlJobId(sql("sql-logs-savepoint", "sql-savepoint", false, savepoint));
-        awaitSqlRows("sql-savepoint", sqlLines(SQL_RECORDS));
+        awaitSqlRows(second, "sql-savepoint", sqlLines(SQL_RECORDS));
         cancel(second);
         assertThat(sqlOutput("sql-savepoint")).isEqualTo(sqlExpected());
     }
@@ -360,8 +360,19 @@ class ClusterProcessITCase {
         return lines;
     }
 
-    static void awaitSqlRows(String topic, long rows) throws Exception {
-        awaitUntil("rows in " + topic, Duration.ofMinutes(3), 300, () -> sqlOutput(topic).values().stream().mapToLong(List::size).sum() >= rows);
+    /** Waits for {@code rows} committed rows in {@code topic}, written by job {@code id}; a timeout says what the job was doing. */
+    static void awaitSqlRows(String id, String topic, long rows) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        long seen;
+        while ((seen = sqlOutput(topic).values().stream().mapToLong(List::size).sum()) < rows) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(seen + " of " + rows + " rows in " + topic + " after 3 minutes; job " + id + " is " + state(id)
+                        + ", " + completedCheckpoints(id) + " checkpoints completed, checkpoints " + cluster.get("/jobs/" + id + "/checkpoints")
+                        + ", exceptions " + cluster.get("/jobs/" + id + "/exceptions") + ", task managers " + cluster.registeredTaskManagers()
+                        + ", overview " + cluster.get("/overview"));
+            }
+            Thread.sleep(300);
+        }
     }
 
     /** The committed rows of a score_lines output topic by service, in the form of {@link #sqlExpected()}. */
