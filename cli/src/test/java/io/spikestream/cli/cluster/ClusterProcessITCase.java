@@ -214,6 +214,7 @@ class ClusterProcessITCase {
         publishJson("sql-logs", 0, Integer.MAX_VALUE);
         CliRun run = sql("sql-logs", "sql-reference", true, null);
         assertThat(run.out()).contains("Complete execution of the SQL update statement");
+        awaitSqlRows(null, "sql-reference", sqlLines(SQL_RECORDS));
         assertThat(sqlOutput("sql-reference")).isEqualTo(sqlExpected());
     }
 
@@ -314,7 +315,8 @@ class ClusterProcessITCase {
                 "CREATE TABLE scores (service STRING, line BIGINT, line_text STRING, tokens INT, mean_surprisal DOUBLE,",
                 "  max_surprisal DOUBLE, alert BOOLEAN, threshold DOUBLE) WITH ('connector' = 'kafka', 'topic' = '" + out + "',",
                 "  'properties.bootstrap.servers' = '" + broker.bootstrap() + "', 'format' = 'json', 'sink.delivery-guarantee' = 'exactly-once',",
-                "  'sink.transactional-id-prefix' = '" + out + "', 'properties.transaction.timeout.ms' = '600000');",
+                // a transaction left open blocks read_committed readers until it times out: a minute, not ten
+                "  'sink.transactional-id-prefix' = '" + out + "', 'properties.transaction.timeout.ms' = '60000');",
                 "INSERT INTO scores SELECT * FROM score_lines(input => TABLE logs PARTITION BY service, text_column => 'message',",
                 "  model => '" + BrokenModels.demoModel() + "', alert_threshold => '" + sqlThreshold + "');", "");
         Path file = java.nio.file.Files.writeString(tmp.resolve(out + (savepoint == null ? "" : "-resumed") + ".sql"), script);
@@ -365,6 +367,9 @@ class ClusterProcessITCase {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         long seen;
         while ((seen = sqlOutput(topic).values().stream().mapToLong(List::size).sum()) < rows) {
+            if (System.nanoTime() > deadline && id == null) {
+                throw new AssertionError(seen + " of " + rows + " rows in " + topic + " after 3 minutes; task managers " + cluster.registeredTaskManagers());
+            }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(seen + " of " + rows + " rows in " + topic + " after 3 minutes; job " + id + " is " + state(id)
                         + ", " + completedCheckpoints(id) + " checkpoints completed, checkpoints " + cluster.get("/jobs/" + id + "/checkpoints")
