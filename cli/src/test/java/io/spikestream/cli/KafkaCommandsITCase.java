@@ -175,8 +175,8 @@ class KafkaCommandsITCase {
         Map<String, Object> data = Json.parseObject(m.group(1).replace("<\\/", "</"));
         assertThat(data.get("threshold").toString()).contains("1.0");
         assertThat((List<?>) data.get("lines")).extracting(Object::toString).containsExactly(
-                "[INFO started, 0.7, 1.7, 0, 1]", "[INFO ready </script>, 1.1, 2.1, 1, 2]", "[ERROR upstream timed out, 6.5, 7.5, 1, 3]",
-                "[, null, null, 0, 4]");
+                "[INFO started, 0.7, 1.7, 0, 1, 0.7]", "[INFO ready </script>, 1.1, 2.1, 1, 2, 1.1]",
+                "[ERROR upstream timed out, 6.5, 7.5, 1, 3, 6.5]", "[, null, null, 0, 4, null]");
         assertThat(CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", enrichments, "--doc-id", "payments")
                 .err()).contains("go with --html");
     }

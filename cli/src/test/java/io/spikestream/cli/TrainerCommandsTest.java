@@ -96,7 +96,7 @@ class TrainerCommandsTest {
         assertThat(scored.exitCode()).as(scored.err()).isZero();
         assertThat(scored.out()).containsPattern("\\d+ lines, [\\d,]+ tokens").contains("most surprising lines")
                 .containsPattern("ROC AUC of line scores: mean surprisal 0\\.\\d+")
-                .containsPattern("alerts at p99\\.9 \\([\\d.]+ nats/token\\): precision [01]\\.\\d{4}, recall [01]\\.\\d{4}");
+                .containsPattern("alerts at p99\\.9 \\([\\d.]+ length-aware score\\): precision [01]\\.\\d{4}, recall [01]\\.\\d{4}");
         // a threshold of 0 nats flags every scored line: recall is 1, precision the share of anomalous lines
         CliRun everything = CliRun.run("", "score-lines", "--model", model.toString(), "--log", log.toString(), "--labels", labels.toString(),
                 "--alert-threshold", "0");

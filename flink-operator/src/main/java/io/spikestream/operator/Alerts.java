@@ -1,6 +1,7 @@
 package io.spikestream.operator;
 
 import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.engine.scoring.SegmentKind;
 
 import java.io.Serializable;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ public sealed interface Alerts extends Serializable {
     record Off() implements Alerts {
     }
 
-    /** Lines whose mean surprisal is strictly above the threshold. */
+    /** Lines (or paragraphs) whose score is strictly above the threshold. */
     record At(AlertThreshold threshold) implements Alerts {
     }
 
@@ -33,22 +34,39 @@ public sealed interface Alerts extends Serializable {
      * Throws when it cannot be resolved (a quantile without a calibration, a malformed value).
      */
     static Alerts resolve(String spec, Path modelDir) {
+        return resolve(spec, modelDir, SegmentKind.LINE);
+    }
+
+    /** {@link #resolve(String, Path)} for segments of {@code kind} (a quantile: of the calibration's norms of that kind). */
+    static Alerts resolve(String spec, Path modelDir, SegmentKind kind) {
         if (spec != null && spec.trim().toLowerCase(Locale.ROOT).equals("off")) {
             return new Off();
         }
         if (!Files.isDirectory(modelDir)) {
             return new FromModel(spec);
         }
-        return AlertThreshold.resolve(spec, modelDir).<Alerts>map(At::new).orElseGet(Off::new);
+        return AlertThreshold.resolve(spec, modelDir, kind).<Alerts>map(At::new).orElseGet(Off::new);
     }
 
-    /** The threshold to apply, with the model at {@code modelDir} (only {@link FromModel} reads it). */
+    /** The threshold to apply to lines, with the model at {@code modelDir} (only {@link FromModel} reads it). */
     default Optional<AlertThreshold> threshold(Path modelDir) {
+        return threshold(modelDir, SegmentKind.LINE);
+    }
+
+    /**
+     * The threshold to apply to segments of {@code kind}; a threshold resolved for another kind's norms is refused
+     * (its score would be on the wrong scale).
+     */
+    default Optional<AlertThreshold> threshold(Path modelDir, SegmentKind kind) {
         if (this instanceof At a) {
+            if (a.threshold().lengthAware() && a.threshold().norms().kind() != kind) {
+                throw new IllegalArgumentException("the alert threshold " + a.threshold().name() + " is on " + a.threshold().norms().kind().label()
+                        + " scores, but " + kind.label() + "s are scored: resolve it for " + kind.label() + "s");
+            }
             return Optional.of(a.threshold());
         }
         if (this instanceof FromModel m) {
-            return AlertThreshold.resolve(m.spec(), modelDir);
+            return AlertThreshold.resolve(m.spec(), modelDir, kind);
         }
         return Optional.empty();
     }
@@ -61,7 +79,7 @@ public sealed interface Alerts extends Serializable {
     /** For a status line: "above p99.9 = 1.2472 nats/token", "off", or where it will be resolved. */
     default String describe() {
         if (this instanceof At a) {
-            return String.format(Locale.ROOT, "above %s = %.4f nats/token", a.threshold().name(), a.threshold().nats());
+            return String.format(Locale.ROOT, "above %s = %.4f %s", a.threshold().name(), a.threshold().value(), a.threshold().unit());
         }
         return this instanceof Off ? "off" : "as the TaskManagers' model calibration says";
     }

@@ -7,6 +7,10 @@ import io.spikestream.avro.Rejected;
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.UnusableModelException;
 import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.engine.scoring.Background;
+import io.spikestream.engine.scoring.Calibration;
+import io.spikestream.engine.scoring.LengthNorms;
+import io.spikestream.engine.scoring.SegmentKind;
 import io.spikestream.operator.engine.SharedEngines;
 import io.spikestream.operator.input.Chunk;
 import io.spikestream.operator.input.DocumentInput;
@@ -65,6 +69,7 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
     private final OperatorOptions options;
     private final Alerts alerts;
     private final Incidents incidents;
+    private final SegmentKind segment;
     private final String sourceName;
 
     private transient Engine engine;
@@ -76,17 +81,19 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
     private transient boolean bundled;
     private transient OpenDocuments open;
 
-    public DocumentProcessor(InputReader<T> reader, OperatorOptions options, Alerts alerts, Incidents incidents, String sourceName) {
+    public DocumentProcessor(InputReader<T> reader, OperatorOptions options, Alerts alerts, Incidents incidents, SegmentKind segment,
+                             String sourceName) {
         this.reader = reader;
         this.options = options;
         this.alerts = alerts;
         this.incidents = incidents;
+        this.segment = segment;
         this.sourceName = sourceName;
     }
 
     /** A function configured as {@code configured} (for subclasses that observe or inject failures). */
     protected DocumentProcessor(DocumentProcessor<T> configured) {
-        this(configured.reader, configured.options, configured.alerts, configured.incidents, configured.sourceName);
+        this(configured.reader, configured.options, configured.alerts, configured.incidents, configured.segment, configured.sourceName);
     }
 
     @Override
@@ -114,14 +121,25 @@ public class DocumentProcessor<T> extends KeyedCoProcessFunction<String, T, Docu
                     + host() + ") has no tokenizer files (vocab.json + merges.txt, or tokenizer.json); documents are text", null));
         }
         Optional<AlertThreshold> threshold;
+        double[] background = null;
+        LengthNorms norms = null;
         try {
-            threshold = alerts.threshold(Path.of(options.modelDir()));
+            threshold = alerts.threshold(Path.of(options.modelDir()), segment);
+            if (segment == SegmentKind.PARAGRAPH) {
+                Optional<Calibration> calibration = Calibration.read(Path.of(options.modelDir()));
+                background = calibration.map(Calibration::background).map(Background::surprisals).orElse(null);
+                norms = calibration.flatMap(c -> c.norms(SegmentKind.PARAGRAPH)).orElse(null);
+                if (background != null && background.length != engine.model().config().vocabSize()) {
+                    throw new IllegalArgumentException(Path.of(options.modelDir()).resolve(Calibration.FILE) + " counts " + background.length
+                            + " tokens but the model has " + engine.model().config().vocabSize() + ": it belongs to another model");
+                }
+            }
         } catch (RuntimeException e) {
             // a bad threshold or an unreadable calibration.json: the same on every attempt, restarting cannot help
             release();
             throw new SuppressRestartsException(e);
         }
-        parts = new DocumentParts(getRuntimeContext(), engine, options, threshold.orElse(null), incidents, sourceName,
+        parts = new DocumentParts(getRuntimeContext(), engine, options, threshold.orElse(null), incidents, segment, background, norms, sourceName,
                 open != null ? open : OpenDocuments.unkept());
         pending = new LinkedHashMap<>();
         pendingCount = 0;

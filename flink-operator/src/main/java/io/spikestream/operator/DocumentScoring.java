@@ -3,6 +3,7 @@ package io.spikestream.operator;
 import io.spikestream.avro.DocumentChunk;
 import io.spikestream.avro.DocumentQuery;
 import io.spikestream.avro.Enrichment;
+import io.spikestream.engine.scoring.SegmentKind;
 import io.spikestream.operator.input.InputReader;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -56,6 +57,7 @@ public final class DocumentScoring<T> implements Serializable {
     private final OperatorOptions options;
     private final Alerts alerts;
     private final Incidents incidents;
+    private final SegmentKind segment;
     private final String sourceName;
     private final String uid;
     private final String name;
@@ -67,6 +69,7 @@ public final class DocumentScoring<T> implements Serializable {
         this.options = b.options;
         this.alerts = alerts;
         this.incidents = b.incidents;
+        this.segment = b.segment;
         this.sourceName = b.sourceName;
         this.uid = b.uid;
         this.name = b.name;
@@ -125,11 +128,16 @@ public final class DocumentScoring<T> implements Serializable {
 
     /** The keyed function this scoring runs. */
     public DocumentProcessor<T> processor() {
-        return new DocumentProcessor<>(reader, options, alerts, incidents, sourceName);
+        return new DocumentProcessor<>(reader, options, alerts, incidents, segment, sourceName);
     }
 
     public OperatorOptions options() {
         return options;
+    }
+
+    /** What is scored into segments and alerted: lines (default) or paragraphs. */
+    public SegmentKind segment() {
+        return segment;
     }
 
     public Incidents incidents() {
@@ -159,6 +167,7 @@ public final class DocumentScoring<T> implements Serializable {
         private String name = "spikestream documents";
         private Bundles bundles = Bundles.DEFAULT;
         private Incidents incidents = Incidents.DEFAULT;
+        private SegmentKind segment = SegmentKind.LINE;
 
         private Builder() {
         }
@@ -237,6 +246,17 @@ public final class DocumentScoring<T> implements Serializable {
             return this;
         }
 
+        /**
+         * What alerts and is reported beyond lines (default {@link SegmentKind#LINE}: lines, alerts grouped into
+         * incidents): {@link SegmentKind#PARAGRAPH} — the lines between blank lines, a Markdown heading on its own —
+         * adds each record's or chunk's completed paragraphs to its enrichment ({@code segments}) and alerts on
+         * paragraphs, one alert each, at the calibration's paragraph threshold.
+         */
+        public Builder<T> segment(SegmentKind segment) {
+            this.segment = Objects.requireNonNull(segment, "segment");
+            return this;
+        }
+
         /** The name rejections and chunk alerts give as their source (default {@code input}). */
         public Builder<T> sourceName(String sourceName) {
             this.sourceName = Objects.requireNonNull(sourceName, "sourceName");
@@ -268,7 +288,7 @@ public final class DocumentScoring<T> implements Serializable {
             if (o instanceof InputReader.Sequenced<T> s) {
                 o = new InputReader.Sequenced<>(s.seq(), s.last(), chunkAttributes, eventTime);
             }
-            Alerts resolved = alerts != null ? alerts : Alerts.resolve(alertThreshold, Path.of(options.modelDir()));
+            Alerts resolved = alerts != null ? alerts : Alerts.resolve(alertThreshold, Path.of(options.modelDir()), segment);
             return new DocumentScoring<>(this, new InputReader<>(text, o), resolved);
         }
     }

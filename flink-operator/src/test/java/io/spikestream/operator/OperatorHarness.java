@@ -5,6 +5,7 @@ import io.spikestream.avro.DocumentQuery;
 import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.QueryKind;
 import io.spikestream.avro.Rejected;
+import io.spikestream.engine.scoring.SegmentKind;
 import io.spikestream.operator.input.Record;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -48,6 +49,21 @@ final class OperatorHarness implements AutoCloseable {
         return new OperatorHarness(DocumentScoring.<Record>builder().options(options).documentKey(Record::docId).text(Record::text)
                 .records(Record::source).alertThreshold(alertThreshold).incidents(incidents).sourceName("documents").bundles(bundles).build(),
                 restoreFrom);
+    }
+
+    /** Over records with their coordinates, scoring and alerting {@code segment}s. */
+    static OperatorHarness records(OperatorOptions options, String alertThreshold, SegmentKind segment, Bundles bundles,
+                                   OperatorSubtaskState restoreFrom) throws Exception {
+        return new OperatorHarness(DocumentScoring.<Record>builder().options(options).documentKey(Record::docId).text(Record::text)
+                .records(Record::source).alertThreshold(alertThreshold).segment(segment).sourceName("documents").bundles(bundles).build(),
+                restoreFrom);
+    }
+
+    /** Over chunks, scoring and alerting {@code segment}s. */
+    static OperatorHarness chunks(OperatorOptions options, String alertThreshold, SegmentKind segment, OperatorSubtaskState restoreFrom)
+            throws Exception {
+        return new OperatorHarness(DocumentScoring.documentChunks().options(options).alertThreshold(alertThreshold).segment(segment)
+                .sourceName("documents").build(), restoreFrom);
     }
 
     /** The alerts emitted so far, in order. */

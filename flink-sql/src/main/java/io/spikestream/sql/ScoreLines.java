@@ -132,7 +132,7 @@ public class ScoreLines extends ProcessTableFunction<Row> {
         for (LineScore l : scored.lines()) {
             boolean scoredLine = l.isScored();
             collect(Row.of(l.line(), l.text(), (int) (l.tokenEnd() - l.tokenStart()), scoredLine ? l.mean() : null,
-                    scoredLine ? l.max() : null, threshold != null && threshold.exceeded(l), threshold == null ? null : threshold.nats()));
+                    scoredLine ? l.max() : null, threshold != null && threshold.exceeded(l), threshold == null ? null : threshold.value()));
         }
     }
 
@@ -192,7 +192,8 @@ public class ScoreLines extends ProcessTableFunction<Row> {
         if (!Files.isDirectory(dir)) {
             throw new ValidationException("score_lines: model directory " + dir.toAbsolutePath() + " does not exist on this TaskManager");
         }
-        Optional<AlertThreshold> t = AlertThreshold.resolve(alertThreshold, dir);
+        // on mean surprisal: the rows promise alert = mean_surprisal > threshold (the job and score-lines use the length-aware score)
+        Optional<AlertThreshold> t = AlertThreshold.resolveOnMean(alertThreshold, dir);
         Engine loaded = SharedEngines.acquire(dir, Runtime.getRuntime().availableProcessors());
         if (loaded.tokenizer().isEmpty()) {
             SharedEngines.release(loaded);

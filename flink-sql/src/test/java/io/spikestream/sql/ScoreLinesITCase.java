@@ -116,7 +116,7 @@ class ScoreLinesITCase {
             List<Row> expected = new ArrayList<>();
             for (LineScore l : e.getValue()) {
                 expected.add(Row.of(e.getKey(), l.line(), l.text(), (int) (l.tokenEnd() - l.tokenStart()),
-                        l.isScored() ? l.mean() : null, l.isScored() ? l.max() : null, threshold.exceeded(l), threshold.nats()));
+                        l.isScored() ? l.mean() : null, l.isScored() ? l.max() : null, threshold.exceeded(l), threshold.value()));
             }
             assertThat(got.get(e.getKey())).as(e.getKey()).containsExactlyElementsOf(expected);
         }

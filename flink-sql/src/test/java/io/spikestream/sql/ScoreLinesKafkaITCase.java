@@ -129,7 +129,7 @@ class ScoreLinesKafkaITCase {
                 } else {
                     o.putNull("mean_surprisal").putNull("max_surprisal");
                 }
-                o.put("alert", threshold.exceeded(l)).put("threshold", threshold.nats());
+                o.put("alert", threshold.exceeded(l)).put("threshold", threshold.value());
                 out.computeIfAbsent(key, k -> new ArrayList<>()).add(o.toString());
             }
         });

@@ -80,7 +80,7 @@ class AvroCodecTest {
                 .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, 10, bytes.length - 10, null));
         assertThat(old.get("docId").toString()).isEqualTo("doc-1");
         assertThat(old.get("stateBytesWritten")).isEqualTo(2048L);
-        assertThat(AvroCodec.enrichment().readableFingerprints()).hasSize(3);
+        assertThat(AvroCodec.enrichment().readableFingerprints()).hasSize(4);
     }
 
     @Test
@@ -113,14 +113,27 @@ class AvroCodecTest {
         e.setLines(java.util.List.of(io.spikestream.avro.LineSurprisal.newBuilder().setLine(7).setCharStart(0).setCharEnd(5)
                 .setTokenStart(10).setTokenEnd(14).setMeanSurprisal(1.5).setMaxSurprisal(3.25).setText("hello").build()));
         byte[] bytes = AvroCodec.enrichment().encode(e);
-        assertThat(headerFingerprint(bytes)).isEqualTo(AvroCodec.enrichment().fingerprint());
+        // the third version added the lines; without paragraphs (the fourth's segments) a record is written in it
+        assertThat(headerFingerprint(bytes)).isEqualTo(org.apache.avro.SchemaNormalization.parsingFingerprint64(enrichmentSchema(3)));
         assertThat(AvroCodec.enrichment().decode(bytes)).isEqualTo(e);
+        // with paragraphs (--segment paragraph): the current schema, and readers of the third resolve it and skip them
+        Enrichment withParagraphs = Enrichment.newBuilder(e).setSegments(java.util.List.of(io.spikestream.avro.SegmentSurprisal.newBuilder()
+                .setKind("paragraph").setFirstLine(5).setLastLine(7).setTokenStart(3).setTokenEnd(14).setTokens(11).setMeanSurprisal(1.5)
+                .setContextualSurprisal(-2.0).setScore(0.75).setMaxSurprisal(3.25).setText("a\nparagraph").build())).build();
+        byte[] paragraphBytes = AvroCodec.enrichment().encode(withParagraphs);
+        assertThat(headerFingerprint(paragraphBytes)).isEqualTo(AvroCodec.enrichment().fingerprint());
+        assertThat(AvroCodec.enrichment().decode(paragraphBytes)).isEqualTo(withParagraphs);
+        org.apache.avro.generic.GenericRecord third = new org.apache.avro.generic.GenericDatumReader<org.apache.avro.generic.GenericRecord>(
+                Enrichment.getClassSchema(), enrichmentSchema(3))
+                .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(paragraphBytes, 10, paragraphBytes.length - 10, null));
+        assertThat(third.get("lines")).isNotNull();
+        assertThat(third.getSchema().getField("segments")).isNull();
         // a CHUNK with line scores: readers of the second schema resolve it and skip the lines
         Enrichment chunk = enrichment();
         chunk.setLines(e.getLines());
         byte[] chunkBytes = AvroCodec.enrichment().encode(chunk);
         org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericDatumReader<org.apache.avro.generic.GenericRecord>(
-                Enrichment.getClassSchema(), enrichmentSchema(2))
+                enrichmentSchema(3), enrichmentSchema(2))
                 .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(chunkBytes, 10, chunkBytes.length - 10, null));
         assertThat(old.get("kind").toString()).isEqualTo("CHUNK");
         assertThat(old.getSchema().getField("lines")).isNull();
@@ -132,6 +145,18 @@ class AvroCodecTest {
                 .setMaxSurprisal(4).setThreshold(1.25).setThresholdName("p99.9").setSourceTopic("t").setPartition(null).setOffset(null)
                 .setSeq(12L).setRecordKey(null).setTokenStart(1).setTokenEnd(2).setModelFingerprint("f").setProcessedAtMs(5).build();
         assertThat(AvroCodec.alert().decode(AvroCodec.alert().encode(a))).isEqualTo(a);
+        // a paragraph alert (0.3: meanSurprisal and segment) round-trips in the current schema; one without them is
+        // written in the schema before, as a job before 0.3 wrote it
+        io.spikestream.avro.Alert p = io.spikestream.avro.Alert.newBuilder(a).setLineEnd(9L).setMeanSurprisal(4.25).setSegment("paragraph").build();
+        byte[] pb = AvroCodec.alert().encode(p);
+        assertThat(headerFingerprint(pb)).isEqualTo(AvroCodec.alert().fingerprint());
+        assertThat(AvroCodec.alert().decode(pb)).isEqualTo(p);
+        org.apache.avro.Schema v2;
+        try (var in = AvroCodec.class.getResourceAsStream("/io/spikestream/avro/history/Alert-2.avsc")) {
+            v2 = new org.apache.avro.Schema.Parser().parse(in);
+        }
+        assertThat(headerFingerprint(AvroCodec.alert().encode(io.spikestream.avro.Alert.newBuilder(a).setLineEnd(9L).build())))
+                .isEqualTo(org.apache.avro.SchemaNormalization.parsingFingerprint64(v2));
         assertThatThrownBy(() -> AvroCodec.alert().decode(AvroCodec.enrichment().encode(enrichment())))
                 .hasMessageContaining("the record is a io.spikestream.avro.Enrichment");
     }

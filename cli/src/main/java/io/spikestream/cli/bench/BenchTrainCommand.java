@@ -1,8 +1,8 @@
 package io.spikestream.cli.bench;
 
 import io.spikestream.engine.model.Configuration;
+import io.spikestream.engine.scoring.LineScorer;
 import io.spikestream.engine.tokenizer.Tokenizer;
-import io.spikestream.engine.tokenizer.TokenizerMode;
 import io.spikestream.trainer.corpus.TrainingCorpus;
 import io.spikestream.trainer.model.Parameters;
 import io.spikestream.trainer.model.Precision;
@@ -52,8 +52,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
     public Integer call() {
         Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
         TrainingCorpus.Split split = TrainingCorpus.split(TrainingCorpus.generated(seed, lines, hosts), 0.05);
-        int[] train = tokenizer.encode(String.join("", split.training()), TokenizerMode.LITERAL);
-        int[] validation = tokenizer.encode(String.join("", split.heldOut()), TokenizerMode.LITERAL);
+        int[] train = LineScorer.encode(tokenizer, String.join("", split.training()));
+        int[] validation = LineScorer.encode(tokenizer, String.join("", split.heldOut()));
         validation = java.util.Arrays.copyOf(validation, Math.min(validation.length, 16_384));
         Configuration config = architecture.configuration(tokenizer.vocabSize());
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();

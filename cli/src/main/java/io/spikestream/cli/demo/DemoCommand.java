@@ -162,7 +162,7 @@ public final class DemoCommand implements Callable<Integer> {
             if (docModel != null) {
                 // the documents' model is a second job on its own topics, writing to the same enrichments topic
                 JobOptions legal = JobOptions.parse("--bootstrap-servers", bootstrap, "--model", docModel.toString(), "--parallelism", "1",
-                        "--documents-topic", LEGAL_DOCUMENTS, "--queries-topic", LEGAL_QUERIES, "--alert-threshold", "off",
+                        "--documents-topic", LEGAL_DOCUMENTS, "--queries-topic", LEGAL_QUERIES, "--alert-threshold", "off", "--segment", "paragraph",
                         "--checkpoint-interval", checkpointInterval, "--checkpoint-dir", dir.resolve("checkpoints-legal").toString(),
                         "--group-id", "demo-legal", "--transactional-id-prefix", "demo-legal");
                 try {

@@ -4,6 +4,7 @@ import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.LabelScore;
 import io.spikestream.avro.LineSurprisal;
 import io.spikestream.avro.Rejected;
+import io.spikestream.avro.SegmentSurprisal;
 import io.spikestream.avro.SpikeStatistics;
 import io.spikestream.records.AvroCodec;
 import io.spikestream.records.AvroDecodeException;
@@ -40,6 +41,8 @@ final class DemoMonitor implements AutoCloseable {
     private final Thread thread;
     private final Map<String, Enrichment> ends = new LinkedHashMap<>();
     private final Map<String, Enrichment> answers = new LinkedHashMap<>();
+    /** Per document scored by paragraphs (--segment paragraph), its most surprising paragraph so far. */
+    private final Map<String, SegmentSurprisal> topParagraphs = new LinkedHashMap<>();
     private final List<Enrichment> chunks = new ArrayList<>();
     private final List<Rejected> rejected = new ArrayList<>();
     private volatile boolean stopped;
@@ -129,8 +132,14 @@ final class DemoMonitor implements AutoCloseable {
                             100 * k.getZeroFraction(), k.getMeanBitwise(), k.getMaxAbs(), 100 * k.getSilentChannelFraction(),
                             k.getEnergyPicojoulesPerToken(), k.getDenseEnergyPicojoulesPerToken()));
                 }
+                SegmentSurprisal para = topSegment(e);
                 LineSurprisal top = topLine(e);
-                if (top != null) {
+                if (para != null) {
+                    synchronized (this) {
+                        topParagraphs.merge(e.getDocId(), para, (a, b) -> rank(b) > rank(a) ? b : a);
+                    }
+                    sb.append(String.format(Locale.ROOT, "%n      most surprising paragraph: %s", paragraph(para)));
+                } else if (top != null) {
                     // the line with the highest mean surprisal: a random trace id makes one token surprising, not a line
                     sb.append(String.format(Locale.ROOT, "%n      most surprising line %d (%.2f nats/token): %s", top.getLine() + 1,
                             top.getMeanSurprisal(), quote(top.getText())));
@@ -147,8 +156,17 @@ final class DemoMonitor implements AutoCloseable {
                     sb.append("  most surprising ").append(quote(e.getSpans().get(0).getText()));
                 }
             }
-            case END -> sb.append(String.format(Locale.ROOT, "END   %d tokens, mean surprisal %.2f nats, state %,d B",
-                    e.getTokenEnd(), orNaN(e.getMeanSurprisal()), e.getStateBytes()));
+            case END -> {
+                sb.append(String.format(Locale.ROOT, "END   %d tokens, mean surprisal %.2f nats, state %,d B",
+                        e.getTokenEnd(), orNaN(e.getMeanSurprisal()), e.getStateBytes()));
+                SegmentSurprisal para;
+                synchronized (this) {
+                    para = topParagraphs.get(e.getDocId());
+                }
+                if (para != null) {
+                    sb.append(String.format(Locale.ROOT, "%n      the document's most surprising paragraph: %s", paragraph(para)));
+                }
+            }
             case ANSWER -> {
                 sb.append("ANSWER ").append(e.getQueryId()).append(": ");
                 if (e.getError() != null) {
@@ -168,6 +186,29 @@ final class DemoMonitor implements AutoCloseable {
     }
 
     /** The chunk's line with the highest mean surprisal (the first of equals), or null. */
+    /** The chunk's highest-ranked completed paragraph (by its length-aware score, else its mean), or null. */
+    static SegmentSurprisal topSegment(Enrichment e) {
+        SegmentSurprisal top = null;
+        if (e.getSegments() != null) {
+            for (SegmentSurprisal g : e.getSegments()) {
+                if (g.getMeanSurprisal() != null && (top == null || rank(g) > rank(top))) {
+                    top = g;
+                }
+            }
+        }
+        return top;
+    }
+
+    private static double rank(SegmentSurprisal g) {
+        return g.getScore() != null ? g.getScore() : g.getMeanSurprisal();
+    }
+
+    private static String paragraph(SegmentSurprisal g) {
+        String first = g.getText().lines().findFirst().orElse("");
+        return String.format(Locale.ROOT, "lines %d-%d (%s%.2f nats/token): %s", g.getFirstLine() + 1, g.getLastLine() + 1,
+                g.getScore() == null ? "" : String.format(Locale.ROOT, "score %.2f, ", g.getScore()), g.getMeanSurprisal(), quote(first));
+    }
+
     static LineSurprisal topLine(Enrichment e) {
         LineSurprisal top = null;
         if (e.getLines() != null) {

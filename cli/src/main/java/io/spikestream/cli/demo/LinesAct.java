@@ -135,8 +135,9 @@ final class LinesAct {
         Optional<AlertThreshold> threshold = SpikeStreamJob.alertThreshold(options);
         out.println();
         out.println("act 3: the same log as a plain-text topic, one record per line keyed by service (--input-format text)");
-        out.println("  alerts: lines whose mean surprisal is above " + threshold.map(t -> String.format(Locale.ROOT, "%s = %.3f nats/token"
-                + " (the model's calibration.json)", t.name(), t.nats())).orElse("nothing: the model has no calibration.json, alerts are off"));
+        out.println("  alerts: lines whose " + threshold.map(t -> String.format(Locale.ROOT, "%s is above %s = %.3f (the model's calibration.json)",
+                t.lengthAware() ? "score among normal lines of their length" : "mean surprisal (nats/token)", t.name(), t.value()))
+                .orElse("score is above nothing: the model has no calibration.json, alerts are off"));
         long started = System.nanoTime();
         JobClient job = SpikeStreamJob.start(options);
         JobWatch watch = JobWatch.of(job);

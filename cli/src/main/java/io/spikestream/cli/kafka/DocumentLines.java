@@ -4,6 +4,8 @@ import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.LineSurprisal;
 import io.spikestream.cli.report.HtmlReport;
 import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.engine.scoring.SegmentKind;
+import io.spikestream.engine.scoring.SegmentScore;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.util.ArrayList;
@@ -45,7 +47,17 @@ final class DocumentLines {
             missing += (int) (l.getLine() - expected); // lines not in the topic (yet): not drawn, counted
             expected = l.getLine() + 1;
             Double mean = l.getMeanSurprisal();
-            rows.add(new HtmlReport.Line(l.getLine(), l.getText(), mean, l.getMaxSurprisal(), mean != null && threshold.isPresent() && mean > threshold.get().nats()));
+            Double score = null;
+            boolean alert = false;
+            if (mean != null) {
+                // every token of a document is scored but its first: the line's count, and its sum back from the mean
+                int scored = (int) (l.getTokenEnd() - l.getTokenStart() - (l.getTokenStart() == 0 ? 1 : 0));
+                SegmentScore s = new SegmentScore(SegmentKind.LINE, l.getLine(), l.getLine(), l.getTokenStart(), l.getTokenEnd(), scored,
+                        mean * scored, Double.NaN, l.getMaxSurprisal(), l.getText());
+                score = threshold.map(t -> t.score(s)).orElse(mean);
+                alert = threshold.isPresent() && threshold.get().exceeded(s);
+            }
+            rows.add(new HtmlReport.Line(l.getLine(), l.getText(), score, mean, l.getMaxSurprisal(), alert));
         }
         return HtmlReport.render(docId, String.format(Locale.ROOT, "document %s of topic %s: %,d lines%s", docId, topic, rows.size(),
                 missing == 0 ? "" : String.format(Locale.ROOT, " (%,d line numbers missing)", missing)), rows, threshold);

@@ -3,6 +3,7 @@ package io.spikestream.cli.report;
 import io.spikestream.engine.json.Json;
 import io.spikestream.engine.scoring.AlertThreshold;
 import io.spikestream.engine.scoring.LineScore;
+import io.spikestream.engine.scoring.SegmentScore;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,15 +24,37 @@ public final class HtmlReport {
     }
 
     /**
-     * One line of the page: its number in the document (0-based), its text, its mean and max surprisal (null
-     * without a score), whether it alerted.
+     * One line of the page: its number in the document (0-based), its text, the score it is shaded and charted
+     * by (the threshold's: a length-aware score, or the mean surprisal), its mean and max surprisal (null
+     * without a score), whether it alerted. A paragraph's lines carry the paragraph's numbers; its first line its alert.
      */
-    public record Line(long number, String text, Double mean, Double max, boolean alert) {
+    public record Line(long number, String text, Double score, Double mean, Double max, boolean alert) {
         /** The line as {@code score-lines} scored it. */
         public static Line of(String text, LineScore s, Optional<AlertThreshold> threshold) {
-            return new Line(s.line(), text, s.isScored() ? s.mean() : null, s.isScored() ? s.max() : null,
-                    threshold.isPresent() && threshold.get().exceeded(s));
+            return new Line(s.line(), text, !s.isScored() ? null : threshold.map(t -> t.score(s)).orElse(s.mean()), s.isScored() ? s.mean() : null,
+                    s.isScored() ? s.max() : null, threshold.isPresent() && threshold.get().exceeded(s));
         }
+    }
+
+    /**
+     * The page for a document's {@code lines} (without newlines) scored by segments (its lines, or its
+     * paragraphs: each line shaded by its paragraph's score), with {@code threshold} on those segments.
+     */
+    public static String render(String title, String subtitle, List<String> lines, List<SegmentScore> segments, Optional<AlertThreshold> threshold,
+            boolean bySegment) {
+        Line[] rows = new Line[lines.size()];
+        for (SegmentScore g : segments) {
+            boolean scored = g.isScored();
+            Double score = !scored ? null : threshold.map(t -> t.score(g)).orElse(g.mean());
+            for (long k = g.firstLine(); k <= g.lastLine(); k++) {
+                rows[(int) k] = new Line(k, lines.get((int) k), score, scored ? g.mean() : null, scored ? g.max() : null,
+                        k == g.firstLine() && threshold.isPresent() && threshold.get().exceeded(g));
+            }
+        }
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = rows[i] != null ? rows[i] : new Line(i, lines.get(i), null, null, null, false); // blank lines: in no paragraph
+        }
+        return render(title, subtitle, List.of(rows), threshold);
     }
 
     /** The page for {@code lines} (the document's lines, without newlines) and their scores, one each. */
@@ -50,14 +73,15 @@ public final class HtmlReport {
     public static String render(String title, String subtitle, List<Line> lines, Optional<AlertThreshold> threshold) {
         StringBuilder data = new StringBuilder(64 * lines.size());
         data.append("{\"title\":").append(Json.quote(title)).append(",\"subtitle\":").append(Json.quote(subtitle));
-        data.append(",\"threshold\":").append(threshold.map(t -> String.format(Locale.ROOT, "{\"name\":%s,\"nats\":%s}",
-                Json.quote(t.name()), Double.toString(t.nats()))).orElse("null"));
+        data.append(",\"threshold\":").append(threshold.map(t -> String.format(Locale.ROOT, "{\"name\":%s,\"value\":%s,\"unit\":%s}",
+                Json.quote(t.name()), Double.toString(t.value()), Json.quote(t.unit()))).orElse("null"));
         data.append(",\"lines\":[");
         for (int i = 0; i < lines.size(); i++) {
             Line l = lines.get(i);
             data.append(i == 0 ? "" : ",").append("[").append(Json.quote(l.text())).append(',');
-            data.append(l.mean() == null ? "null" : Double.toString(l.mean())).append(',').append(l.max() == null ? "null" : Double.toString(l.max()));
-            data.append(',').append(l.alert() ? 1 : 0).append(',').append(l.number() + 1).append(']');
+            data.append(l.score() == null ? "null" : Double.toString(l.score())).append(',').append(l.max() == null ? "null" : Double.toString(l.max()));
+            data.append(',').append(l.alert() ? 1 : 0).append(',').append(l.number() + 1).append(',')
+                    .append(l.mean() == null ? "null" : Double.toString(l.mean())).append(']');
         }
         data.append("]}");
         // "</" inside a script element would end it
@@ -102,12 +126,12 @@ public final class HtmlReport {
               var d = JSON.parse(document.getElementById("data").textContent);
               document.getElementById("title").textContent = d.title;
               document.getElementById("subtitle").textContent = d.subtitle;
-              var lines = d.lines, thr = d.threshold, n = lines.length, top = 0, alerts = 0;
-              lines.forEach(function (l) { if (l[1] !== null && l[1] > top) top = l[1]; if (l[3]) alerts++; });
-              var scale = Math.max(top, thr ? thr.nats * 1.25 : 0, 1e-9);
+              var lines = d.lines, thr = d.threshold, n = lines.length, top = 0, low = 0, alerts = 0;
+              lines.forEach(function (l) { if (l[1] !== null) { top = Math.max(top, l[1]); low = Math.min(low, l[1]); } if (l[3]) alerts++; });
+              var scale = Math.max(top, thr ? thr.value * 1.25 : 0, 1e-9) - low;
               var svg = document.getElementById("chart"), ns = "http://www.w3.org/2000/svg";
               function x(i) { return n <= 1 ? 500 : 5 + 990 * i / (n - 1); }
-              function y(v) { return 155 - 150 * v / scale; }
+              function y(v) { return 155 - 150 * (v - low) / scale; }
               var path = "", pen = false;
               lines.forEach(function (l, i) {
                 if (l[1] === null) { pen = false; return; }
@@ -119,9 +143,9 @@ public final class HtmlReport {
               if (thr) {
                 var t = document.createElementNS(ns, "line");
                 t.setAttribute("class", "threshold");
-                t.setAttribute("x1", 0); t.setAttribute("x2", 1000); t.setAttribute("y1", y(thr.nats)); t.setAttribute("y2", y(thr.nats));
+                t.setAttribute("x1", 0); t.setAttribute("x2", 1000); t.setAttribute("y1", y(thr.value)); t.setAttribute("y2", y(thr.value));
                 var title = document.createElementNS(ns, "title");
-                title.textContent = thr.name + " = " + thr.nats.toFixed(3) + " nats/token"; t.appendChild(title);
+                title.textContent = thr.name + " = " + thr.value.toFixed(3) + " " + thr.unit; t.appendChild(title);
                 svg.appendChild(t);
               }
               var text = document.getElementById("text"), frag = document.createDocumentFragment();
@@ -130,9 +154,9 @@ public final class HtmlReport {
                 row.id = "L" + l[4];
                 row.className = "line" + (l[3] ? " alert" : "") + (l[1] === null ? " blank" : "");
                 if (l[1] !== null) {
-                  var a = Math.min(1, l[1] / scale);
+                  var a = Math.max(0, Math.min(1, l[1] / (scale + low)));
                   row.style.background = "rgba(255," + Math.round(200 - 120 * a) + ",0," + (0.55 * a).toFixed(3) + ")";
-                  row.title = l[1].toFixed(3) + " nats/token (max " + l[2].toFixed(2) + ")";
+                  row.title = "score " + l[1].toFixed(3) + "; " + l[5].toFixed(3) + " nats/token (max " + l[2].toFixed(2) + ")";
                 }
                 var num = document.createElement("span"); num.className = "n"; num.textContent = l[4];
                 var body = document.createElement("span"); body.className = "t"; body.textContent = l[0];
@@ -147,7 +171,7 @@ public final class HtmlReport {
               });
               text.appendChild(frag);
               document.getElementById("summary").textContent = n + " lines; " + (thr ? alerts + " alerts above " + thr.name
-                  + " (" + thr.nats.toFixed(3) + " nats/token)" : "alerts off");
+                  + " (" + thr.value.toFixed(3) + " " + thr.unit + ")" : "alerts off");
             })();
             </script></body></html>
             """;

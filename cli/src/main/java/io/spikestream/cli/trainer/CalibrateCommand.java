@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
             "files of a legal-corpus `train --corpus FILE.jsonl.gz` used."})
 public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true) Path model;
-    @Option(names = "--log", arity = "1..*", description = "Normal text (no anomalies), read as one document.") List<Path> logs;
+    @Option(names = "--log", arity = "1..*", description = {"Normal text (no anomalies), each file read as one document; also the",
+        "background token counts when the training text cannot be rebuilt."}) List<Path> logs;
     @Option(names = "--generate-logs", description = "Rebuild train's held-out text of a generated log of N lines.") Integer generatedLines;
     @Option(names = "--seed", defaultValue = "1", description = "With --generate-logs: train's --seed (default 1).") long seed;
     @Option(names = "--log-hosts", defaultValue = "1", description = "With --generate-logs: train's --log-hosts (default 1).") int logHosts;
@@ -32,23 +33,32 @@ public final class CalibrateCommand implements Callable<Integer> {
         if ((logs != null ? 1 : 0) + (generatedLines != null ? 1 : 0) + (corpus != null ? 1 : 0) != 1) {
             throw new IllegalArgumentException("give the normal text: --log FILE…, --generate-logs N or --corpus FILE.jsonl.gz (one of them)");
         }
-        List<String> lines = new ArrayList<>();
+        List<List<String>> documents = new ArrayList<>();
+        List<String> background; // the text the model was trained on, when it can be rebuilt
         String source;
         if (logs != null) {
+            List<String> text = new ArrayList<>();
             for (Path f : logs) {
-                lines.addAll(LogFile.lines(f));
+                List<String> lines = LogFile.lines(f);
+                documents.add(lines); // each file a document
+                lines.forEach(l -> text.add(l + "\n"));
             }
+            background = text;
             source = "lines of " + logs;
         } else if (corpus != null) {
-            lines = LegalCorpus.split(LegalCorpus.read(corpus)).heldOutLines();
+            List<LegalCorpus.Document> docs = LegalCorpus.read(corpus);
+            documents = Calibrator.heldOutFiles(docs);
+            background = LegalCorpus.split(docs).training();
             source = "held-out files of " + List.of(corpus); // as train says it
         } else {
-            lines = TrainingCorpus.split(TrainingCorpus.generated(seed, generatedLines, logHosts), validation).heldOutLines();
+            TrainingCorpus.Split split = TrainingCorpus.split(TrainingCorpus.generated(seed, generatedLines, logHosts), validation);
+            documents = List.of(split.heldOutLines());
+            background = split.training();
             source = "held-out " + validation + " of a generated service log of " + generatedLines + " lines (seed " + seed + ", " + logHosts
                     + (logHosts == 1 ? " host)" : " hosts)");
         }
-        Calibration c = Calibrator.calibrate(model, lines, source, threads);
-        System.out.println("calibration of " + model + ": " + c + " -> " + model.resolve(Calibration.FILE));
+        Calibration c = Calibrator.calibrate(model, documents, background, source, threads);
+        System.out.println("calibration of " + model + ": " + c + " -> " + model.resolve(Calibration.FILE) + Calibrator.describe(c));
         return 0;
     }
 }

@@ -2,8 +2,8 @@ package io.spikestream.cli.trainer;
 
 import io.spikestream.engine.model.Configuration;
 import io.spikestream.engine.safetensors.DType;
+import io.spikestream.engine.scoring.LineScorer;
 import io.spikestream.engine.tokenizer.Tokenizer;
-import io.spikestream.engine.tokenizer.TokenizerMode;
 import io.spikestream.engine.scoring.Calibration;
 import io.spikestream.trainer.corpus.LegalCorpus;
 import io.spikestream.trainer.corpus.TrainingCorpus;
@@ -79,8 +79,8 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         long start = System.nanoTime();
         Files.createDirectories(out);
-        TrainingCorpus.Split split = legalCorpus() ? LegalCorpus.split(LegalCorpus.read(corpus.get(0)))
-                : TrainingCorpus.split(corpus(), validationFraction);
+        List<LegalCorpus.Document> legal = legalCorpus() ? LegalCorpus.read(corpus.get(0)) : null;
+        TrainingCorpus.Split split = legal != null ? LegalCorpus.split(legal) : TrainingCorpus.split(corpus(), validationFraction);
         Path tokDir = tokenizer(split.training());
         Tokenizer tokenizer = Tokenizer.load(tokDir);
         int[] train = encode(tokenizer, split.training());
@@ -133,9 +133,10 @@ public final class TrainCommand implements Callable<Integer> {
         long bytes = Files.size(out.resolve("model.safetensors"));
         System.err.printf(Locale.ROOT, "train: done in %.0f s; validation loss %.4f nats/token (perplexity %.2f); model %s: %,d bytes%n",
                 (System.nanoTime() - start) / 1e9, val, Math.exp(val), out, bytes);
-        Calibration calibration = Calibrator.calibrate(out, split.heldOutLines(), (legalCorpus() ? "held-out files" : "held-out " + validationFraction) + " of "
+        Calibration calibration = Calibrator.calibrate(out, legal != null ? Calibrator.heldOutFiles(legal) : List.of(split.heldOutLines()), split.training(), (legalCorpus() ? "held-out files" : "held-out " + validationFraction) + " of "
                 + (corpus != null ? corpus : "a generated service log of " + generatedLines + " lines (seed " + seed + ", " + logHosts + (logHosts == 1 ? " host)" : " hosts)")), threads);
-        System.err.println("train: calibration of per-line surprisal on the held-out text: " + calibration + " -> " + out.resolve(Calibration.FILE));
+        System.err.println("train: calibration of per-line surprisal on the held-out text: " + calibration + " -> " + out.resolve(Calibration.FILE)
+                + Calibrator.describe(calibration));
         return 0;
     }
 
@@ -165,13 +166,13 @@ public final class TrainCommand implements Callable<Integer> {
             return tokenizerDir;
         }
         BpeTrainer bpe = new BpeTrainer();
-        trainingText.forEach(bpe::add);
+        trainingText.forEach(t -> LineScorer.units(t).forEach(bpe::add)); // pre-tokens as scoring sees them
         bpe.train(vocabSize, BpeTrainer.DEFAULT_SPECIALS).write(out);
         return out;
     }
 
     private static int[] encode(Tokenizer tokenizer, List<String> docs) {
-        return tokenizer.encode(String.join("", docs), TokenizerMode.LITERAL);
+        return LineScorer.encode(tokenizer, String.join("", docs)); // line by line, as the lines are scored
     }
 
     private Configuration config(int vocab) {

@@ -293,7 +293,7 @@ class ClusterProcessITCase {
             Map<String, List<String>> out = new TreeMap<>();
             scored.forEach((service, lines) -> out.put(service, lines.stream().map(l -> String.join("|", String.valueOf(l.line()), l.text(),
                     String.valueOf(l.tokenEnd() - l.tokenStart()), l.isScored() ? String.valueOf(l.mean()) : "null", l.isScored() ? String.valueOf(l.max()) : "null",
-                    String.valueOf(threshold.exceeded(l)), String.valueOf(threshold.nats()))).toList()));
+                    String.valueOf(threshold.exceeded(l)), String.valueOf(threshold.value()))).toList()));
             long alerts = out.values().stream().flatMap(List::stream).filter(l -> l.contains("|true|")).count();
             assertThat(alerts).as("some lines alert, some do not").isPositive().isLessThan(out.values().stream().mapToLong(List::size).sum());
             sqlExpected = out;

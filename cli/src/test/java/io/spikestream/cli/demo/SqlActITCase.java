@@ -57,7 +57,7 @@ class SqlActITCase {
     /** "service line" of each line above p99.9, each service's lines one document, keyed as the act keys them. */
     static Set<String> offlineAlerts() {
         List<String> lines = new AnomalyInjector(DemoCommand.LOG_SEED, DemoCommand.LOG_ANOMALY_RATE).generate(LINES).lines();
-        AlertThreshold threshold = AlertThreshold.resolve("p99.9", MODEL).orElseThrow();
+        AlertThreshold threshold = AlertThreshold.resolveOnMean("p99.9", MODEL).orElseThrow(); // the SQL rows: mean > threshold
         Pattern key = Pattern.compile(LinesAct.KEY_REGEX);
         Set<String> alerts = new TreeSet<>();
         try (Engine engine = Engine.load(MODEL, new EngineOptions(1))) {

@@ -23,17 +23,61 @@ import java.util.Optional;
  * <p>Quantiles interpolate linearly between order statistics (the R-7 / numpy default): with n sorted values
  * x[0..n-1], quantile q is x[h] + (h - floor h)(x[floor h + 1] - x[floor h]) at h = (n - 1) q.
  *
- * @param lines     how many lines the quantiles come from (p99.99 of 2,000 lines is an extrapolation: look here)
- * @param source    what was scored, for a human
- * @param quantiles name ({@code p50}, {@code p99.9}, …) to nats per token, in increasing order
+ * <p>Since 0.3 it also holds, per segment kind, {@link LengthNorms}: what normal lines and paragraphs score by
+ * length, which the ranking and the {@code pNN} alert thresholds use; and the {@link Background} token counts of
+ * the training text that contextual surprisal needs. A file without them (0.2) still loads: its thresholds are
+ * on plain mean surprisal as before.
+ *
+ * @param lines      how many lines the quantiles come from (p99.99 of 2,000 lines is an extrapolation: look here)
+ * @param source     what was scored, for a human
+ * @param quantiles  name ({@code p50}, {@code p99.9}, …) to nats per token of per-line mean surprisal, in increasing order
+ * @param norms      length norms by segment kind (empty in old files)
+ * @param background the training text's token counts, or null
  */
-public record Calibration(long lines, String source, Map<String, Double> quantiles) {
+public record Calibration(long lines, String source, Map<String, Double> quantiles, Map<SegmentKind, LengthNorms> norms, Background background) {
     public static final String FILE = "calibration.json";
     /** The quantile levels written, in percent. */
     public static final List<String> LEVELS = List.of("50", "90", "99", "99.9", "99.99");
 
     public Calibration {
         quantiles = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(quantiles));
+        norms = java.util.Collections.unmodifiableMap(new java.util.EnumMap<>(norms.isEmpty() ? new java.util.EnumMap<>(SegmentKind.class) : norms));
+    }
+
+    /** A calibration of line means alone (as written before 0.3). */
+    public Calibration(long lines, String source, Map<String, Double> quantiles) {
+        this(lines, source, quantiles, Map.of(), null);
+    }
+
+    /**
+     * The calibration of normal documents' lines (each document's lines as {@link LineScorer#scoreAll(io.spikestream.engine.Engine,
+     * io.spikestream.engine.state.DocumentState, List, double[])} scores them from a fresh state, background sums
+     * included when {@code background} is given): the line means' quantiles, the lines' length norms (on
+     * surprisal), and the paragraphs' (on contextual surprisal when there is a background) when the documents
+     * have at least {@value LengthNorms#MIN_BUCKET} paragraphs.
+     */
+    public static Calibration fit(List<List<SegmentScore>> documents, Background background, String source) {
+        List<SegmentScore> lines = new java.util.ArrayList<>();
+        List<SegmentScore> paragraphs = new java.util.ArrayList<>();
+        for (List<SegmentScore> doc : documents) {
+            lines.addAll(doc);
+            paragraphs.addAll(Segments.paragraphs(doc));
+        }
+        List<LineScore> asLines = lines.stream().filter(SegmentScore::isScored)
+                .map(l -> new LineScore(l.firstLine(), 0, 0, l.tokenStart(), l.tokenEnd(), l.scored(), l.sum(), l.max(), "x")).toList();
+        Calibration plain = of(asLines, source);
+        Map<SegmentKind, LengthNorms> norms = new java.util.EnumMap<>(SegmentKind.class);
+        norms.put(SegmentKind.LINE, LengthNorms.fit(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, lines));
+        if (paragraphs.stream().filter(SegmentScore::isScored).count() >= LengthNorms.MIN_BUCKET) {
+            norms.put(SegmentKind.PARAGRAPH, LengthNorms.fit(SegmentKind.PARAGRAPH,
+                    background == null ? LengthNorms.Statistic.SURPRISAL : LengthNorms.Statistic.CONTEXTUAL, paragraphs));
+        }
+        return new Calibration(plain.lines(), source, plain.quantiles(), norms, background);
+    }
+
+    /** The length norms of a segment kind, if this calibration has them. */
+    public Optional<LengthNorms> norms(SegmentKind kind) {
+        return Optional.ofNullable(norms.get(kind));
     }
 
     /** The calibration of per-line means (lines without a scored token are left out). */
@@ -69,7 +113,8 @@ public record Calibration(long lines, String source, Map<String, Double> quantil
 
     /** Writes {@value #FILE} into {@code dir}; the numbers round-trip exactly (shortest repr of each double). */
     public void write(Path dir) throws IOException {
-        StringBuilder sb = new StringBuilder("{\n  \"statistic\": \"mean surprisal per line, nats/token\",\n  \"source\": ");
+        StringBuilder sb = new StringBuilder("{\n  \"version\": " + (norms.isEmpty() ? "\"0.2\"" : "\"0.3\"")
+                + ",\n  \"statistic\": \"mean surprisal per line, nats/token\",\n  \"source\": ");
         Json.appendString(sb, source);
         sb.append(",\n  \"lines\": ").append(lines).append(",\n  \"quantiles\": {");
         int i = 0;
@@ -78,7 +123,35 @@ public record Calibration(long lines, String source, Map<String, Double> quantil
             Json.appendString(sb, e.getKey());
             sb.append(": ").append(Double.toString(e.getValue()));
         }
-        sb.append("\n  }\n}\n");
+        sb.append("\n  }");
+        for (LengthNorms n : norms.values()) {
+            sb.append(",\n  \"").append(n.kind().label()).append("_norms\": {\"statistic\": ");
+            Json.appendString(sb, n.statistic().label());
+            sb.append(", \"segments\": ").append(n.segments()).append(", \"buckets\": [");
+            int k = 0;
+            for (LengthNorms.Bucket b : n.buckets()) {
+                sb.append(k++ == 0 ? "\n    " : ",\n    ").append("{\"min_tokens\": ").append(b.minTokens()).append(", \"max_tokens\": ")
+                        .append(b.maxTokens() < 0 ? "null" : Integer.toString(b.maxTokens())).append(", \"count\": ").append(b.count())
+                        .append(", \"median\": ").append(Double.toString(b.median())).append(", \"scale\": ").append(Double.toString(b.scale())).append('}');
+            }
+            sb.append("],\n    \"score_quantiles\": {");
+            k = 0;
+            for (Map.Entry<String, Double> e : n.quantiles().entrySet()) {
+                sb.append(k++ == 0 ? "" : ", ");
+                Json.appendString(sb, e.getKey());
+                sb.append(": ").append(Double.toString(e.getValue()));
+            }
+            sb.append("}}");
+        }
+        if (background != null) {
+            sb.append(",\n  \"background_counts\": [");
+            long[] c = background.counts();
+            for (int k = 0; k < c.length; k++) {
+                sb.append(k == 0 ? "" : k % 32 == 0 ? ",\n    " : ",").append(c[k]);
+            }
+            sb.append(']');
+        }
+        sb.append("\n}\n");
         Files.writeString(dir.resolve(FILE), sb.toString(), StandardCharsets.UTF_8);
     }
 
@@ -100,11 +173,61 @@ public record Calibration(long lines, String source, Map<String, Double> quantil
                 }
                 q.put((String) e.getKey(), v.doubleValue());
             }
-            return Optional.of(new Calibration(n.longValue(), o.get("source") instanceof String s ? s : "", q));
+            Map<SegmentKind, LengthNorms> norms = new java.util.EnumMap<>(SegmentKind.class);
+            for (SegmentKind kind : SegmentKind.values()) {
+                if (o.get(kind.label() + "_norms") instanceof Map<?, ?> m) {
+                    norms.put(kind, readNorms(file, kind, m));
+                } else if (o.containsKey(kind.label() + "_norms")) {
+                    throw new IllegalArgumentException(file + ": \"" + kind.label() + "_norms\" must be an object");
+                }
+            }
+            Background background = null;
+            if (o.get("background_counts") instanceof List<?> counts) {
+                long[] c = new long[counts.size()];
+                for (int k = 0; k < c.length; k++) {
+                    if (!(counts.get(k) instanceof Number v) || v.doubleValue() != Math.rint(v.doubleValue()) || v.doubleValue() < 0) {
+                        throw new IllegalArgumentException(file + ": background_counts[" + k + "] is not a count: " + counts.get(k));
+                    }
+                    c[k] = v.longValue();
+                }
+                background = new Background(c);
+            } else if (o.containsKey("background_counts")) {
+                throw new IllegalArgumentException(file + ": \"background_counts\" must be an array of counts");
+            }
+            return Optional.of(new Calibration(n.longValue(), o.get("source") instanceof String s ? s : "", q, norms, background));
         } catch (JsonException e) {
             throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private static LengthNorms readNorms(Path file, SegmentKind kind, Map<?, ?> m) {
+        String where = file + ": \"" + kind.label() + "_norms\"";
+        if (!(m.get("statistic") instanceof String statistic) || !(m.get("segments") instanceof Number segments)
+                || !(m.get("buckets") instanceof List<?> buckets) || !(m.get("score_quantiles") instanceof Map<?, ?> qs)) {
+            throw new IllegalArgumentException(where + " needs \"statistic\", \"segments\", \"buckets\" and \"score_quantiles\"");
+        }
+        List<LengthNorms.Bucket> bs = new java.util.ArrayList<>();
+        for (Object b : buckets) {
+            if (!(b instanceof Map<?, ?> bm) || !(bm.get("min_tokens") instanceof Number min) || !(bm.get("count") instanceof Number count)
+                    || !(bm.get("median") instanceof Number median) || !(bm.get("scale") instanceof Number scale)) {
+                throw new IllegalArgumentException(where + ": a bucket needs min_tokens, max_tokens, count, median and scale: " + b);
+            }
+            int max = bm.get("max_tokens") instanceof Number x ? x.intValue() : -1;
+            bs.add(new LengthNorms.Bucket(min.intValue(), max, count.longValue(), median.doubleValue(), scale.doubleValue()));
+        }
+        Map<String, Double> q = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : qs.entrySet()) {
+            if (!(e.getValue() instanceof Number v) || !Double.isFinite(v.doubleValue())) {
+                throw new IllegalArgumentException(where + ": score quantile " + e.getKey() + " is not a finite number: " + e.getValue());
+            }
+            q.put((String) e.getKey(), v.doubleValue());
+        }
+        try {
+            return new LengthNorms(kind, LengthNorms.Statistic.parse(statistic), segments.longValue(), bs, q);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
     }
 

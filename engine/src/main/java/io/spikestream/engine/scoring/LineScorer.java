@@ -55,8 +55,13 @@ public final class LineScorer {
     }
 
     public static Lines tokenize(Engine engine, String text) {
-        String t = text.isEmpty() || text.endsWith("\n") ? text : text + "\n";
         Tokenizer tokenizer = engine.tokenizer().orElseThrow(() -> new IllegalStateException("scoring lines needs a model with a tokenizer"));
+        return tokenize(tokenizer, text);
+    }
+
+    /** {@link #tokenize(Engine, String)} with a tokenizer alone. */
+    public static Lines tokenize(Tokenizer tokenizer, String text) {
+        String t = text.isEmpty() || text.endsWith("\n") ? text : text + "\n";
         IntList ids = new IntList();
         IntList start = new IntList();
         IntList end = new IntList();
@@ -71,6 +76,27 @@ public final class LineScorer {
             a = b;
         }
         return new Lines(t, ids.toArray(), start.toArray(), end.toArray());
+    }
+
+    /**
+     * The tokens {@code text} is scored with, line by line: what {@code train} learns from too, so that a blank
+     * line's newline or a paragraph's last {@code ".\n"} is a token the model has seen (a whole-document
+     * tokenization would merge them into {@code ".\n\n"}).
+     */
+    public static int[] encode(Tokenizer tokenizer, String text) {
+        return tokenize(tokenizer, text).ids();
+    }
+
+    /** {@code text} cut after each newline (the last piece may lack one): the units {@link #encode} tokenizes. */
+    public static List<String> units(String text) {
+        List<String> out = new ArrayList<>();
+        for (int a = 0; a < text.length(); ) {
+            int b = text.indexOf('\n', a) + 1;
+            b = b == 0 ? text.length() : b;
+            out.add(text.substring(a, b));
+            a = b;
+        }
+        return out;
     }
 
     /** {@code lines} scored from the engine's result for their tokens, numbered from {@code firstLine}. */
@@ -94,6 +120,52 @@ public final class LineScorer {
             }
         }
         return out;
+    }
+
+    /**
+     * The lines of a text with, per line, its scored tokens' summed background surprisal (NaN when no background
+     * was given): what segments and their length-aware scores are made from.
+     */
+    public record ScoredLines(List<LineScore> lines, double[] background) {
+        /** Each line as a segment. */
+        public List<SegmentScore> asSegments() {
+            List<SegmentScore> out = new ArrayList<>(lines.size());
+            for (int i = 0; i < lines.size(); i++) {
+                out.add(SegmentScore.of(lines.get(i), background[i]));
+            }
+            return out;
+        }
+
+        /** The segments of {@code kind}: the lines, or their paragraphs. */
+        public List<SegmentScore> segments(SegmentKind kind) {
+            return Segments.of(kind, asSegments());
+        }
+    }
+
+    /**
+     * {@link #scoreAll(Engine, DocumentState, List)} with each line's summed background surprisal ({@code
+     * background}: −ln p per token id, from {@link Background#surprisals()}; null: NaN sums).
+     */
+    public static ScoredLines scoreAll(Engine engine, DocumentState doc, List<String> lines, double[] background) {
+        List<LineScore> out = new ArrayList<>(lines.size());
+        double[] sums = new double[lines.size()];
+        StringBuilder batch = new StringBuilder();
+        int first = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            batch.append(lines.get(i)).append('\n');
+            if (batch.length() >= 4 * BATCH_TOKENS || i == lines.size() - 1) {
+                Scored scored = advance(engine, doc, batch.toString(), first);
+                // a batch ends with a newline: its lines are all closed, none carried
+                double[] b = background == null ? null : LineBackground.of(scored.lines(), scored.tokens().result(), 0, background).sums();
+                for (int k = 0; k < scored.lines().size(); k++) {
+                    sums[out.size()] = b == null ? Double.NaN : b[k];
+                    out.add(scored.lines().get(k));
+                }
+                batch.setLength(0);
+                first = i + 1;
+            }
+        }
+        return new ScoredLines(out, sums);
     }
 
     /** A growable int array (no boxing on the per-token path). */

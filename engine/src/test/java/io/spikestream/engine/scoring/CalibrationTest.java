@@ -65,7 +65,7 @@ class CalibrationTest {
         Calibration.of(lines(), "test").write(dir);
         AlertThreshold t = AlertThreshold.resolve(null, dir).orElseThrow();
         assertThat(t.name()).isEqualTo("p99.9");
-        assertThat(t.nats()).isEqualTo(Calibration.read(dir).orElseThrow().quantile("p99.9"));
+        assertThat(t.value()).isEqualTo(Calibration.read(dir).orElseThrow().quantile("p99.9"));
         assertThat(AlertThreshold.resolve("p99", dir)).contains(new AlertThreshold("p99", 100.0));
         assertThat(AlertThreshold.resolve("off", dir)).isEmpty();
         // strictly above: a line scoring exactly the threshold is not an alert, one ulp more is
@@ -74,5 +74,69 @@ class CalibrationTest {
         assertThat(at100.exceeded(new LineScore(0, 0, 0, 0, 2, 2, 2 * Math.nextUp(100.0), 100, "a line"))).isTrue();
         assertThat(at100.exceeded(new LineScore(0, 0, 0, 0, 0, 0, 0, 0, "a line"))).as("a line without a scored token").isFalse();
         assertThat(at100.exceeded(new LineScore(0, 0, 0, 0, 2, 2, 400.0, 300, " \t"))).as("a blank line").isFalse();
+    }
+
+    /** A document of 40 paragraphs of three lines (6, 20 and 40 tokens), blank lines between, and a heading. */
+    static List<SegmentScore> document() {
+        List<SegmentScore> lines = new ArrayList<>();
+        long position = 0;
+        int n = 0;
+        for (int p = 0; p < 40; p++) {
+            for (int k = 0; k < 3; k++) {
+                int tokens = k == 0 ? 6 : k == 1 ? 20 : 40;
+                double mean = 1 + 0.05 * ((p * 7 + k * 3) % 40);
+                lines.add(SegmentScore.of(new LineScore(n++, 0, 5, position, position + tokens, tokens, mean * tokens, mean + 1, "text"),
+                        0.5 * tokens));
+                position += tokens;
+            }
+            lines.add(SegmentScore.of(new LineScore(n++, 0, 0, position, position + 1, 1, 9, 9, ""), 0.5));
+            position++;
+        }
+        return lines;
+    }
+
+    @Test
+    void lengthNormsAndTheBackgroundRoundTripAndDecideTheThresholds() throws Exception {
+        Background background = new Background(new long[]{5, 0, 3, 1_000_000_007L});
+        Calibration c = Calibration.fit(List.of(document()), background, "test");
+        assertThat(c.lines()).as("blank lines are not calibrated").isEqualTo(120);
+        LengthNorms lines = c.norms(SegmentKind.LINE).orElseThrow();
+        LengthNorms paragraphs = c.norms(SegmentKind.PARAGRAPH).orElseThrow();
+        assertThat(lines.statistic()).isEqualTo(LengthNorms.Statistic.SURPRISAL);
+        assertThat(lines.buckets()).extracting(LengthNorms.Bucket::count).containsExactly(40L, 40L, 40L);
+        assertThat(paragraphs.statistic()).as("with a background, paragraphs by contextual surprisal").isEqualTo(LengthNorms.Statistic.CONTEXTUAL);
+        assertThat(paragraphs.segments()).isEqualTo(40);
+        c.write(dir);
+        String file = Files.readString(dir.resolve(Calibration.FILE));
+        assertThat(file).contains("\"version\": \"0.3\"").contains("\"line_norms\"").contains("\"paragraph_norms\"")
+                .contains("\"background_counts\": [5,0,3,1000000007]");
+        Calibration back = Calibration.read(dir).orElseThrow();
+        assertThat(back).isEqualTo(c);
+        assertThat(back.background().surprisals()[1]).as("add-one: an unseen token").isEqualTo(-Math.log(1.0 / (1_000_000_015L + 4)));
+
+        AlertThreshold t = AlertThreshold.resolve(null, dir).orElseThrow();
+        assertThat(t.lengthAware()).isTrue();
+        assertThat(t.value()).isEqualTo(lines.quantile("p99.9"));
+        LineScore line = new LineScore(0, 0, 0, 10, 30, 20, 20 * 2.0, 3, "a line");
+        double z = lines.score(SegmentScore.of(line, Double.NaN));
+        assertThat(t.score(line)).isEqualTo(z);
+        assertThat(new AlertThreshold("x", Math.nextDown(z), lines).exceeded(line)).isTrue();
+        assertThat(new AlertThreshold("x", z, lines).exceeded(line)).as("strictly above").isFalse();
+        assertThat(AlertThreshold.resolve("2.5", dir).orElseThrow().lengthAware()).as("a number is nats per token").isFalse();
+        assertThat(AlertThreshold.resolve("p99", dir, SegmentKind.PARAGRAPH).orElseThrow().value()).isEqualTo(paragraphs.quantile("p99"));
+
+        // a 0.2 file: no norms, thresholds on mean surprisal, and a paragraph threshold is refused with the reason
+        Calibration.of(lines(), "old").write(dir);
+        assertThat(Calibration.read(dir).orElseThrow().norms()).isEmpty();
+        assertThat(AlertThreshold.resolve(null, dir)).contains(new AlertThreshold("p99.9", Calibration.read(dir).orElseThrow().quantile("p99.9")));
+        assertThatThrownBy(() -> AlertThreshold.resolve(null, dir, SegmentKind.PARAGRAPH)).hasMessageContaining("no paragraph calibration");
+
+        // broken norms are refused with where they are
+        Files.writeString(dir.resolve(Calibration.FILE), file.replace("\"statistic\": \"surprisal\"", "\"statistic\": \"vibes\""));
+        assertThatThrownBy(() -> Calibration.read(dir)).hasMessageContaining("line_norms").hasMessageContaining("vibes");
+        Files.writeString(dir.resolve(Calibration.FILE), file.replace("[5,0,3,", "[5,-1,3,"));
+        assertThatThrownBy(() -> Calibration.read(dir)).hasMessageContaining("background_counts[1]");
+        Files.writeString(dir.resolve(Calibration.FILE), file.replaceFirst("\"min_tokens\": 1,", "\"min_tokens\": 3,"));
+        assertThatThrownBy(() -> Calibration.read(dir)).hasMessageContaining("line_norms").hasMessageContaining("from 1 token");
     }
 }

@@ -3,6 +3,8 @@ package io.spikestream.operator.process;
 import io.spikestream.avro.DocumentQuery;
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.scoring.AlertThreshold;
+import io.spikestream.engine.scoring.LengthNorms;
+import io.spikestream.engine.scoring.SegmentKind;
 import io.spikestream.engine.state.StateFormatException;
 import io.spikestream.operator.Incidents;
 import io.spikestream.operator.OperatorOptions;
@@ -42,8 +44,15 @@ public final class DocumentParts {
     /** The current document's record when it changed since it was stored. */
     private DocumentRecord changed;
 
+    /**
+     * @param threshold  when a line (or with {@code segment} paragraph, a paragraph) alerts; null: no alerts
+     * @param segment    what is alerted: lines (into incidents) or paragraphs (each one)
+     * @param background −ln p per token id of the calibration's background model, for paragraphs' contextual
+     *                   surprisal; null without one
+     * @param norms      the calibration's norms of {@code segment}s, for their reported scores; null without them
+     */
     public DocumentParts(RuntimeContext context, Engine engine, OperatorOptions o, AlertThreshold threshold, Incidents incidents,
-                         String sourceName, OpenDocuments open) {
+                         SegmentKind segment, double[] background, LengthNorms norms, String sourceName, OpenDocuments open) {
         this.records = new DocumentRecords(context, open);
         this.states = new EngineStates(context, engine, o.pageSize(), o.cachedDocuments());
         this.sequencer = new ChunkSequencer(context, o.maxBufferedChunks(), o.maxBufferedChars(), o.gapTimeout());
@@ -51,7 +60,8 @@ public final class DocumentParts {
         this.metrics = new OperatorMetrics(context.getMetricGroup(), open);
         this.outputs = new OutputRecords(engine.fingerprint().hex(), sourceName);
         this.scorer = new DocumentScorer(engine, states, outputs, threshold,
-                threshold == null ? null : new IncidentAlerts(threshold, incidents, metrics), metrics, o.topSpans(), o.embedChunks());
+                threshold == null || segment != SegmentKind.LINE ? null : new IncidentAlerts(threshold, incidents, metrics), metrics, o.topSpans(),
+                o.embedChunks(), segment == SegmentKind.PARAGRAPH ? new ParagraphSegments(background, norms) : null);
         this.answerer = new QueryAnswerer(engine, states, outputs, o.maxAnswerTokens());
         this.maxChunkChars = o.maxChunkChars();
     }

@@ -11,6 +11,7 @@ import io.spikestream.engine.scoring.AlertThreshold;
 import io.spikestream.engine.scoring.LineScore;
 import io.spikestream.engine.scoring.LineScorer;
 import io.spikestream.engine.scoring.LineTracker;
+import io.spikestream.engine.scoring.SegmentScore;
 import io.spikestream.engine.state.DocumentState;
 import io.spikestream.engine.state.StateCodec;
 import io.spikestream.operator.RecordSource;
@@ -40,6 +41,8 @@ final class DocumentScorer {
     private final OperatorMetrics metrics;
     private final int topSpans;
     private final boolean embed;
+    /** With --segment paragraph: the document's paragraphs, scored and alerted instead of its lines; else null. */
+    private final ParagraphSegments paragraphs;
     /** Chunks of the current document tokenized and waiting for their pass ({@link #finishChunks}). */
     private final List<Staged> staged = new ArrayList<>();
     private DocumentState stagedDoc;
@@ -51,7 +54,8 @@ final class DocumentScorer {
     }
 
     DocumentScorer(Engine engine, EngineStates states, OutputRecords records, AlertThreshold threshold, IncidentAlerts incidents,
-                   OperatorMetrics metrics, int topSpans, boolean embed) {
+                   OperatorMetrics metrics, int topSpans, boolean embed, ParagraphSegments paragraphs) {
+        this.paragraphs = paragraphs;
         this.engine = engine;
         this.states = states;
         this.records = records;
@@ -147,9 +151,15 @@ final class DocumentScorer {
                 .setKind(EnrichmentKind.CHUNK)
                 .setEmbedding(embed ? OutputRecords.floats(r.result().lastHidden()) : null)
                 .setLines(OutputRecords.lineRecords(lines.closed()));
+        List<SegmentScore> paras = paragraphs == null ? null : paragraphs.add(p, lines.closed(), r.result(), c.last());
+        e.setSegments(paras == null ? null : OutputRecords.segmentRecords(paras, paragraphs::score));
         long stateBytes = e.getStateBytes();
         ctx.emit(e.build());
-        alerts(p, lines.closed(), null, c.seq(), ctx);
+        if (paras == null) {
+            alerts(p, lines.closed(), null, c.seq(), ctx);
+        } else {
+            alerts(paras, null, c.seq(), ctx);
+        }
         return stateBytes;
     }
 
@@ -214,6 +224,7 @@ final class DocumentScorer {
         p.applied++;
         metrics.records.inc();
         RecordSource s = r.source();
+        List<SegmentScore> paras = paragraphs == null ? null : paragraphs.add(p, scored.lines(), scored.tokens().result(), r.text().isEmpty());
         ctx.emit(advanced(p, doc, scored.tokens(), scored.text(), doc.tokenizerTail(), ctx)
                 .setSeq(null)
                 .setKind(EnrichmentKind.RECORD)
@@ -223,8 +234,13 @@ final class DocumentScorer {
                 .setOffset(s == null ? null : s.offset())
                 .setRecordKey(s == null ? null : s.key())
                 .setLines(OutputRecords.lineRecords(scored.lines()))
+                .setSegments(paras == null ? null : OutputRecords.segmentRecords(paras, paragraphs::score))
                 .build());
-        alerts(p, scored.lines(), s, null, ctx);
+        if (paras == null) {
+            alerts(p, scored.lines(), s, null, ctx);
+        } else {
+            alerts(paras, s, null, ctx);
+        }
     }
 
     /**
@@ -258,6 +274,19 @@ final class DocumentScorer {
         }
         for (LineScore l : lines) {
             incidents.line(p, l, () -> records.alert(ctx.docId(), l, threshold, source, seq, ctx.now()), ctx);
+        }
+    }
+
+    /** The paragraphs above the threshold, an alert each (paragraphs are not grouped into incidents). */
+    private void alerts(List<SegmentScore> paras, RecordSource source, Long seq, DocumentContext ctx) {
+        if (threshold == null) {
+            return;
+        }
+        for (SegmentScore g : paras) {
+            if (threshold.exceeded(g)) {
+                metrics.alerts.inc();
+                ctx.alert(records.alert(ctx.docId(), g, threshold, source, seq, ctx.now()));
+            }
         }
     }
 

@@ -55,7 +55,7 @@ final class IncidentAlerts {
                 p.incidentAlert = CODEC.encode(alert.get());
                 p.incidentLastLine = l.line();
                 p.incidentTopLine = l.line();
-                p.incidentTopScore = l.mean();
+                p.incidentTopScore = threshold.score(l);
                 p.incidentTopText = l.text();
                 p.incidentAlerting = 1;
                 p.incidentQuiet = 0;
@@ -63,9 +63,9 @@ final class IncidentAlerts {
             }
             case EXTEND -> {
                 p.incidentLastLine = l.line();
-                if (l.mean() > p.incidentTopScore) {
+                if (threshold.score(l) > p.incidentTopScore) {
                     p.incidentTopLine = l.line();
-                    p.incidentTopScore = l.mean();
+                    p.incidentTopScore = threshold.score(l);
                     p.incidentTopText = l.text();
                 }
                 p.incidentAlerting++;

@@ -5,9 +5,11 @@ import io.spikestream.avro.Enrichment;
 import io.spikestream.avro.EnrichmentKind;
 import io.spikestream.avro.LineSurprisal;
 import io.spikestream.avro.Rejected;
+import io.spikestream.avro.SegmentSurprisal;
 import io.spikestream.avro.SpikeStatistics;
 import io.spikestream.engine.scoring.AlertThreshold;
 import io.spikestream.engine.scoring.LineScore;
+import io.spikestream.engine.scoring.SegmentScore;
 import io.spikestream.engine.spiking.SpikeSummary;
 import io.spikestream.operator.RecordSource;
 import io.spikestream.operator.input.Chunk;
@@ -104,24 +106,38 @@ public final class OutputRecords {
 
     /** An alert for line {@code l} of a chunk ({@code seq}) or of a record ({@code source}). */
     Alert alert(String docId, LineScore l, AlertThreshold t, RecordSource source, Long seq, long now) {
+        return alert(docId, l.line(), l.text(), t.score(l), l.mean(), l.max(), l.tokenStart(), l.tokenEnd(), t, source, seq, now).build();
+    }
+
+    /** An alert for paragraph {@code g} (lines {@code line}..{@code lineEnd}) completed by a chunk ({@code seq}) or a record ({@code source}). */
+    Alert alert(String docId, SegmentScore g, AlertThreshold t, RecordSource source, Long seq, long now) {
+        String text = g.text().length() <= LineScore.MAX_TEXT_CHARS ? g.text() : g.text().substring(0, LineScore.MAX_TEXT_CHARS);
+        return alert(docId, g.firstLine(), text, t.score(g), g.mean(), g.max(), g.tokenStart(), g.tokenEnd(), t, source, seq, now)
+                .setLineEnd(g.lastLine())
+                .setSegment(g.kind().label())
+                .build();
+    }
+
+    private Alert.Builder alert(String docId, long line, String text, double score, double mean, double max, long tokenStart, long tokenEnd,
+                                AlertThreshold t, RecordSource source, Long seq, long now) {
         return Alert.newBuilder()
                 .setDocId(docId)
-                .setLine(l.line())
-                .setText(l.text())
-                .setScore(l.mean())
-                .setMaxSurprisal(l.max())
-                .setThreshold(t.nats())
+                .setLine(line)
+                .setText(text)
+                .setScore(score)
+                .setMeanSurprisal(mean)
+                .setMaxSurprisal(max)
+                .setThreshold(t.value())
                 .setThresholdName(t.name())
                 .setSourceTopic(source == null ? sourceName : source.source())
                 .setPartition(source == null ? null : source.partition())
                 .setOffset(source == null ? null : source.offset())
                 .setSeq(seq)
                 .setRecordKey(source == null ? null : source.key())
-                .setTokenStart(l.tokenStart())
-                .setTokenEnd(l.tokenEnd())
+                .setTokenStart(tokenStart)
+                .setTokenEnd(tokenEnd)
                 .setModelFingerprint(modelFingerprint)
-                .setProcessedAtMs(now)
-                .build();
+                .setProcessedAtMs(now);
     }
 
     /** A chunk that cannot be applied: its bytes are the chunk's single-object Avro encoding. */
@@ -165,6 +181,30 @@ public final class OutputRecords {
                     .setMeanSurprisal(l.isScored() ? l.mean() : null)
                     .setMaxSurprisal(l.isScored() ? l.max() : null)
                     .setText(l.text())
+                    .build());
+        }
+        return out;
+    }
+
+    /** The Avro form of segments (paragraphs), with their length-aware scores ({@code score}: NaN for none). */
+    static List<SegmentSurprisal> segmentRecords(List<SegmentScore> segments, java.util.function.ToDoubleFunction<SegmentScore> score) {
+        List<SegmentSurprisal> out = new ArrayList<>(segments.size());
+        for (SegmentScore g : segments) {
+            boolean scored = g.isScored();
+            double contextual = g.contextualMean();
+            double z = score.applyAsDouble(g);
+            out.add(SegmentSurprisal.newBuilder()
+                    .setKind(g.kind().label())
+                    .setFirstLine(g.firstLine())
+                    .setLastLine(g.lastLine())
+                    .setTokenStart(g.tokenStart())
+                    .setTokenEnd(g.tokenEnd())
+                    .setTokens(g.scored())
+                    .setMeanSurprisal(scored ? g.mean() : null)
+                    .setContextualSurprisal(scored && Double.isFinite(contextual) ? contextual : null)
+                    .setScore(Double.isFinite(z) ? z : null)
+                    .setMaxSurprisal(scored ? g.max() : null)
+                    .setText(g.text().length() <= LineScore.MAX_TEXT_CHARS ? g.text() : g.text().substring(0, LineScore.MAX_TEXT_CHARS))
                     .build());
         }
         return out;

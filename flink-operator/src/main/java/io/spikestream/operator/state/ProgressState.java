@@ -1,6 +1,7 @@
 package io.spikestream.operator.state;
 
 import io.spikestream.engine.scoring.OpenLine;
+import io.spikestream.engine.scoring.OpenParagraph;
 
 /**
  * How far a document has been read: tokens, surprisal totals over its scored tokens, and the line not yet ended
@@ -23,6 +24,20 @@ public class ProgressState {
     public double openLineMax;
     public String openLineText = "";
 
+    /** With --segment paragraph: the open line's background surprisal so far (its tokens in earlier chunks). */
+    public double openLineBackground;
+    /** With --segment paragraph: the paragraph not yet ended by a blank line or a heading (paraOpen false: none). */
+    public boolean paraOpen;
+    public long paraFirstLine;
+    public long paraLastLine;
+    public long paraTokenStart;
+    public long paraTokenEnd;
+    public int paraScored;
+    public double paraSum;
+    public double paraBackground;
+    public double paraMax;
+    public String paraText = "";
+
     /** The open incident ({@code IncidentAlerts}): its first line's alert, single-object Avro; null when none is open. */
     public byte[] incidentAlert;
     public long incidentLastLine;
@@ -36,6 +51,24 @@ public class ProgressState {
     public long incidentTimerMs;
 
     public ProgressState() {
+    }
+
+    public OpenParagraph currentParagraph() {
+        return !paraOpen ? null : new OpenParagraph(paraFirstLine, paraLastLine, paraTokenStart, paraTokenEnd, paraScored, paraSum,
+                paraBackground, paraMax, paraText == null ? "" : paraText);
+    }
+
+    public void keepParagraph(OpenParagraph o) {
+        paraOpen = o != null;
+        paraFirstLine = o == null ? 0 : o.firstLine();
+        paraLastLine = o == null ? 0 : o.lastLine();
+        paraTokenStart = o == null ? 0 : o.tokenStart();
+        paraTokenEnd = o == null ? 0 : o.tokenEnd();
+        paraScored = o == null ? 0 : o.scored();
+        paraSum = o == null ? 0 : o.sum();
+        paraBackground = o == null ? 0 : o.background();
+        paraMax = o == null ? 0 : o.max();
+        paraText = o == null ? "" : o.text();
     }
 
     public OpenLine currentLine() {

@@ -2,6 +2,7 @@ package io.spikestream.operator.job;
 
 import io.spikestream.connectors.kafka.InputFormat;
 import io.spikestream.connectors.kafka.InputSettings;
+import io.spikestream.engine.scoring.SegmentKind;
 import io.spikestream.operator.Alerts;
 import io.spikestream.operator.Incidents;
 import io.spikestream.operator.Bundles;
@@ -38,6 +39,8 @@ public record JobOptions(
         Alerts alerts,
         /** How alerting lines group into alerts. */
         Incidents incidents,
+        /** What is scored beyond lines and alerted: lines (into incidents) or paragraphs. */
+        SegmentKind segment,
         /** How many elements the operator gathers before applying them. */
         Bundles bundles,
         String documentsTopic,
@@ -89,11 +92,15 @@ public record JobOptions(
         HELP.put("input-format", "avro (DocumentChunks, the default), text (UTF-8 lines, document = record key) or json");
         HELP.put("text-field", "json input: the field holding the text (a dotted path reaches into objects; default message)");
         HELP.put("key-field", "json input: the field naming the document instead of the record key");
-        HELP.put("alert-threshold", "lines with a mean surprisal above this go to the alerts topic: a quantile of the model's "
-                + "calibration.json (p99.9, the default when it has one), nats per token, or off");
+        HELP.put("alert-threshold", "lines (or paragraphs) scoring above this go to the alerts topic: a quantile of the model's "
+                + "calibration.json (p99.9, the default when it has one; on the length-aware score of a 0.3 calibration), nats per token "
+                + "of mean surprisal, or off");
         HELP.put("alerts-topic", "output alerts (default alerts)");
         HELP.put("incident-gap", "non-alerting lines an incident may span: alerting lines closer than this are one alert "
                 + "(default " + Incidents.DEFAULT.gap() + ": consecutive lines)");
+        HELP.put("segment", "line (default: lines alert, grouped into incidents) or paragraph (the lines between blank lines, a Markdown "
+                + "heading on its own: each record's or chunk's completed paragraphs in its enrichment's segments, and an alert per paragraph above "
+                + "the calibration's paragraph threshold)");
         HELP.put("incident-timeout", "how long an incident waits for its document's next line before it is sent (default "
                 + Incidents.DEFAULT.timeout().toSeconds() + "s)");
         HELP.put("bundle-size", "elements gathered before they are applied together, one engine pass and one state write per document "
@@ -159,7 +166,8 @@ public record JobOptions(
                 : duration(m, "bundle-time", Bundles.DEFAULT.time()), integer(m, "bundle-chars", (int) Bundles.DEFAULT_CHARS));
         Incidents incidents = new Incidents(integer(m, "incident-gap", Incidents.DEFAULT.gap()),
                 duration(m, "incident-timeout", Incidents.DEFAULT.timeout()));
-        return new JobOptions(kafka, op, input, Alerts.resolve(m.get("alert-threshold"), Path.of(model)), incidents, bundles,
+        SegmentKind segment = SegmentKind.parse(m.getOrDefault("segment", "line"));
+        return new JobOptions(kafka, op, input, Alerts.resolve(m.get("alert-threshold"), Path.of(model), segment), incidents, segment, bundles,
                 m.getOrDefault("documents-topic", Topics.DOCUMENTS),
                 m.getOrDefault("queries-topic", Topics.QUERIES),
                 m.getOrDefault("enrichments-topic", Topics.ENRICHMENTS),
@@ -207,22 +215,22 @@ public record JobOptions(
     }
 
     public JobOptions withParallelism(int p) {
-        return new JobOptions(kafka, operator, input, alerts, incidents, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, p,
+        return new JobOptions(kafka, operator, input, alerts, incidents, segment, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, p,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic);
     }
 
     public JobOptions withResume(String r) {
-        return new JobOptions(kafka, operator, input, alerts, incidents, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, input, alerts, incidents, segment, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, r, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic);
     }
 
     public JobOptions withDocumentsTopic(String topic) {
-        return new JobOptions(kafka, operator, input, alerts, incidents, bundles, topic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, input, alerts, incidents, segment, bundles, topic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, bounded, transactionTimeout, alertsTopic);
     }
 
     public JobOptions withBounded(boolean b) {
-        return new JobOptions(kafka, operator, input, alerts, incidents, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
+        return new JobOptions(kafka, operator, input, alerts, incidents, segment, bundles, documentsTopic, queriesTopic, enrichmentsTopic, rejectedTopic, parallelism,
                 checkpointInterval, checkpointDir, resume, groupId, transactionalIdPrefix, b, transactionTimeout, alertsTopic);
     }
 

@@ -179,7 +179,7 @@ public final class SpikeStreamJob {
 
     /** The settings the job gives every scoring: the operator's options, alerts, the names and uid of the 0.1 release. */
     private static <T> DocumentScoring.Builder<T> configure(DocumentScoring.Builder<T> b, JobOptions o) {
-        return b.options(o.operator()).alerts(o.alerts()).incidents(o.incidents()).bundles(o.bundles()).sourceName(o.documentsTopic()).uid("documents")
+        return b.options(o.operator()).alerts(o.alerts()).incidents(o.incidents()).segment(o.segment()).bundles(o.bundles()).sourceName(o.documentsTopic()).uid("documents")
                 .name("spikestream documents");
     }
 

@@ -136,7 +136,7 @@ class JobOptionsTest {
         Files.writeString(tmp.resolve("calibration.json"), "{\"lines\": 10, \"quantiles\": {\"p99.9\": 3.25}}");
         // the threshold is resolved once, when the options are read: with the calibration there now, p99.9 by default
         JobOptions calibrated = JobOptions.parse("--bootstrap-servers", "b", "--model", tmp.toString());
-        assertThat(SpikeStreamJob.alertThreshold(calibrated)).map(io.spikestream.engine.scoring.AlertThreshold::nats).contains(3.25);
+        assertThat(SpikeStreamJob.alertThreshold(calibrated)).map(io.spikestream.engine.scoring.AlertThreshold::value).contains(3.25);
         assertThat(SpikeStreamJob.alerting(JobOptions.parse("--bootstrap-servers", "b", "--model", tmp.toString(), "--alert-threshold", "off")))
                 .isFalse();
         // a model directory only the TaskManagers see: resolved there, alerts on unless off

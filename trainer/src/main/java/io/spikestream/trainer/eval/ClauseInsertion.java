@@ -1,7 +1,11 @@
 package io.spikestream.trainer.eval;
 
-import io.spikestream.engine.ChunkResult;
 import io.spikestream.engine.Engine;
+import io.spikestream.engine.scoring.LengthNorms;
+import io.spikestream.engine.scoring.LineScore;
+import io.spikestream.engine.scoring.LineScorer;
+import io.spikestream.engine.scoring.SegmentKind;
+import io.spikestream.engine.scoring.SegmentScore;
 import io.spikestream.trainer.corpus.LegalCorpus;
 
 import java.util.ArrayList;
@@ -9,11 +13,12 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Is a document model useful for legal text? Insert a clause no licence has into a held-out document, score
- * every paragraph by its mean surprisal (−ln p per token, in the document's context), and see whether the
- * inserted one ranks first. Paragraphs and their "\n\n" separators are tokenized one by one and concatenated,
- * so each token belongs to exactly one paragraph (or separator); the document's first token has no
- * prediction and is left out.
+ * Is a document model useful for legal text? Insert a clause no licence has into a held-out document as a
+ * paragraph of its own, score the document as {@code score-lines --segment paragraph} does (line by line, as the
+ * model was trained; paragraphs are the lines between blank lines) and see whether the inserted paragraph ranks
+ * first. Paragraphs are ranked by the calibration's length-aware score when one is given ({@link LengthNorms}),
+ * else by mean surprisal; and, to see how much the calibration owes to the documents it is tested on, also by
+ * norms fitted on the other half of the held-out documents alone (odd against even, in corpus order).
  */
 public final class ClauseInsertion {
     /** Clauses in a licence's register about things no licence covers (the "unusual clause" of the test). */
@@ -40,14 +45,33 @@ public final class ClauseInsertion {
             "Limitation of liability for spilled coffee. Notwithstanding any other provision, the Licensor shall be liable for every cup"
                     + " of coffee spilled on a keyboard while reading this notice, up to a maximum of one thousand euros per cup.");
 
-    /** One insertion: where it went and how it ranked among the paragraphs it was compared with (1 = most surprising). */
-    public record Trial(String source, int clause, int position, int paragraphs, int rank, double insertedScore, double bestOtherScore) {
+    /**
+     * How paragraphs are ranked.
+     *
+     * @param norms      the paragraph norms of the model's calibration, or null: by mean surprisal
+     * @param background −ln p per token id of the calibration's background model, or null (needed by contextual norms)
+     */
+    public record Ranking(LengthNorms norms, double[] background) {
+        public static final Ranking MEAN = new Ranking(null, null);
     }
 
-    /** All trials and the held-out perplexity of the unmodified documents. */
+    /**
+     * One insertion: where it went and how it ranked among the paragraphs it was compared with (1 = most
+     * surprising); {@code crossRank} by norms fitted on the other half of the held-out documents (0 without norms).
+     */
+    public record Trial(String source, int clause, int position, int paragraphs, int rank, double insertedScore, double bestOtherScore,
+                        int crossRank) {
+    }
+
+    /** All trials and the held-out perplexity of the unmodified documents (tokenized line by line). */
     public record Report(List<Trial> trials, int documents, long heldOutTokens, double heldOutNll) {
         public double top1() {
             return trials.stream().filter(t -> t.rank() == 1).count() / (double) trials.size();
+        }
+
+        /** Top-1 rate with norms fitted on the other half of the held-out documents (NaN without norms, or too little text for them). */
+        public double top1Cross() {
+            return trials.get(0).crossRank() == 0 ? Double.NaN : trials.stream().filter(t -> t.crossRank() == 1).count() / (double) trials.size();
         }
 
         /** Top-1 rate of a random ranking: the mean of 1 / paragraphs. */
@@ -67,36 +91,51 @@ public final class ClauseInsertion {
     private ClauseInsertion() {
     }
 
-    /**
-     * Every clause into every held-out document with at least {@code minParagraphs} paragraphs, each at a
-     * position drawn from {@code seed} among the paragraph boundaries after the first paragraph.
-     */
+    /** By mean surprisal, every paragraph a candidate: see {@link #run(Engine, List, List, int, int, long, Ranking)}. */
     public static Report run(Engine engine, List<LegalCorpus.Document> corpus, List<String> clauses, int minParagraphs, long seed) {
-        return run(engine, corpus, clauses, minParagraphs, 0, seed);
+        return run(engine, corpus, clauses, minParagraphs, 0, seed, Ranking.MEAN);
     }
 
     /**
-     * As {@link #run(Engine, List, List, int, long)}, ranking the inserted clause only against paragraphs of at
-     * least {@code minTokens} tokens: a heading of three tokens right after a paragraph break has a high mean
-     * surprisal whatever it says, and a reader looking for an unusual clause would not rank it.
+     * Every clause into every held-out document with at least {@code minParagraphs} paragraphs, each at a
+     * position drawn from {@code seed} among the paragraph boundaries after the first paragraph, ranked against
+     * the paragraphs of at least {@code minTokens} scored tokens.
      */
     public static Report run(Engine engine, List<LegalCorpus.Document> corpus, List<String> clauses, int minParagraphs, int minTokens,
-            long seed) {
+            long seed, Ranking ranking) {
+        List<LegalCorpus.Document> heldOut = corpus.stream().filter(LegalCorpus.Document::heldOut).toList();
+        long tokens = 0;
+        double nll = 0;
+        List<List<SegmentScore>> normal = new ArrayList<>();
+        for (LegalCorpus.Document doc : heldOut) {
+            LineScorer.ScoredLines s = score(engine, doc.text(), ranking);
+            for (LineScore l : s.lines()) {
+                nll += l.sum();
+                tokens += l.scored();
+            }
+            normal.add(s.segments(SegmentKind.PARAGRAPH));
+        }
+        LengthNorms[] cross = null; // cross[h]: fitted on the documents of the other parity than h; null when either half is too little
+        if (ranking.norms() != null) {
+            try {
+                LengthNorms[] fitted = new LengthNorms[2];
+                for (int h = 0; h < 2; h++) {
+                    List<SegmentScore> other = new ArrayList<>();
+                    for (int d = 1 - h; d < normal.size(); d += 2) {
+                        other.addAll(normal.get(d));
+                    }
+                    fitted[h] = LengthNorms.fit(SegmentKind.PARAGRAPH, ranking.norms().statistic(), other);
+                }
+                cross = fitted;
+            } catch (IllegalArgumentException tooLittle) {
+                cross = null;
+            }
+        }
         List<Trial> trials = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(seed);
         int documents = 0;
-        long tokens = 0;
-        double nll = 0;
-        for (LegalCorpus.Document doc : corpus) {
-            if (!doc.heldOut()) {
-                continue;
-            }
-            int[] whole = engine.encodeLiteral(doc.text());
-            ChunkResult r = engine.advance(engine.newDocument(), whole);
-            for (int i = 1; i < whole.length; i++) {
-                nll += r.surprisal(i);
-            }
-            tokens += whole.length - 1;
+        for (int d = 0; d < heldOut.size(); d++) {
+            LegalCorpus.Document doc = heldOut.get(d);
             List<String> paragraphs = doc.paragraphs();
             if (paragraphs.size() < minParagraphs) {
                 continue;
@@ -106,21 +145,21 @@ public final class ClauseInsertion {
                 int at = 1 + random.nextInt(paragraphs.size()); // after paragraph at−1: never first, possibly last
                 List<String> withClause = new ArrayList<>(paragraphs);
                 withClause.add(at, clauses.get(c));
-                int[] lengths = new int[withClause.size()];
-                double[] scores = scores(engine, withClause, lengths);
-                int rank = 1;
-                int candidates = 1;
-                double bestOther = Double.NEGATIVE_INFINITY;
-                for (int p = 0; p < scores.length; p++) {
-                    if (p != at && lengths[p] >= minTokens) {
-                        candidates++;
-                        bestOther = Math.max(bestOther, scores[p]);
-                        if (scores[p] >= scores[at]) {
-                            rank++;
-                        }
-                    }
+                long firstLine = 0;
+                for (int p = 0; p < at; p++) {
+                    firstLine += paragraphs.get(p).split("\n", -1).length + 1; // its lines and the blank line after it
                 }
-                trials.add(new Trial(doc.source(), c, at, candidates, rank, scores[at], bestOther));
+                List<SegmentScore> segments = score(engine, String.join("\n\n", withClause), ranking).segments(SegmentKind.PARAGRAPH);
+                SegmentScore inserted = null;
+                for (SegmentScore g : segments) {
+                    inserted = g.firstLine() == firstLine ? g : inserted;
+                }
+                if (inserted == null) {
+                    throw new IllegalStateException("the inserted clause is not a paragraph of its own at line " + (firstLine + 1) + " of " + doc.source());
+                }
+                Rank r = rank(segments, inserted, minTokens, ranking.norms());
+                Rank x = cross == null ? null : rank(segments, inserted, minTokens, cross[d % 2]);
+                trials.add(new Trial(doc.source(), c, at, r.candidates, r.rank, r.inserted, r.bestOther, x == null ? 0 : x.rank));
             }
         }
         if (trials.isEmpty()) {
@@ -129,47 +168,37 @@ public final class ClauseInsertion {
         return new Report(trials, documents, tokens, nll / tokens);
     }
 
-    /** Mean surprisal of each paragraph's tokens when the paragraphs are read as one document. */
-    public static double[] scores(Engine engine, List<String> paragraphs) {
-        return scores(engine, paragraphs, new int[paragraphs.size()]);
+    private record Rank(int rank, int candidates, double inserted, double bestOther) {
     }
 
-    /** {@link #scores(Engine, List)}, with each paragraph's token count in {@code lengths}. */
-    public static double[] scores(Engine engine, List<String> paragraphs, int[] lengths) {
-        List<int[]> parts = new ArrayList<>();
-        int[] separator = engine.encodeLiteral("\n\n");
-        int total = 0;
-        for (int p = 0; p < paragraphs.size(); p++) {
-            if (p > 0) {
-                parts.add(separator);
-                total += separator.length;
+    private static Rank rank(List<SegmentScore> segments, SegmentScore inserted, int minTokens, LengthNorms norms) {
+        double mine = score(inserted, norms);
+        int rank = 1;
+        int candidates = 1;
+        double bestOther = Double.NEGATIVE_INFINITY;
+        for (SegmentScore g : segments) {
+            if (g != inserted && g.isScored() && g.scored() >= minTokens) {
+                double v = score(g, norms);
+                candidates++;
+                bestOther = Math.max(bestOther, v);
+                rank += v >= mine ? 1 : 0;
             }
-            int[] ids = engine.encodeLiteral(paragraphs.get(p));
-            lengths[p] = ids.length;
-            parts.add(ids);
-            total += ids.length;
         }
-        int[] all = new int[total];
-        int[] start = new int[paragraphs.size()];
-        int at = 0;
-        for (int i = 0; i < parts.size(); i++) {
-            if (i % 2 == 0) {
-                start[i / 2] = at;
-            }
-            System.arraycopy(parts.get(i), 0, all, at, parts.get(i).length);
-            at += parts.get(i).length;
-        }
-        ChunkResult r = engine.advance(engine.newDocument(), all);
-        double[] scores = new double[paragraphs.size()];
-        for (int p = 0; p < paragraphs.size(); p++) {
-            int from = Math.max(1, start[p]);
-            int to = start[p] + parts.get(2 * p).length;
-            double sum = 0;
-            for (int i = from; i < to; i++) {
-                sum += r.surprisal(i);
-            }
-            scores[p] = to > from ? sum / (to - from) : Double.NEGATIVE_INFINITY;
-        }
-        return scores;
+        return new Rank(rank, candidates, mine, bestOther);
+    }
+
+    private static double score(SegmentScore g, LengthNorms norms) {
+        return norms == null ? g.mean() : norms.score(g);
+    }
+
+    /** A document scored line by line from its start, with background sums when the ranking has a background model. */
+    static LineScorer.ScoredLines score(Engine engine, String text, Ranking ranking) {
+        return LineScorer.scoreAll(engine, engine.newDocument(), List.of(text.split("\n", -1)), ranking.background());
+    }
+
+    /** Each paragraph's mean surprisal when the paragraphs are read as one document (joined by blank lines), line by line. */
+    public static double[] scores(Engine engine, List<String> paragraphs) {
+        return score(engine, String.join("\n\n", paragraphs), Ranking.MEAN).segments(SegmentKind.PARAGRAPH).stream()
+                .mapToDouble(SegmentScore::mean).toArray();
     }
 }

@@ -2,6 +2,9 @@ package io.spikestream.trainer.eval;
 
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.EngineOptions;
+import io.spikestream.engine.scoring.Calibration;
+import io.spikestream.engine.scoring.SegmentKind;
+import io.spikestream.engine.tokenizer.TokenizerMode;
 import io.spikestream.engine.testing.TestData;
 import io.spikestream.trainer.corpus.LegalCorpus;
 import org.junit.jupiter.api.Test;
@@ -29,43 +32,50 @@ class ClauseInsertionTest {
     }
 
     @Test
-    void scoresAreMeanSurprisalsOfEachParagraphsOwnTokens() throws Exception {
+    void scoresAreMeanSurprisalsOfEachParagraphsOwnTokensTokenizedLineByLine() throws Exception {
         try (Engine engine = Engine.load(MODEL, new EngineOptions(2))) {
             List<String> paragraphs = List.of("This program is free software; you can redistribute it.", "Files: *\nCopyright: 2020 Someone");
             double[] scores = ClauseInsertion.scores(engine, paragraphs);
-            int[] all = engine.encodeLiteral(paragraphs.get(0));
-            int[] sep = engine.encodeLiteral("\n\n");
-            int[] second = engine.encodeLiteral(paragraphs.get(1));
-            int[] ids = new int[all.length + sep.length + second.length];
-            System.arraycopy(all, 0, ids, 0, all.length);
-            System.arraycopy(sep, 0, ids, all.length, sep.length);
-            System.arraycopy(second, 0, ids, all.length + sep.length, second.length);
-            var r = engine.advance(engine.newDocument(), ids);
+            // the document as the model was trained: each line with its newline tokenized on its own; the blank line too
+            List<String> lines = List.of("This program is free software; you can redistribute it.\n", "\n", "Files: *\n", "Copyright: 2020 Someone\n");
+            List<int[]> ids = lines.stream().map(l -> engine.tokenizer().orElseThrow().encodeWithOffsets(l, TokenizerMode.LITERAL).ids()).toList();
+            int[] all = ids.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+            var r = engine.advance(engine.newDocument(), all);
+            int a = ids.get(0).length;
+            int b = a + ids.get(1).length;
             double first = 0;
-            for (int i = 1; i < all.length; i++) {
+            for (int i = 1; i < a; i++) { // the document's first token has no prediction
                 first += r.surprisal(i);
             }
             double last = 0;
-            for (int i = all.length + sep.length; i < ids.length; i++) {
+            for (int i = b; i < all.length; i++) {
                 last += r.surprisal(i);
             }
-            assertThat(scores[0]).isEqualTo(first / (all.length - 1));
-            assertThat(scores[1]).isEqualTo(last / second.length);
+            assertThat(scores).hasSize(2);
+            assertThat(scores[0]).isEqualTo(first / (a - 1));
+            assertThat(scores[1]).isEqualTo(last / (all.length - b));
         }
     }
 
     @Test
     void theInsertedClauseIsUsuallyTheMostSurprisingParagraphOfAHeldOutText() throws Exception {
-        // a quick subset for CI: held-out documents under 5,000 characters (the full run is `clause-test`: 39 documents, 50.0%)
+        // a quick subset for CI: held-out documents under 5,000 characters (the full run is `clause-test`: 39 documents)
         List<LegalCorpus.Document> docs = LegalCorpus.read(CORPUS).stream()
                 .filter(d -> d.heldOut() && d.text().length() < 5_000).toList();
+        Calibration c = Calibration.read(MODEL).orElseThrow();
+        ClauseInsertion.Ranking calibrated = new ClauseInsertion.Ranking(c.norms(SegmentKind.PARAGRAPH).orElseThrow(), c.background().surprisals());
         try (Engine engine = Engine.load(MODEL, new EngineOptions(2))) {
-            ClauseInsertion.Report r = ClauseInsertion.run(engine, docs, ClauseInsertion.UNUSUAL_CLAUSES, 5, 1);
-            System.out.printf("clause insertion subset: %d trials in %d documents, top-1 %.3f (random %.3f), MRR %.3f, perplexity %.2f%n",
-                    r.trials().size(), r.documents(), r.top1(), r.top1Random(), r.meanReciprocalRank(), r.heldOutPerplexity());
+            ClauseInsertion.Report mean = ClauseInsertion.run(engine, docs, ClauseInsertion.UNUSUAL_CLAUSES, 5, 1);
+            ClauseInsertion.Report r = ClauseInsertion.run(engine, docs, ClauseInsertion.UNUSUAL_CLAUSES, 5, 0, 1, calibrated);
+            System.out.printf("clause insertion subset: %d trials in %d documents, top-1 %.3f (cross-calibrated %.3f; by mean surprisal %.3f; random %.3f),"
+                    + " MRR %.3f, perplexity %.2f%n", r.trials().size(), r.documents(), r.top1(), r.top1Cross(), mean.top1(), r.top1Random(),
+                    r.meanReciprocalRank(), r.heldOutPerplexity());
             assertThat(r.documents()).isGreaterThanOrEqualTo(10);
-            assertThat(r.top1()).as("top-1 rate; a random ranking gets %.3f", r.top1Random()).isGreaterThan(3 * r.top1Random()).isGreaterThan(0.3);
-            assertThat(r.heldOutPerplexity()).as("held-out perplexity of these documents (measured 4.98)").isLessThan(8);
+            assertThat(r.trials()).extracting(ClauseInsertion.Trial::position).isEqualTo(mean.trials().stream().map(ClauseInsertion.Trial::position).toList());
+            assertThat(mean.top1()).as("by mean surprisal (measured %s)", "0.635").isGreaterThan(3 * r.top1Random());
+            assertThat(r.top1()).as("by the calibrated length-aware score (measured %s)", "0.888; by mean surprisal it is below 0.7").isGreaterThan(0.8);
+            assertThat(r.top1Cross()).as("with norms from the other half of the held-out files (measured %s)", "0.629: the other half of 17 short files is little to calibrate on").isGreaterThan(0.5);
+            assertThat(r.heldOutPerplexity()).as("held-out perplexity of these documents (measured %s)", "5.04").isLessThan(6);
         }
     }
 }

@@ -1,0 +1,200 @@
+package io.spikestream.engine.scoring;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What normal segments of one kind score, by length: per bucket of token counts (1, 2–3, 4–7, …, 256 and more)
+ * the median and the robust scale (1.4826 × the median absolute deviation) of a per-token statistic over the
+ * calibration text. A segment's score is its statistic's distance from its bucket's median in scales — a robust
+ * z-score — so a 2-token heading is compared with other 2-token segments, not with 60-token clauses: a mean over
+ * few tokens swings widely, and would otherwise fill the top of every ranking. The quantiles of that score over
+ * the calibration segments give the alert thresholds ({@code p99.9}).
+ *
+ * @param kind      the segments it describes
+ * @param statistic what is normalized
+ * @param segments  how many calibration segments it was fitted on
+ * @param buckets   length ranges covering every length, shortest first: the base buckets, neighbours merged until
+ *                  each range holds at least {@value #MIN_BUCKET} calibration segments (a thin bucket's median and
+ *                  scale would be noise)
+ * @param quantiles the score's quantiles over the calibration segments ({@code p50} … {@code p99.99})
+ */
+public record LengthNorms(SegmentKind kind, Statistic statistic, long segments, List<Bucket> buckets, Map<String, Double> quantiles)
+        implements Serializable {
+    /** Fewest segments a bucket's median and scale are taken from. */
+    public static final int MIN_BUCKET = 20;
+    /** Smallest scale, nats/token: a bucket of near-identical segments must not turn tiny differences into huge scores. */
+    public static final double MIN_SCALE = 0.01;
+    /** Buckets: [1,1], [2,3], …, [128,255], [256, ∞). */
+    static final int BUCKETS = 9;
+
+    /** The per-token statistic normalized. */
+    public enum Statistic {
+        /** Mean surprisal, −ln p(token | document). */
+        SURPRISAL("surprisal"),
+        /** Mean contextual surprisal (surprisal minus the background model's), see {@link SegmentScore#contextualMean()}. */
+        CONTEXTUAL("contextual surprisal");
+
+        private final String label;
+
+        Statistic(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public double of(SegmentScore s) {
+            return this == SURPRISAL ? s.mean() : s.contextualMean();
+        }
+
+        public static Statistic parse(String label) {
+            return Arrays.stream(values()).filter(v -> v.label.equals(label)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown statistic '" + label + "' (surprisal or contextual surprisal)"));
+        }
+    }
+
+    /** One length range: segments of {@code minTokens}..{@code maxTokens} scored tokens ({@code maxTokens} −1: no limit). */
+    public record Bucket(int minTokens, int maxTokens, long count, double median, double scale) implements Serializable {
+        public Bucket {
+            if (!(Double.isFinite(median) && Double.isFinite(scale) && scale > 0)) {
+                throw new IllegalArgumentException("a length bucket needs a finite median and a positive scale, got " + median + ", " + scale);
+            }
+        }
+    }
+
+    public LengthNorms {
+        if (buckets.isEmpty()) {
+            throw new IllegalArgumentException("length norms need at least one bucket");
+        }
+        int next = 1; // the ranges must tile 1..∞ along base-bucket edges
+        for (int i = 0; i < buckets.size(); i++) {
+            Bucket b = buckets.get(i);
+            boolean last = i == buckets.size() - 1;
+            if (b.minTokens() != next || (last ? b.maxTokens() != -1 : b.maxTokens() < b.minTokens() || Integer.bitCount(b.maxTokens() + 1) != 1
+                    || b.maxTokens() + 1 > bucketMin(BUCKETS - 1))) {
+                throw new IllegalArgumentException("length ranges must run from 1 token to no limit along powers of two; got "
+                        + b.minTokens() + ".." + (b.maxTokens() < 0 ? "" : b.maxTokens()) + " where " + next + ".." + (last ? "" : "2^k-1") + " belongs");
+            }
+            next = b.maxTokens() + 1;
+        }
+        buckets = List.copyOf(buckets);
+        quantiles = Collections.unmodifiableMap(new LinkedHashMap<>(quantiles));
+    }
+
+    /** The bucket index of a segment of {@code tokens} scored tokens (≥ 1): floor(log2 tokens), at most 8. */
+    static int bucketOf(int tokens) {
+        return Math.min(BUCKETS - 1, 31 - Integer.numberOfLeadingZeros(Math.max(1, tokens)));
+    }
+
+    static int bucketMin(int b) {
+        return 1 << b;
+    }
+
+    static int bucketMax(int b) {
+        return b == BUCKETS - 1 ? -1 : (1 << (b + 1)) - 1;
+    }
+
+    /** Fits the norms of {@code kind} on the scored segments of normal text. */
+    public static LengthNorms fit(SegmentKind kind, Statistic statistic, List<SegmentScore> calibration) {
+        List<List<Double>> by = new ArrayList<>();
+        for (int b = 0; b < BUCKETS; b++) {
+            by.add(new ArrayList<>());
+        }
+        List<SegmentScore> used = new ArrayList<>();
+        for (SegmentScore s : calibration) {
+            double v = s.isScored() ? statistic.of(s) : Double.NaN;
+            if (Double.isFinite(v)) {
+                by.get(bucketOf(s.scored())).add(v);
+                used.add(s);
+            }
+        }
+        if (used.size() < MIN_BUCKET) {
+            throw new IllegalArgumentException("too little normal text to calibrate " + kind.label() + "s: " + used.size()
+                    + " scored segments, at least " + MIN_BUCKET + " needed");
+        }
+        // base buckets merged, shortest first, until a range holds MIN_BUCKET segments; a thin remainder joins the last range
+        List<int[]> ranges = new ArrayList<>();
+        int from = 0;
+        int count = 0;
+        for (int b = 0; b < BUCKETS; b++) {
+            count += by.get(b).size();
+            if (count >= MIN_BUCKET) {
+                ranges.add(new int[]{from, b});
+                from = b + 1;
+                count = 0;
+            }
+        }
+        if (from < BUCKETS) {
+            ranges.get(ranges.size() - 1)[1] = BUCKETS - 1;
+        }
+        List<Bucket> buckets = new ArrayList<>();
+        for (int[] r : ranges) {
+            List<Double> values = new ArrayList<>();
+            for (int b = r[0]; b <= r[1]; b++) {
+                values.addAll(by.get(b));
+            }
+            buckets.add(bucket(r[0], r[1], values));
+        }
+        LengthNorms unquantiled = new LengthNorms(kind, statistic, used.size(), buckets, Map.of());
+        double[] scores = used.stream().mapToDouble(unquantiled::score).sorted().toArray();
+        Map<String, Double> q = new LinkedHashMap<>();
+        for (String level : Calibration.LEVELS) {
+            q.put("p" + level, Calibration.quantile(scores, Double.parseDouble(level) / 100));
+        }
+        return new LengthNorms(kind, statistic, used.size(), buckets, q);
+    }
+
+    private static Bucket bucket(int first, int last, List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double median = Calibration.quantile(v, 0.5);
+        double[] dev = Arrays.stream(v).map(x -> Math.abs(x - median)).sorted().toArray();
+        return new Bucket(bucketMin(first), bucketMax(last), v.length, median, Math.max(MIN_SCALE, 1.4826 * Calibration.quantile(dev, 0.5)));
+    }
+
+    /** The range a segment of {@code tokens} scored tokens is compared with. */
+    public Bucket bucketFor(int tokens) {
+        for (Bucket b : buckets) {
+            if (b.maxTokens() < 0 || tokens <= b.maxTokens()) {
+                return b;
+            }
+        }
+        throw new AssertionError("the ranges end with no limit");
+    }
+
+    /** The segment's robust z-score within its length bucket; NaN for a segment without a score (or without the statistic). */
+    public double score(SegmentScore s) {
+        if (!s.isScored()) {
+            return Double.NaN;
+        }
+        Bucket b = bucketFor(s.scored());
+        return (statistic.of(s) - b.median()) / b.scale();
+    }
+
+    /** A quantile of the score by name ({@code p99.9}); an unknown name lists the known ones. */
+    public double quantile(String name) {
+        Double v = quantiles.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("the " + kind.label() + " calibration has no quantile " + name + "; it has " + quantiles.keySet());
+        }
+        return v;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(kind.label() + "s by length (" + statistic.label() + ", " + segments + " segments):");
+        for (Bucket b : buckets) {
+            sb.append(String.format(Locale.ROOT, " %d%s tokens %.3f±%.3f (%d);", b.minTokens(), b.maxTokens() < 0 ? "+" : b.maxTokens() == b.minTokens() ? ""
+                    : "-" + b.maxTokens(), b.median(), b.scale(), b.count()));
+        }
+        quantiles.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s %.2f", k, v)));
+        return sb.toString();
+    }
+}
