@@ -138,46 +138,95 @@ class KafkaCommandsITCase {
     }
 
     @Test
-    void consumeHtmlDrawsOneDocumentsLinesFromItsEnrichments() throws Exception {
-        String enrichments = KafkaBrokerExtension.uniqueTopic("enrichments");
-        KAFKA.createTopics(1, enrichments);
-        java.util.Properties p = new java.util.Properties();
-        p.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
-        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p,
-                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            // payments' lines 2 and 3, then 0 and 1 (a text topic's records of one key, seen out of order here), and another document
-            Object[][] records = {{"payments", 2L, "ERROR upstream timed out", 6.5}, {"payments", 3L, "", null},
-                {"payments", 0L, "INFO started", 0.7}, {"payments", 1L, "INFO ready </script>", 1.1}, {"auth", 0L, "INFO other", 9.0}};
-            for (Object[] r : records) {
-                io.spikestream.avro.Enrichment e = io.spikestream.avro.Enrichment.newBuilder().setDocId((String) r[0]).setSeq(null).setQueryId(null)
-                        .setKind(io.spikestream.avro.EnrichmentKind.RECORD).setTokenStart(0).setTokenEnd(5).setMeanSurprisal(1.0)
-                        .setMaxSurprisal(2.0).setPerplexity(2.7).setSpans(List.of()).setEmbedding(null).setAnswer(null).setLabelScores(null)
-                        .setStateBytes(1).setStateBytesWritten(1).setModelFingerprint("f").setProcessedAtMs(1).setError(null).setSpikes(null)
-                        .setSourceTopic("lines").setPartition(0).setOffset((Long) r[1]).setRecordKey((String) r[0])
-                        .setLines(List.of(io.spikestream.avro.LineSurprisal.newBuilder().setLine((Long) r[1]).setCharStart(0)
-                                .setCharEnd(((String) r[2]).length()).setTokenStart(0).setTokenEnd(5).setMeanSurprisal((Double) r[3])
-                                .setMaxSurprisal(r[3] == null ? null : (Double) r[3] + 1).setText((String) r[2]).build()))
-                        .build();
-                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(enrichments, ((String) r[0]).getBytes(),
-                        io.spikestream.records.AvroCodec.enrichment().encode(e))).get();
-            }
+    void consumeHtmlShadesTheLinesOfAParagraphTopicByTheirParagraph() throws Exception {
+        // a job with --segment paragraph: each record one line; a blank line's record completes the paragraph before it
+        String[] texts = {"# Title", " ", "first line", "second line", " "};
+        io.spikestream.avro.SegmentSurprisal title = io.spikestream.avro.SegmentSurprisal.newBuilder().setKind("paragraph").setFirstLine(0)
+                .setLastLine(0).setTokenStart(0).setTokenEnd(3).setTokens(2).setMeanSurprisal(5.0).setContextualSurprisal(1.0).setScore(3.0)
+                .setMaxSurprisal(6.0).setText("# Title").build();
+        io.spikestream.avro.SegmentSurprisal body = io.spikestream.avro.SegmentSurprisal.newBuilder().setKind("paragraph").setFirstLine(2)
+                .setLastLine(3).setTokenStart(4).setTokenEnd(12).setTokens(8).setMeanSurprisal(2.0).setContextualSurprisal(-1.0).setScore(0.5)
+                .setMaxSurprisal(4.0).setText("first line\nsecond line").build();
+        List<io.spikestream.avro.Enrichment> records = new java.util.ArrayList<>();
+        for (int i = 0; i < texts.length; i++) {
+            boolean blank = texts[i].isBlank();
+            records.add(withLine("legal", i, texts[i], blank ? null : 9.0, i == 1 ? List.of(title) : i == 4 ? List.of(body) : null));
         }
+        String enrichments = topicWith(records);
+        java.nio.file.Path page = java.nio.file.Files.createTempDirectory("consume-html").resolve("legal.html");
+        // a threshold in nats: compared with the paragraphs' mean surprisal (5.0 alerts, 2.0 not)
+        CliRun run = CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", enrichments, "--from-beginning",
+                "--timeout-ms", "3000", "--html", page.toString(), "--doc-id", "legal", "--alert-threshold", "4.0");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        Map<String, Object> data = pageData(page);
+        assertThat(data.get("subtitle").toString()).contains("5 lines in 2 paragraphs; shaded by paragraph");
+        // [text, score, max, alert, line number, mean]: the lines' own 9.0 is not what is drawn, their paragraph's is
+        assertThat((List<?>) data.get("lines")).extracting(Object::toString).containsExactly(
+                "[# Title, 5.0, 6.0, 1, 1, 5.0]", "[ , null, null, 0, 2, null]", "[first line, 2.0, 4.0, 0, 3, 2.0]",
+                "[second line, 2.0, 4.0, 0, 4, 2.0]", "[ , null, null, 0, 5, null]");
+        // without a threshold, the paragraphs' length-aware scores are drawn
+        CliRun unmarked = CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", enrichments, "--from-beginning",
+                "--timeout-ms", "3000", "--html", page.toString(), "--doc-id", "legal");
+        assertThat(unmarked.exitCode()).as(unmarked.err()).isZero();
+        assertThat(java.nio.file.Files.readString(page)).contains("[\"first line\",0.5,4.0,0,3,2.0]");
+    }
+
+    @Test
+    void consumeHtmlDrawsOneDocumentsLinesFromItsEnrichments() throws Exception {
+        // payments' lines 2 and 3, then 0 and 1 (a text topic's records of one key, seen out of order here), and another document
+        String enrichments = topicWith(List.of(withLine("payments", 2, "ERROR upstream timed out", 6.5, null), withLine("payments", 3, "", null, null),
+                withLine("payments", 0, "INFO started", 0.7, null), withLine("payments", 1, "INFO ready </script>", 1.1, null),
+                withLine("auth", 0, "INFO other", 9.0, null)));
         java.nio.file.Path page = java.nio.file.Files.createTempDirectory("consume-html").resolve("payments.html");
         CliRun run = CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", enrichments, "--from-beginning",
                 "--timeout-ms", "3000", "--html", page.toString(), "--doc-id", "payments", "--alert-threshold", "1.0");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).as("records are drawn, not printed").isEmpty();
         assertThat(run.err()).contains("report: " + page + " (4 lines of payments)");
-        String html = java.nio.file.Files.readString(page);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<script type=\"application/json\" id=\"data\">(.*?)</script>",
-                java.util.regex.Pattern.DOTALL).matcher(html);
-        assertThat(m.find()).isTrue();
-        Map<String, Object> data = Json.parseObject(m.group(1).replace("<\\/", "</"));
+        Map<String, Object> data = pageData(page);
         assertThat(data.get("threshold").toString()).contains("1.0");
         assertThat((List<?>) data.get("lines")).extracting(Object::toString).containsExactly(
                 "[INFO started, 0.7, 1.7, 0, 1, 0.7]", "[INFO ready </script>, 1.1, 2.1, 1, 2, 1.1]",
                 "[ERROR upstream timed out, 6.5, 7.5, 1, 3, 6.5]", "[, null, null, 0, 4, null]");
         assertThat(CliRun.run("", "consume", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", enrichments, "--doc-id", "payments")
                 .err()).contains("go with --html");
+    }
+
+    /** The data a report page carries (its JSON script element). */
+    private static Map<String, Object> pageData(java.nio.file.Path page) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<script type=\"application/json\" id=\"data\">(.*?)</script>",
+                java.util.regex.Pattern.DOTALL).matcher(java.nio.file.Files.readString(page));
+        assertThat(m.find()).isTrue();
+        return Json.parseObject(m.group(1).replace("<\\/", "</"));
+    }
+
+    /** A RECORD enrichment of one line ({@code line} also its record's offset; mean null: no score; max = mean + 1). */
+    private static io.spikestream.avro.Enrichment withLine(String docId, long line, String text, Double mean,
+                                                           List<io.spikestream.avro.SegmentSurprisal> segments) {
+        return io.spikestream.avro.Enrichment.newBuilder().setDocId(docId).setSeq(null).setQueryId(null)
+                .setKind(io.spikestream.avro.EnrichmentKind.RECORD).setTokenStart(0).setTokenEnd(5).setMeanSurprisal(1.0)
+                .setMaxSurprisal(2.0).setPerplexity(2.7).setSpans(List.of()).setEmbedding(null).setAnswer(null).setLabelScores(null)
+                .setStateBytes(1).setStateBytesWritten(1).setModelFingerprint("f").setProcessedAtMs(1).setError(null).setSpikes(null)
+                .setSourceTopic("lines").setPartition(0).setOffset(line).setRecordKey(docId)
+                .setLines(List.of(io.spikestream.avro.LineSurprisal.newBuilder().setLine(line).setCharStart(0).setCharEnd(text.length())
+                        .setTokenStart(0).setTokenEnd(5).setMeanSurprisal(mean).setMaxSurprisal(mean == null ? null : mean + 1).setText(text).build()))
+                .setSegments(segments)
+                .build();
+    }
+
+    /** A new topic holding {@code records}, keyed by document. */
+    private static String topicWith(List<io.spikestream.avro.Enrichment> records) throws Exception {
+        String topic = KafkaBrokerExtension.uniqueTopic("enrichments");
+        KAFKA.createTopics(1, topic);
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p,
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (io.spikestream.avro.Enrichment e : records) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, e.getDocId().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        io.spikestream.records.AvroCodec.enrichment().encode(e))).get();
+            }
+        }
+        return topic;
     }
 }

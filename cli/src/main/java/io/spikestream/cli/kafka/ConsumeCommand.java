@@ -74,8 +74,9 @@ public final class ConsumeCommand implements Callable<Integer> {
         } else if (docId != null || alertThreshold != null || model != null) {
             throw new IllegalArgumentException("--doc-id, --alert-threshold and --model go with --html");
         }
-        java.util.Optional<io.spikestream.engine.scoring.AlertThreshold> threshold = alertThreshold == null ? java.util.Optional.empty()
-                : io.spikestream.engine.scoring.AlertThreshold.resolve(alertThreshold, model);
+        if (alertThreshold != null) {
+            io.spikestream.engine.scoring.AlertThreshold.resolve(alertThreshold, model); // a bad spec stops here, before reading
+        }
         EnrichmentConsumer.Builder b = EnrichmentConsumer.builder().clientConfig(client).topic(t)
                 .type(recordType).json(json).fromBeginning(fromBeginning).out(out).err(err);
         if (document != null) {
@@ -95,7 +96,9 @@ public final class ConsumeCommand implements Callable<Integer> {
         }
         err.println(summary);
         if (document != null) {
-            io.spikestream.cli.report.HtmlReport.write(html, document.page(t, threshold));
+            // resolved again for what the topic holds: paragraphs (--segment paragraph) have thresholds of their own
+            io.spikestream.cli.report.HtmlReport.write(html, document.page(t, kind -> alertThreshold == null ? java.util.Optional.empty()
+                    : io.spikestream.engine.scoring.AlertThreshold.resolve(alertThreshold, model, kind)));
             err.println("report: " + html + " (" + document.size() + " lines of " + docId + ")");
         }
         return 0;

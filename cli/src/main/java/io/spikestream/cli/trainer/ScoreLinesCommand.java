@@ -104,7 +104,7 @@ public final class ScoreLinesCommand implements Callable<Integer> {
             Optional<AlertThreshold> t = AlertThreshold.resolve(alertThreshold, model, kind);
             HtmlReport.write(html, HtmlReport.render(log.getFileName().toString(), String.format(Locale.ROOT,
                     "%s under %s: %,d lines, %,d tokens, perplexity %.3f%s", log, model, lines.size(), tokens, Math.exp(sum / scoredTokens),
-                    kind == SegmentKind.LINE ? "" : "; shaded by paragraph"), lines, segments, t, kind != SegmentKind.LINE));
+                    kind == SegmentKind.LINE ? "" : "; shaded by paragraph"), lines, segments, t, HtmlReport.Raster.of(result.spikes())));
             System.out.println("report: " + html);
         }
         System.out.println("most surprising " + kind.label() + "s (" + (norms.isPresent() ? "score: " + norms.get().statistic().label()

@@ -128,6 +128,58 @@ class HtmlReportITCase {
         assertThat(new String(image, 1, 3, StandardCharsets.US_ASCII)).isEqualTo("PNG");
     }
 
+    @Test
+    void aW8ASpikeModelsReportHasASpikeRasterAndAParagraphReportShadesByParagraph() throws Exception {
+        String browser = browser();
+        Assumptions.assumeTrue(browser != null, "no Chromium on PATH (apt-get install chromium): the browser test is skipped");
+        String text = CliRun.run("", "logs", "--lines", "300", "--seed", "5").out();
+        Path log = Files.writeString(tmp.resolve("service.log"), text);
+        Path model = TestData.repositoryRoot().resolve("models").resolve("demo-logs-w8aspike");
+        Path page = tmp.resolve("spikes.html");
+        CliRun score = CliRun.run("", "score-lines", "--model", model.toString(), "--log", log.toString(), "--html", page.toString());
+        assertThat(score.exitCode()).as(score.err()).isZero();
+        String dom = run(List.of(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--virtual-time-budget=5000", "--dump-dom", page.toUri().toString()),
+                tmp.resolve("spikes-dom.html"));
+        // 4 layers × (attention input, o_proj input, MLP input) + 2 SWA layers' queries: 14 sites, a row each; a column per pass
+        Matcher passes = Pattern.compile("spike counts per site \\(rows\\) along the document \\((\\d+) passes;").matcher(dom);
+        assertThat(passes.find()).as("the raster's legend").isTrue();
+        int columns = Integer.parseInt(passes.group(1));
+        assertThat(columns).as("a 300-line log is several ~4 KB passes").isGreaterThan(3);
+        assertThat(count(dom, "class=\"cell\"")).isEqualTo(14 * columns);
+        assertThat(count(dom, "class=\"label\"")).as("a label per row, and the legend").isEqualTo(14 + 1);
+        assertThat(dom).containsPattern("layer 0 attention input, lines 1-\\d+: mean \\|spike count\\| [\\d.]+, [\\d.]+% zero");
+
+        // a float model's page has none; by paragraph, a paragraph's lines are shaded alike and its first line marked
+        Path legal = TestData.repositoryRoot().resolve("models").resolve("demo-legal");
+        String licence = "Permission is granted to copy this file,\nprovided this notice is kept.\n\n# Payment\n\n"
+                + "Each Licensee shall deliver one wheel of aged cheese\nto the Author on the first Monday of every leap year.\n";
+        Path doc = Files.writeString(tmp.resolve("licence.txt"), licence);
+        Path para = tmp.resolve("paragraphs.html");
+        CliRun byParagraph = CliRun.run("", "score-lines", "--model", legal.toString(), "--log", doc.toString(), "--segment", "paragraph",
+                "--alert-threshold", "0", "--html", para.toString());
+        assertThat(byParagraph.exitCode()).as(byParagraph.err()).isZero();
+        String pdom = run(List.of(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--virtual-time-budget=5000", "--dump-dom", para.toUri().toString()),
+                tmp.resolve("paragraphs-dom.html"));
+        assertThat(pdom).doesNotContain("class=\"cell\"");
+        // at 0 nats every paragraph alerts, on its first line only: lines 1, 4 and 6 of the three paragraphs
+        Matcher row = Pattern.compile("<div id=\"L(\\d+)\" class=\"line( alert)?( blank)?\"(?:[^>]*?style=\"background: ([^\"]+)\")?").matcher(pdom);
+        List<Integer> marked = new ArrayList<>();
+        java.util.Map<Integer, String> shade = new java.util.HashMap<>();
+        while (row.find()) {
+            int n = Integer.parseInt(row.group(1));
+            if (row.group(2) != null) {
+                marked.add(n);
+            }
+            shade.put(n, row.group(4));
+        }
+        assertThat(marked).containsExactly(1, 4, 6);
+        assertThat(shade.get(2)).as("the first paragraph's second line, as its first").isEqualTo(shade.get(1)).isNotNull();
+        assertThat(shade.get(7)).isEqualTo(shade.get(6)).isNotNull();
+        assertThat(shade.get(3)).as("a blank line, in no paragraph").isNull();
+    }
+
     private static int count(String s, String needle) {
         int n = 0;
         for (int i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + 1)) {

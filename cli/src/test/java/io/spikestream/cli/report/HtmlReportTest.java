@@ -24,7 +24,7 @@ class HtmlReportTest {
                 new SegmentScore(SegmentKind.PARAGRAPH, 1, 2, 2, 10, 8, 12.0, Double.NaN, 3.0, "first line\nsecond line"),
                 new SegmentScore(SegmentKind.PARAGRAPH, 4, 4, 11, 14, 3, 3.0, Double.NaN, 1.5, "another"));
         // on mean surprisal at 1.4 nats/token: the title (4.0) and the two-line paragraph (1.5) alert, "another" (1.0) not
-        String page = HtmlReport.render("t", "s", lines, paragraphs, Optional.of(new AlertThreshold("1.4", 1.4)), true);
+        String page = HtmlReport.render("t", "s", lines, paragraphs, Optional.of(new AlertThreshold("1.4", 1.4)), null);
         Matcher m = Pattern.compile("<script type=\"application/json\" id=\"data\">(.*?)</script>", Pattern.DOTALL).matcher(page);
         assertThat(m.find()).isTrue();
         Map<String, Object> data = Json.parseObject(m.group(1).replace("<\\/", "</"));
@@ -38,6 +38,7 @@ class HtmlReportTest {
         assertThat(row(rows, 3)).as("a blank line belongs to no paragraph").containsExactly("", null, null, 0L, 4L, null);
         assertThat(row(rows, 4)).containsExactly("another", 1.0, 1.5, 0L, 5L, 1.0);
         assertThat(row(rows, 5)).containsExactly("   ", null, null, 0L, 6L, null);
+        assertThat(data).as("a float model has no spike raster").doesNotContainKey("raster");
     }
 
     @SuppressWarnings("unchecked")

@@ -3,6 +3,7 @@ package io.spikestream.engine.scoring;
 import io.spikestream.engine.ChunkResult;
 import io.spikestream.engine.Engine;
 import io.spikestream.engine.TextChunkResult;
+import io.spikestream.engine.spiking.SpikeStatistics;
 import io.spikestream.engine.state.DocumentState;
 import io.spikestream.engine.tokenizer.Encoding;
 import io.spikestream.engine.tokenizer.Tokenizer;
@@ -126,7 +127,7 @@ public final class LineScorer {
      * The lines of a text with, per line, its scored tokens' summed background surprisal (NaN when no background
      * was given): what segments and their length-aware scores are made from.
      */
-    public record ScoredLines(List<LineScore> lines, double[] background) {
+    public record ScoredLines(List<LineScore> lines, double[] background, List<SpikePass> spikes) {
         /** Each line as a segment. */
         public List<SegmentScore> asSegments() {
             List<SegmentScore> out = new ArrayList<>(lines.size());
@@ -143,18 +144,29 @@ public final class LineScorer {
     }
 
     /**
+     * The spike statistics of one engine pass of a W8ASpike model over lines {@code firstLine}..{@code lastLine}
+     * (the passes of {@link #scoreAll(Engine, DocumentState, List, double[])}; none for a float model).
+     */
+    public record SpikePass(long firstLine, long lastLine, SpikeStatistics statistics) {
+    }
+
+    /**
      * {@link #scoreAll(Engine, DocumentState, List)} with each line's summed background surprisal ({@code
      * background}: −ln p per token id, from {@link Background#surprisals()}; null: NaN sums).
      */
     public static ScoredLines scoreAll(Engine engine, DocumentState doc, List<String> lines, double[] background) {
         List<LineScore> out = new ArrayList<>(lines.size());
         double[] sums = new double[lines.size()];
+        List<SpikePass> spikes = new ArrayList<>();
         StringBuilder batch = new StringBuilder();
         int first = 0;
         for (int i = 0; i < lines.size(); i++) {
             batch.append(lines.get(i)).append('\n');
             if (batch.length() >= 4 * BATCH_TOKENS || i == lines.size() - 1) {
                 Scored scored = advance(engine, doc, batch.toString(), first);
+                if (scored.tokens().result().spikes() != null) {
+                    spikes.add(new SpikePass(first, i, scored.tokens().result().spikes()));
+                }
                 // a batch ends with a newline: its lines are all closed, none carried
                 double[] b = background == null ? null : LineBackground.of(scored.lines(), scored.tokens().result(), 0, background).sums();
                 for (int k = 0; k < scored.lines().size(); k++) {
@@ -165,7 +177,7 @@ public final class LineScorer {
                 first = i + 1;
             }
         }
-        return new ScoredLines(out, sums);
+        return new ScoredLines(out, sums, spikes);
     }
 
     /** A growable int array (no boxing on the per-token path). */
