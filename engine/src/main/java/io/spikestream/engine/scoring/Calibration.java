@@ -63,9 +63,7 @@ public record Calibration(long lines, String source, Map<String, Double> quantil
             lines.addAll(doc);
             paragraphs.addAll(Segments.paragraphs(doc));
         }
-        List<LineScore> asLines = lines.stream().filter(SegmentScore::isScored)
-                .map(l -> new LineScore(l.firstLine(), 0, 0, l.tokenStart(), l.tokenEnd(), l.scored(), l.sum(), l.max(), "x")).toList();
-        Calibration plain = of(asLines, source);
+        Calibration plain = ofMeans(lines.stream().filter(SegmentScore::isScored).mapToDouble(SegmentScore::mean).toArray(), source);
         Map<SegmentKind, LengthNorms> norms = new java.util.EnumMap<>(SegmentKind.class);
         norms.put(SegmentKind.LINE, LengthNorms.fit(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, lines));
         if (paragraphs.stream().filter(SegmentScore::isScored).count() >= LengthNorms.MIN_BUCKET) {
@@ -82,7 +80,11 @@ public record Calibration(long lines, String source, Map<String, Double> quantil
 
     /** The calibration of per-line means (lines without a scored token are left out). */
     public static Calibration of(List<LineScore> lines, String source) {
-        double[] means = lines.stream().filter(LineScore::isScored).mapToDouble(LineScore::mean).toArray();
+        return ofMeans(lines.stream().filter(LineScore::isScored).mapToDouble(LineScore::mean).toArray(), source);
+    }
+
+    /** The calibration of per-line means (of scored lines only). */
+    private static Calibration ofMeans(double[] means, String source) {
         if (means.length == 0) {
             throw new IllegalArgumentException("no scored line to calibrate on (" + source + ")");
         }

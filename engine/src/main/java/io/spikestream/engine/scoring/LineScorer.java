@@ -108,19 +108,7 @@ public final class LineScorer {
 
     /** Scores every line of a log read as one document, in batches of about {@value #BATCH_TOKENS} tokens. */
     public static List<LineScore> scoreAll(Engine engine, DocumentState doc, List<String> lines) {
-        List<LineScore> out = new ArrayList<>(lines.size());
-        StringBuilder batch = new StringBuilder();
-        int first = 0;
-        for (int i = 0; i < lines.size(); i++) {
-            batch.append(lines.get(i)).append('\n');
-            // ~4 chars per token in logs; the batch size only moves work between calls, never the result
-            if (batch.length() >= 4 * BATCH_TOKENS || i == lines.size() - 1) {
-                out.addAll(advance(engine, doc, batch.toString(), first).lines());
-                batch.setLength(0);
-                first = i + 1;
-            }
-        }
-        return out;
+        return scoreAll(engine, doc, lines, null).lines();
     }
 
     /**
@@ -162,6 +150,7 @@ public final class LineScorer {
         int first = 0;
         for (int i = 0; i < lines.size(); i++) {
             batch.append(lines.get(i)).append('\n');
+            // ~4 chars per token in logs; the batch size only moves work between calls, never the result
             if (batch.length() >= 4 * BATCH_TOKENS || i == lines.size() - 1) {
                 Scored scored = advance(engine, doc, batch.toString(), first);
                 if (scored.tokens().result().spikes() != null) {
