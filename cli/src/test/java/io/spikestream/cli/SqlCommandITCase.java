@@ -38,6 +38,29 @@ class SqlCommandITCase {
     }
 
     @Test
+    void theSqlClientScoresParagraphsWithTheFunctionJar() throws Exception {
+        Path legal = Path.of("../models/demo-legal").toAbsolutePath().normalize();
+        String text = "1. Grant. The Licensor grants a licence.\nIt is perpetual.\n\n2. Cheese. Pay in cheese.\n";
+        // two rows: the text, then an empty one that ends the last paragraph
+        CliRun r = CliRun.run("", "sql", "-e", "CREATE TEMPORARY VIEW docs AS SELECT * FROM (VALUES ('nda', 1, '" + text.replace("\n", "' || CHR(10) || '")
+                + "'), ('nda', 2, '')) AS v(doc, n, body); "
+                + "SELECT doc, line, line_end, tokens, CAST(mean_surprisal AS STRING) AS m FROM score_paragraphs(input => TABLE docs PARTITION BY doc, "
+                + "text_column => 'body', model => '" + legal + "');");
+        assertThat(r.exitCode()).as(r.out()).isZero();
+        List<io.spikestream.engine.scoring.SegmentScore> expected;
+        try (Engine engine = Engine.load(legal, new EngineOptions(1))) {
+            expected = LineScorer.scoreAll(engine, engine.newDocument(), List.of(text.split("\n")), null)
+                    .segments(io.spikestream.engine.scoring.SegmentKind.PARAGRAPH);
+        }
+        assertThat(expected).hasSize(2);
+        for (io.spikestream.engine.scoring.SegmentScore g : expected) {
+            assertThat(r.out()).containsPattern("\\|\\s+nda \\|\\s+" + g.firstLine() + " \\|\\s+" + g.lastLine() + " \\|\\s+"
+                    + (g.tokenEnd() - g.tokenStart()) + " \\|\\s+" + java.util.regex.Pattern.quote(Double.toString(g.mean())) + " \\|");
+        }
+        assertThat(r.out()).contains("Received a total of 2 rows");
+    }
+
+    @Test
     void aFailedStatementMakesTheCommandFail() {
         CliRun r = CliRun.run("", "sql", "-e", "SELECT * FROM no_such_table;");
         assertThat(r.exitCode()).isEqualTo(1);

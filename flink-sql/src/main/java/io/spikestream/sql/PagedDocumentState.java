@@ -50,6 +50,11 @@ final class PagedDocumentState implements PartStore {
         parts.put(pageKey(layer, page), bytes);
     }
 
+    /** Every part removed (an expired document starts anew). */
+    void clear() {
+        parts.clear();
+    }
+
     static int glaKey(int layer) {
         return -2 - layer;
     }

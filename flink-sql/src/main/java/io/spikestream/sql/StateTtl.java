@@ -35,11 +35,11 @@ final class StateTtl implements StateTypeStrategy {
         try {
             d = TimeUtils.parseDuration(value);
         } catch (IllegalArgumentException e) {
-            throw new ValidationException("score_lines: state_ttl '" + value + "' is not a duration (e.g. '7 d', '12 h', '30 min'; '0' for none): "
+            throw new ValidationException("state_ttl '" + value + "' is not a duration (e.g. '7 d', '12 h', '30 min'; '0' for none): "
                     + e.getMessage());
         }
         if (d.isNegative()) {
-            throw new ValidationException("score_lines: state_ttl '" + value + "' is negative");
+            throw new ValidationException("state_ttl '" + value + "' is negative");
         }
         return d;
     }
@@ -50,7 +50,7 @@ final class StateTtl implements StateTypeStrategy {
             return Optional.of(DEFAULT);
         }
         if (!call.isArgumentLiteral(argument)) {
-            throw call.newValidationError("score_lines: state_ttl must be a literal, e.g. '7 d'");
+            throw call.newValidationError("state_ttl must be a literal, e.g. '7 d'");
         }
         return Optional.of(parse(call.getArgumentValue(argument, String.class).orElseThrow()));
     }

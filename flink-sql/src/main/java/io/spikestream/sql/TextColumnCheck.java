@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The extracted input strategy of {@link ScoreLines}, plus what planning can already know: that {@code text_column}
+ * The extracted input strategy of {@link ScoreLines} (or {@link ScoreParagraphs}), plus what planning can already know: that {@code text_column}
  * names a character column of the input table, and that {@code state_ttl} is a duration. (The model directory is checked where the function runs: the
  * client that plans the query need not have it.)
  */
@@ -25,9 +25,12 @@ final class TextColumnCheck implements InputTypeStrategy {
     static final int TEXT_COLUMN = 1;
 
     private final InputTypeStrategy extracted;
+    /** The function's SQL name, for messages. */
+    private final String function;
 
-    TextColumnCheck(InputTypeStrategy extracted) {
+    TextColumnCheck(InputTypeStrategy extracted, String function) {
         this.extracted = extracted;
+        this.function = function;
     }
 
     @Override
@@ -44,22 +47,22 @@ final class TextColumnCheck implements InputTypeStrategy {
         Optional<TableSemantics> table = call.getTableSemantics(TABLE);
         Optional<String> column = call.isArgumentLiteral(TEXT_COLUMN) ? call.getArgumentValue(TEXT_COLUMN, String.class) : Optional.empty();
         if (table.isEmpty() || column.isEmpty()) {
-            return refuse(call, throwOnFailure, "score_lines needs input => TABLE ... PARTITION BY ... and text_column => 'a column name' (a literal)");
+            return refuse(call, throwOnFailure, function + " needs input => TABLE ... PARTITION BY ... and text_column => 'a column name' (a literal)");
         }
         LogicalType row = table.get().dataType().getLogicalType();
         List<String> names = LogicalTypeChecks.getFieldNames(row);
         int i = names.indexOf(column.get());
         if (i < 0) {
-            return refuse(call, throwOnFailure, "score_lines: the input has no column '" + column.get() + "' (text_column); its columns: " + names);
+            return refuse(call, throwOnFailure, function + ": the input has no column '" + column.get() + "' (text_column); its columns: " + names);
         }
         LogicalType type = LogicalTypeChecks.getFieldTypes(row).get(i);
         if (!type.is(LogicalTypeFamily.CHARACTER_STRING)) {
-            return refuse(call, throwOnFailure, "score_lines: text_column '" + column.get() + "' must be a STRING column, it is " + type);
+            return refuse(call, throwOnFailure, function + ": text_column '" + column.get() + "' must be a STRING column, it is " + type);
         }
         int ttl = ScoreLines.STATE_TTL_ARGUMENT;
         if (call.getArgumentDataTypes().size() > ttl && !call.isArgumentNull(ttl)) {
             if (!call.isArgumentLiteral(ttl)) {
-                return refuse(call, throwOnFailure, "score_lines: state_ttl must be a literal, e.g. '7 d'");
+                return refuse(call, throwOnFailure, function + ": state_ttl must be a literal, e.g. '7 d'");
             }
             try {
                 StateTtl.parse(call.getArgumentValue(ttl, String.class).orElse(null));

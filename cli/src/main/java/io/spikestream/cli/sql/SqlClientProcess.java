@@ -46,6 +46,7 @@ public final class SqlClientProcess {
         Files.writeString(dir.resolve("config.yaml"), configuration);
         // A local MiniCluster lives as long as the client: there a statement's job is waited for.
         Path init = Files.writeString(dir.resolve("init.sql"), "CREATE TEMPORARY SYSTEM FUNCTION score_lines AS 'io.spikestream.sql.ScoreLines' "
+                + "USING JAR '" + jar.toAbsolutePath() + "';\nCREATE TEMPORARY SYSTEM FUNCTION score_paragraphs AS 'io.spikestream.sql.ScoreParagraphs' "
                 + "USING JAR '" + jar.toAbsolutePath() + "';\nSET 'sql-client.execution.result-mode' = 'TABLEAU';\n"
                 + (cluster == null ? "SET 'table.dml-sync' = 'true';\n" : ""));
         // the client's own log (Flink's distribution sends it to log/ too): the console keeps the client's answers

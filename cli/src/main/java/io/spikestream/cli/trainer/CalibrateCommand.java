@@ -1,6 +1,7 @@
 package io.spikestream.cli.trainer;
 
 import io.spikestream.engine.scoring.Calibration;
+import io.spikestream.engine.scoring.LengthNorms;
 import io.spikestream.trainer.corpus.LegalCorpus;
 import io.spikestream.trainer.corpus.TrainingCorpus;
 import picocli.CommandLine.Command;
@@ -27,6 +28,9 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--validation", defaultValue = "0.05", description = "With --generate-logs: train's --validation (default 0.05).") double validation;
     @Option(names = "--corpus", description = "Rebuild train's held-out files of this corpus from legal-corpus (.jsonl.gz).") Path corpus;
     @Option(names = "--threads", description = "Kernel threads (the result does not depend on it).") Integer threads;
+    @Option(names = "--line-norms", description = {"How a line's length enters its score: by-length (a robust z among normal lines of",
+        "its length; right for logs, the default with --log and --generate-logs) or per-token (one centre, a spread",
+        "shrinking with √tokens; right for wrapped prose, the default with --corpus)."}) String lineNorms;
 
     @Override
     public Integer call() throws Exception {
@@ -57,7 +61,13 @@ public final class CalibrateCommand implements Callable<Integer> {
             source = "held-out " + validation + " of a generated service log of " + generatedLines + " lines (seed " + seed + ", " + logHosts
                     + (logHosts == 1 ? " host)" : " hosts)");
         }
-        Calibration c = Calibrator.calibrate(model, documents, background, source, threads);
+        LengthNorms.Form lineForm = lineNorms == null ? (corpus != null ? LengthNorms.Form.PER_TOKEN : LengthNorms.Form.BY_LENGTH)
+                : switch (lineNorms) {
+                    case "by-length" -> LengthNorms.Form.BY_LENGTH;
+                    case "per-token" -> LengthNorms.Form.PER_TOKEN;
+                    default -> throw new IllegalArgumentException("--line-norms is by-length or per-token, got '" + lineNorms + "'");
+                };
+        Calibration c = Calibrator.calibrate(model, documents, background, source, lineForm, threads);
         System.out.println("calibration of " + model + ": " + c + " -> " + model.resolve(Calibration.FILE) + Calibrator.describe(c));
         return 0;
     }

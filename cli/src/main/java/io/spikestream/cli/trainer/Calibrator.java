@@ -27,8 +27,10 @@ final class Calibrator {
      * @param documents  normal text, not trained on: documents of lines, each scored from a fresh state
      * @param background the text the model was trained on, for the token counts contextual surprisal subtracts
      *                   (the normal text itself when that is unknown)
+     * @param lineForm   how the lines' length enters their score: per token for prose (wrapped lines), by length for logs
      */
-    static Calibration calibrate(Path model, List<List<String>> documents, List<String> background, String source, Integer threads) throws IOException {
+    static Calibration calibrate(Path model, List<List<String>> documents, List<String> background, String source, LengthNorms.Form lineForm,
+            Integer threads) throws IOException {
         Calibration c;
         try (Engine engine = Engine.load(model, threads == null ? EngineOptions.defaults() : new EngineOptions(threads))) {
             Tokenizer tokenizer = engine.tokenizer().orElseThrow(() -> new IllegalArgumentException(model + " has no tokenizer to calibrate with"));
@@ -38,7 +40,7 @@ final class Calibrator {
             for (List<String> lines : documents) {
                 scored.add(LineScorer.scoreAll(engine, engine.newDocument(), lines, surprisals).asSegments());
             }
-            c = Calibration.fit(scored, counts, source);
+            c = Calibration.fit(scored, counts, source, lineForm);
         }
         c.write(model);
         return c;

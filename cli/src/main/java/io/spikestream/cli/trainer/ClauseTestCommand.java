@@ -32,23 +32,26 @@ public final class ClauseTestCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the insertion positions (default 1).") long seed;
     @Option(names = "--threads", description = "Engine threads (default: the cores).") Integer threads;
     @Option(names = "--verbose", description = "Print every trial.") boolean verbose;
+    @Option(names = "--segment", defaultValue = "paragraph", description = {"paragraph (the default) or line: rank the clause among the",
+        "document's paragraphs, or among its lines (the clause is one unwrapped line)."}) String segment;
     @Option(names = "--rank", description = {"calibrated (the paragraph norms of the model's calibration.json; the default when it",
         "has them) or mean (mean surprisal, as before 0.3; the default otherwise)."}) String rank;
 
     @Override
     public Integer call() throws IOException {
+        SegmentKind kind = SegmentKind.parse(segment);
         if (rank == null) {
-            rank = Calibration.read(model).flatMap(c -> c.norms(SegmentKind.PARAGRAPH)).isPresent() ? "calibrated" : "mean";
+            rank = Calibration.read(model).flatMap(c -> c.norms(kind)).isPresent() ? "calibrated" : "mean";
         }
         ClauseInsertion.Ranking ranking = switch (rank) {
-            case "mean" -> ClauseInsertion.Ranking.MEAN;
+            case "mean" -> new ClauseInsertion.Ranking(kind, null, null);
             case "calibrated" -> {
                 Calibration c = Calibration.read(model).orElseThrow(() -> new IllegalArgumentException(model + " has no " + Calibration.FILE
                         + ": `./spikestream calibrate --model " + model + " --corpus " + corpus + "` writes one, or use --rank mean"));
-                LengthNorms norms = c.norms(SegmentKind.PARAGRAPH).orElseThrow(() -> new IllegalArgumentException(model.resolve(Calibration.FILE)
-                        + " has no paragraph norms (written before 0.3?): `./spikestream calibrate --model " + model + " --corpus " + corpus
+                LengthNorms norms = c.norms(kind).orElseThrow(() -> new IllegalArgumentException(model.resolve(Calibration.FILE)
+                        + " has no " + kind.label() + " norms (written before 0.3?): `./spikestream calibrate --model " + model + " --corpus " + corpus
                         + "` rewrites it, or use --rank mean"));
-                yield new ClauseInsertion.Ranking(norms, c.background() == null ? null : c.background().surprisals());
+                yield new ClauseInsertion.Ranking(kind, norms, c.background() == null ? null : c.background().surprisals());
             }
             default -> throw new IllegalArgumentException("--rank is calibrated or mean, got '" + rank + "'");
         };
@@ -58,23 +61,24 @@ public final class ClauseTestCommand implements Callable<Integer> {
                     ranking);
             if (verbose) {
                 for (ClauseInsertion.Trial t : r.trials()) {
-                    System.err.printf(Locale.ROOT, "clause-test: %-45s clause %d at %3d of %3d paragraphs: rank %3d (%.3f vs best other %.3f)%s%n",
-                            t.source(), t.clause(), t.position(), t.paragraphs(), t.rank(), t.insertedScore(), t.bestOtherScore(),
+                    System.err.printf(Locale.ROOT, "clause-test: %-45s clause %d after paragraph %3d, one of %3d %ss: rank %3d (%.3f vs best other %.3f)%s%n",
+                            t.source(), t.clause(), t.position(), t.paragraphs(), kind.label(), t.rank(), t.insertedScore(), t.bestOtherScore(),
                             t.crossRank() == 0 ? "" : "; cross-calibrated rank " + t.crossRank());
                 }
             }
             System.err.printf(Locale.ROOT, "clause-test: %d insertions into %d held-out documents (>= %d paragraphs%s), ranked by %s: the inserted"
-                            + " clause is the most surprising paragraph in %.1f%% (a random ranking: %.1f%%), mean reciprocal rank %.3f%s; held-out"
+                            + " clause is the most surprising " + kind.label() + " in %.1f%% (a random ranking: %.1f%%), mean reciprocal rank %.3f%s; held-out"
                             + " perplexity %.3f over %,d tokens (%.0f s)%n", r.trials().size(), r.documents(), minParagraphs,
                     minTokens > 0 ? "; ranked among paragraphs of >= " + minTokens + " tokens" : "",
-                    ranking.norms() == null ? "mean surprisal" : "the length-aware score (" + ranking.norms().statistic().label() + ")",
+                    ranking.norms() == null ? "mean surprisal" : "the length-aware score (" + ranking.norms().statistic().label() + ", "
+                            + ranking.norms().form().label() + ")",
                     100 * r.top1(), 100 * r.top1Random(), r.meanReciprocalRank(), Double.isNaN(r.top1Cross()) ? ""
                             : String.format(Locale.ROOT, "; with norms fitted on the other half of the held-out documents alone: %.1f%%", 100 * r.top1Cross()),
                     r.heldOutPerplexity(), r.heldOutTokens(), (System.nanoTime() - t0) / 1e9);
             System.out.printf(Locale.ROOT, "{\"min_tokens\": %d, \"insertions\": %d, \"documents\": %d, \"top1\": %.4f, \"top1_random\": %.4f, \"mrr\": %.4f,"
-                            + " \"heldout_perplexity\": %.4f, \"heldout_tokens\": %d, \"ranking\": \"%s\", \"top1_cross\": %s}%n", minTokens, r.trials().size(),
+                            + " \"heldout_perplexity\": %.4f, \"heldout_tokens\": %d, \"ranking\": \"%s\", \"top1_cross\": %s, \"segment\": \"%s\"}%n", minTokens, r.trials().size(),
                     r.documents(), r.top1(), r.top1Random(), r.meanReciprocalRank(), r.heldOutPerplexity(), r.heldOutTokens(), rank,
-                    Double.isNaN(r.top1Cross()) ? "null" : String.format(Locale.ROOT, "%.4f", r.top1Cross()));
+                    Double.isNaN(r.top1Cross()) ? "null" : String.format(Locale.ROOT, "%.4f", r.top1Cross()), kind.label());
         }
         return 0;
     }

@@ -5,6 +5,7 @@ import io.spikestream.engine.safetensors.DType;
 import io.spikestream.engine.scoring.LineScorer;
 import io.spikestream.engine.tokenizer.Tokenizer;
 import io.spikestream.engine.scoring.Calibration;
+import io.spikestream.engine.scoring.LengthNorms;
 import io.spikestream.trainer.corpus.LegalCorpus;
 import io.spikestream.trainer.corpus.TrainingCorpus;
 import io.spikestream.trainer.model.AdamW;
@@ -134,7 +135,8 @@ public final class TrainCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "train: done in %.0f s; validation loss %.4f nats/token (perplexity %.2f); model %s: %,d bytes%n",
                 (System.nanoTime() - start) / 1e9, val, Math.exp(val), out, bytes);
         Calibration calibration = Calibrator.calibrate(out, legal != null ? Calibrator.heldOutFiles(legal) : List.of(split.heldOutLines()), split.training(), (legalCorpus() ? "held-out files" : "held-out " + validationFraction) + " of "
-                + (corpus != null ? corpus : "a generated service log of " + generatedLines + " lines (seed " + seed + ", " + logHosts + (logHosts == 1 ? " host)" : " hosts)")), threads);
+                + (corpus != null ? corpus : "a generated service log of " + generatedLines + " lines (seed " + seed + ", " + logHosts + (logHosts == 1 ? " host)" : " hosts)")),
+                legal != null ? LengthNorms.Form.PER_TOKEN : LengthNorms.Form.BY_LENGTH, threads); // legal text is wrapped prose
         System.err.println("train: calibration of per-line surprisal on the held-out text: " + calibration + " -> " + out.resolve(Calibration.FILE)
                 + Calibrator.describe(calibration));
         return 0;

@@ -207,14 +207,14 @@ class ClusterProcessITCase {
 
     static final List<String> SERVICES = List.of("auth", "payments", "search");
 
-    /** `sql --cluster -f`: a JSON Kafka table scored into an exactly-once Kafka table equals each service scored offline. */
+    /** `sql --cluster -f`: a JSON Kafka table scored into a Kafka table ({@link #delivery}) equals each service scored offline. */
     @Test
     @Order(4)
     void theSqlClientsScoreLinesJobOnTheClusterEqualsTheLinesScoredOffline() throws Exception {
         publishJson("sql-logs", 0, Integer.MAX_VALUE);
         CliRun run = sql("sql-logs", "sql-reference", true, null);
         assertThat(run.out()).contains("Complete execution of the SQL update statement");
-        awaitSqlRows(null, "sql-reference", sqlLines(SQL_RECORDS));
+        awaitSqlRows(latestJob(), "sql-reference", sqlLines(SQL_RECORDS));
         assertThat(sqlOutput("sql-reference")).isEqualTo(sqlExpected());
     }
 
@@ -314,17 +314,34 @@ class ClusterProcessITCase {
                 "  'scan.startup.mode' = 'earliest-offset',", bounded ? "'scan.bounded.mode' = 'latest-offset'," : "", "'format' = 'json');",
                 "CREATE TABLE scores (service STRING, line BIGINT, line_text STRING, tokens INT, mean_surprisal DOUBLE,",
                 "  max_surprisal DOUBLE, alert BOOLEAN, threshold DOUBLE) WITH ('connector' = 'kafka', 'topic' = '" + out + "',",
-                "  'properties.bootstrap.servers' = '" + broker.bootstrap() + "', 'format' = 'json', 'sink.delivery-guarantee' = 'exactly-once',",
-                // a transaction left open (a killed TaskManager's) blocks read_committed readers until it times out: 150 s,
-                // not ten minutes; but one a loaded machine takes over a minute to commit (model loading, the first
-                // checkpoints) must not be aborted by the broker: once 60 s lost a reference run's first rows
-                "  'sink.transactional-id-prefix' = '" + out + "', 'properties.transaction.timeout.ms' = '150000');",
+                "  'properties.bootstrap.servers' = '" + broker.bootstrap() + "', 'format' = 'json', " + delivery(out, bounded) + ");",
                 "INSERT INTO scores SELECT * FROM score_lines(input => TABLE logs PARTITION BY service, text_column => 'message',",
                 "  model => '" + BrokenModels.demoModel() + "', alert_threshold => '" + sqlThreshold + "');", "");
         Path file = java.nio.file.Files.writeString(tmp.resolve(out + (savepoint == null ? "" : "-resumed") + ".sql"), script);
         CliRun run = CliRun.run("", "sql", "--cluster", rest, "-f", file.toString());
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         return run;
+    }
+
+    /**
+     * The sink's guarantee. The bounded reference run is at-least-once: without a failure it cannot duplicate, and
+     * its exactly-once twin lost the rows of one transaction in about one run in ten (114, 346 and 2 rows missing
+     * from a FINISHED job without failures, transaction timeouts of 60 s, 150 s and 15 min: not a timeout) —
+     * apparently the last transaction of a bounded exactly-once job, which the failure tests below, cancelled once
+     * their rows are in, never reach. A transaction left open by a killed TaskManager blocks read_committed
+     * readers until the broker times it out: 150 s there; elsewhere the broker's maximum (15 min).
+     */
+    static String delivery(String out, boolean bounded) {
+        return bounded ? "'sink.delivery-guarantee' = 'at-least-once'"
+                : "'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '" + out + "', 'properties.transaction.timeout.ms' = '"
+                + (out.equals("sql-tm-kill") ? "150000" : "900000") + "'";
+    }
+
+    /** The most recently started job of the cluster (the SQL client's bounded run prints no job id). */
+    static String latestJob() throws Exception {
+        List<?> jobs = (List<?>) Json.parseObject(cluster.get("/jobs/overview")).get("jobs");
+        return jobs.stream().map(j -> (Map<?, ?>) j).max(java.util.Comparator.comparingLong(j -> ((Number) j.get("start-time")).longValue()))
+                .map(j -> (String) j.get("jid")).orElseThrow();
     }
 
     static String sqlJobId(CliRun run) {
@@ -369,17 +386,45 @@ class ClusterProcessITCase {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos(); // longer than a blocking transaction's timeout
         long seen;
         while ((seen = sqlOutput(topic).values().stream().mapToLong(List::size).sum()) < rows) {
-            if (System.nanoTime() > deadline && id == null) {
-                throw new AssertionError(seen + " of " + rows + " rows in " + topic + " after 5 minutes; task managers " + cluster.registeredTaskManagers());
-            }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(seen + " of " + rows + " rows in " + topic + " after 5 minutes; job " + id + " is " + state(id)
-                        + ", " + completedCheckpoints(id) + " checkpoints completed, checkpoints " + cluster.get("/jobs/" + id + "/checkpoints")
-                        + ", exceptions " + cluster.get("/jobs/" + id + "/exceptions") + ", task managers " + cluster.registeredTaskManagers()
-                        + ", overview " + cluster.get("/overview"));
+                        + ", " + failures(id) + " failures, " + completedCheckpoints(id) + " checkpoints completed, checkpoints "
+                        + cluster.get("/jobs/" + id + "/checkpoints") + ", exceptions " + cluster.get("/jobs/" + id + "/exceptions")
+                        + ", task managers " + cluster.registeredTaskManagers() + ", overview " + cluster.get("/overview")
+                        + "\nmissing rows (service|line|...): " + missingRows(topic, rows)
+                        + "\nwhat the cluster logged about transactions and commits:\n" + transactionLog());
             }
             Thread.sleep(300);
         }
+    }
+
+    /** The expected rows of the first {@code rows} lines that the topic lacks, by service (the line numbers say which part of a document). */
+    static String missingRows(String topic, long rows) throws Exception {
+        Map<String, List<String>> seen = sqlOutput(topic);
+        StringBuilder out = new StringBuilder();
+        sqlExpected().forEach((service, lines) -> {
+            List<String> missing = new ArrayList<>(lines.subList(0, (int) Math.min(lines.size(), rows / SERVICES.size())));
+            missing.removeAll(seen.getOrDefault(service, List.of()));
+            out.append(service).append(": ").append(seen.getOrDefault(service, List.of()).size()).append(" seen, missing lines ")
+                    .append(missing.stream().map(l -> l.substring(0, l.indexOf('|'))).toList()).append("; ");
+        });
+        return out.toString();
+    }
+
+    /** The cluster's warnings and errors, and every line about Kafka transactions or commits (the last 200). */
+    static String transactionLog() throws Exception {
+        java.util.regex.Pattern wanted = java.util.regex.Pattern.compile("(?i)( WARN | ERROR |transaction|committ|fenced|data loss)");
+        List<String> lines = new ArrayList<>();
+        try (var files = java.nio.file.Files.list(tmp.resolve("cluster").resolve("log"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+                for (String l : java.nio.file.Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    if (wanted.matcher(l).find() && !l.contains("ProducerConfig values") && !l.contains("metric")) {
+                        lines.add(f.getFileName() + ": " + (l.length() > 400 ? l.substring(0, 400) : l));
+                    }
+                }
+            }
+        }
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 200), lines.size()));
     }
 
     /** The committed rows of a score_lines output topic by service, in the form of {@link #sqlExpected()}. */

@@ -17,15 +17,21 @@ import java.util.Map;
  * few tokens swings widely, and would otherwise fill the top of every ranking. The quantiles of that score over
  * the calibration segments give the alert thresholds ({@code p99.9}).
  *
+ * <p>That is the {@link Form#BY_LENGTH} form, right where a segment's length says what it is (a log line's
+ * template). Where lengths are accidents of wrapping (the lines of prose: a one-word tail of a sentence is not a
+ * kind of line) the {@link Form#PER_TOKEN} form fits one centre and a spread that shrinks with the square root of
+ * the token count: a short tail's high mean is weak evidence, a 30-token line's is strong.
+ *
  * @param kind      the segments it describes
  * @param statistic what is normalized
+ * @param form      how the length enters: buckets of lengths, or one centre with a spread per √token
  * @param segments  how many calibration segments it was fitted on
  * @param buckets   length ranges covering every length, shortest first: the base buckets, neighbours merged until
  *                  each range holds at least {@value #MIN_BUCKET} calibration segments (a thin bucket's median and
  *                  scale would be noise)
  * @param quantiles the score's quantiles over the calibration segments ({@code p50} … {@code p99.99})
  */
-public record LengthNorms(SegmentKind kind, Statistic statistic, long segments, List<Bucket> buckets, Map<String, Double> quantiles)
+public record LengthNorms(SegmentKind kind, Statistic statistic, Form form, long segments, List<Bucket> buckets, Map<String, Double> quantiles)
         implements Serializable {
     /** Fewest segments a bucket's median and scale are taken from. */
     public static final int MIN_BUCKET = 20;
@@ -61,6 +67,33 @@ public record LengthNorms(SegmentKind kind, Statistic statistic, long segments, 
         }
     }
 
+    /** How a segment's token count enters its score. */
+    public enum Form {
+        /** A robust z-score within the segment's length bucket. */
+        BY_LENGTH("by length"),
+        /**
+         * One bucket for every length: (statistic − centre) × √tokens / spread, the centre the token-weighted
+         * median of the calibration segments and the spread 1.4826 × the median of |statistic − centre| × √tokens.
+         * Fitted on whole segments, so the spread includes how much neighbouring tokens move together.
+         */
+        PER_TOKEN("per token");
+
+        private final String label;
+
+        Form(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public static Form parse(String label) {
+            return Arrays.stream(values()).filter(v -> v.label.equals(label)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown form '" + label + "' (by length or per token)"));
+        }
+    }
+
     /** One length range: segments of {@code minTokens}..{@code maxTokens} scored tokens ({@code maxTokens} −1: no limit). */
     public record Bucket(int minTokens, int maxTokens, long count, double median, double scale) implements Serializable {
         public Bucket {
@@ -85,6 +118,9 @@ public record LengthNorms(SegmentKind kind, Statistic statistic, long segments, 
             }
             next = b.maxTokens() + 1;
         }
+        if (form == Form.PER_TOKEN && buckets.size() != 1) {
+            throw new IllegalArgumentException("per-token norms have one range, 1 token to no limit; got " + buckets.size());
+        }
         buckets = List.copyOf(buckets);
         quantiles = Collections.unmodifiableMap(new LinkedHashMap<>(quantiles));
     }
@@ -102,8 +138,13 @@ public record LengthNorms(SegmentKind kind, Statistic statistic, long segments, 
         return b == BUCKETS - 1 ? -1 : (1 << (b + 1)) - 1;
     }
 
-    /** Fits the norms of {@code kind} on the scored segments of normal text. */
+    /** Fits {@link Form#BY_LENGTH} norms of {@code kind} on the scored segments of normal text. */
     public static LengthNorms fit(SegmentKind kind, Statistic statistic, List<SegmentScore> calibration) {
+        return fit(kind, statistic, Form.BY_LENGTH, calibration);
+    }
+
+    /** Fits the norms of {@code kind} on the scored segments of normal text. */
+    public static LengthNorms fit(SegmentKind kind, Statistic statistic, Form form, List<SegmentScore> calibration) {
         List<List<Double>> by = new ArrayList<>();
         for (int b = 0; b < BUCKETS; b++) {
             by.add(new ArrayList<>());
@@ -136,20 +177,43 @@ public record LengthNorms(SegmentKind kind, Statistic statistic, long segments, 
             ranges.get(ranges.size() - 1)[1] = BUCKETS - 1;
         }
         List<Bucket> buckets = new ArrayList<>();
-        for (int[] r : ranges) {
-            List<Double> values = new ArrayList<>();
-            for (int b = r[0]; b <= r[1]; b++) {
-                values.addAll(by.get(b));
+        if (form == Form.PER_TOKEN) {
+            buckets.add(perToken(statistic, used));
+        } else {
+            for (int[] r : ranges) {
+                List<Double> values = new ArrayList<>();
+                for (int b = r[0]; b <= r[1]; b++) {
+                    values.addAll(by.get(b));
+                }
+                buckets.add(bucket(r[0], r[1], values));
             }
-            buckets.add(bucket(r[0], r[1], values));
         }
-        LengthNorms unquantiled = new LengthNorms(kind, statistic, used.size(), buckets, Map.of());
+        LengthNorms unquantiled = new LengthNorms(kind, statistic, form, used.size(), buckets, Map.of());
         double[] scores = used.stream().mapToDouble(unquantiled::score).sorted().toArray();
         Map<String, Double> q = new LinkedHashMap<>();
         for (String level : Calibration.LEVELS) {
             q.put("p" + level, Calibration.quantile(scores, Double.parseDouble(level) / 100));
         }
-        return new LengthNorms(kind, statistic, used.size(), buckets, q);
+        return new LengthNorms(kind, statistic, form, used.size(), buckets, q);
+    }
+
+    /** The one range of {@link Form#PER_TOKEN}: the token-weighted median as its median, the spread per √token as its scale. */
+    private static Bucket perToken(Statistic statistic, List<SegmentScore> used) {
+        double[][] vn = used.stream().map(s -> new double[]{statistic.of(s), s.scored()}).sorted((a, b) -> Double.compare(a[0], b[0]))
+                .toArray(double[][]::new);
+        double half = Arrays.stream(vn).mapToDouble(a -> a[1]).sum() / 2;
+        double centre = vn[vn.length - 1][0];
+        double acc = 0;
+        for (double[] a : vn) {
+            acc += a[1];
+            if (acc >= half) {
+                centre = a[0];
+                break;
+            }
+        }
+        double c = centre;
+        double[] dev = Arrays.stream(vn).mapToDouble(a -> Math.abs(a[0] - c) * Math.sqrt(a[1])).sorted().toArray();
+        return new Bucket(1, -1, vn.length, centre, Math.max(MIN_SCALE, 1.4826 * Calibration.quantile(dev, 0.5)));
     }
 
     private static Bucket bucket(int first, int last, List<Double> values) {
@@ -169,13 +233,14 @@ public record LengthNorms(SegmentKind kind, Statistic statistic, long segments, 
         throw new AssertionError("the ranges end with no limit");
     }
 
-    /** The segment's robust z-score within its length bucket; NaN for a segment without a score (or without the statistic). */
+    /** The segment's robust z-score (within its length bucket, or per √token); NaN for a segment without a score (or without the statistic). */
     public double score(SegmentScore s) {
         if (!s.isScored()) {
             return Double.NaN;
         }
         Bucket b = bucketFor(s.scored());
-        return (statistic.of(s) - b.median()) / b.scale();
+        double z = (statistic.of(s) - b.median()) / b.scale();
+        return form == Form.PER_TOKEN ? z * Math.sqrt(s.scored()) : z;
     }
 
     /** A quantile of the score by name ({@code p99.9}); an unknown name lists the known ones. */
@@ -189,6 +254,13 @@ public record LengthNorms(SegmentKind kind, Statistic statistic, long segments, 
 
     @Override
     public String toString() {
+        if (form == Form.PER_TOKEN) {
+            Bucket b = buckets.get(0);
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%ss per token (%s, %d segments): centre %.3f, spread %.3f per √token;",
+                    kind.label(), statistic.label(), segments, b.median(), b.scale()));
+            quantiles.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s %.2f", k, v)));
+            return sb.toString();
+        }
         StringBuilder sb = new StringBuilder(kind.label() + "s by length (" + statistic.label() + ", " + segments + " segments):");
         for (Bucket b : buckets) {
             sb.append(String.format(Locale.ROOT, " %d%s tokens %.3f±%.3f (%d);", b.minTokens(), b.maxTokens() < 0 ? "+" : b.maxTokens() == b.minTokens() ? ""

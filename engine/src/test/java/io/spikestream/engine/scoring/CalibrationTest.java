@@ -96,6 +96,19 @@ class CalibrationTest {
     }
 
     @Test
+    void proseLinesArePerTokenAndRoundTrip() throws Exception {
+        Calibration c = Calibration.fit(List.of(document()), new Background(new long[]{1, 2, 3, 4}), "prose", LengthNorms.Form.PER_TOKEN);
+        LengthNorms lines = c.norms(SegmentKind.LINE).orElseThrow();
+        assertThat(lines.form()).isEqualTo(LengthNorms.Form.PER_TOKEN);
+        assertThat(lines.statistic()).as("prose lines with a background: contextual").isEqualTo(LengthNorms.Statistic.CONTEXTUAL);
+        assertThat(lines.buckets()).hasSize(1);
+        assertThat(c.norms(SegmentKind.PARAGRAPH).orElseThrow().form()).as("paragraphs stay by length").isEqualTo(LengthNorms.Form.BY_LENGTH);
+        c.write(dir);
+        assertThat(Files.readString(dir.resolve(Calibration.FILE))).contains("\"form\": \"per token\"").contains("\"form\": \"by length\"");
+        assertThat(Calibration.read(dir).orElseThrow()).isEqualTo(c);
+    }
+
+    @Test
     void lengthNormsAndTheBackgroundRoundTripAndDecideTheThresholds() throws Exception {
         Background background = new Background(new long[]{5, 0, 3, 1_000_000_007L});
         Calibration c = Calibration.fit(List.of(document()), background, "test");
@@ -138,5 +151,10 @@ class CalibrationTest {
         assertThatThrownBy(() -> Calibration.read(dir)).hasMessageContaining("background_counts[1]");
         Files.writeString(dir.resolve(Calibration.FILE), file.replaceFirst("\"min_tokens\": 1,", "\"min_tokens\": 3,"));
         assertThatThrownBy(() -> Calibration.read(dir)).hasMessageContaining("line_norms").hasMessageContaining("from 1 token");
+        Files.writeString(dir.resolve(Calibration.FILE), file.replace("\"form\": \"by length\"", "\"form\": \"sideways\""));
+        assertThatThrownBy(() -> Calibration.read(dir)).hasMessageContaining("line_norms").hasMessageContaining("sideways");
+        // a file of the first 0.3 has no form: its norms are by length
+        Files.writeString(dir.resolve(Calibration.FILE), file.replace("\"form\": \"by length\", ", ""));
+        assertThat(Calibration.read(dir).orElseThrow()).isEqualTo(c);
     }
 }

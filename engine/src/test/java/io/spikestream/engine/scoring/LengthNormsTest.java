@@ -70,6 +70,29 @@ class LengthNormsTest {
     }
 
     @Test
+    void perTokenNormsWeighTheEvidenceByTheSquareRootOfTheTokenCount() {
+        List<SegmentScore> cal = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            cal.add(line(4, 2.0, 0)); // 40 tokens at 2.0
+            cal.add(line(1, 5.0, 0)); // 10 tokens at 5.0: the unweighted median would be 3.5
+        }
+        LengthNorms n = LengthNorms.fit(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.PER_TOKEN, cal);
+        assertThat(n.buckets()).hasSize(1);
+        LengthNorms.Bucket b = n.bucketFor(1000);
+        assertThat(b.median()).as("the token-weighted median").isEqualTo(2.0);
+        // |mean - 2| × √tokens: ten 0s and ten 3s, median 1.5
+        assertThat(b.scale()).isCloseTo(1.4826 * 1.5, within(1e-12));
+        double unit = 1 / (1.4826 * 1.5);
+        assertThat(n.score(line(1, 5.0, 0))).isCloseTo(3 * unit, within(1e-12));
+        assertThat(n.score(line(9, 3.0, 0))).as("one nat above over 9 tokens weighs as three over 1").isCloseTo(3 * unit, within(1e-12));
+        assertThat(n.score(line(36, 3.0, 0))).isCloseTo(6 * unit, within(1e-12));
+        assertThat(n.toString()).contains("per token").contains("centre 2.000");
+        assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.PER_TOKEN, 5,
+                List.of(new LengthNorms.Bucket(1, 1, 5, 1, 1), new LengthNorms.Bucket(2, -1, 5, 1, 1)), Map.of())).hasMessageContaining("one range");
+        assertThatThrownBy(() -> LengthNorms.Form.parse("sideways")).hasMessageContaining("sideways");
+    }
+
+    @Test
     void aBucketWithoutSpreadHasTheSmallestScale() {
         List<SegmentScore> cal = new ArrayList<>();
         for (int i = 0; i < 25; i++) {
@@ -99,10 +122,10 @@ class LengthNormsTest {
         assertThatThrownBy(() -> LengthNorms.fit(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, List.of(line(3, 1, 0))))
                 .hasMessageContaining("too little normal text").hasMessageContaining("1 scored segments");
         LengthNorms.Bucket b = new LengthNorms.Bucket(2, -1, 5, 1, 1);
-        assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, 5, List.of(b), Map.of()))
+        assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.BY_LENGTH, 5, List.of(b), Map.of()))
                 .hasMessageContaining("from 1 token to no limit");
         LengthNorms.Bucket a = new LengthNorms.Bucket(1, 5, 5, 1, 1);
-        assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, 5, List.of(a, b), Map.of()))
+        assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.BY_LENGTH, 5, List.of(a, b), Map.of()))
                 .hasMessageContaining("powers of two");
         assertThatThrownBy(() -> new LengthNorms.Bucket(1, -1, 5, 1, 0)).hasMessageContaining("positive scale");
         assertThatThrownBy(() -> LengthNorms.Statistic.parse("vibes")).hasMessageContaining("vibes");

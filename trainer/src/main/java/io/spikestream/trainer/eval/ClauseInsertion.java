@@ -14,9 +14,9 @@ import java.util.SplittableRandom;
 
 /**
  * Is a document model useful for legal text? Insert a clause no licence has into a held-out document as a
- * paragraph of its own, score the document as {@code score-lines --segment paragraph} does (line by line, as the
- * model was trained; paragraphs are the lines between blank lines) and see whether the inserted paragraph ranks
- * first. Paragraphs are ranked by the calibration's length-aware score when one is given ({@link LengthNorms}),
+ * paragraph of its own (one unwrapped line), score the document as {@code score-lines --segment paragraph} (or
+ * {@code line}) does (line by line, as the model was trained; paragraphs are the lines between blank lines) and
+ * see whether the inserted paragraph (or line) ranks first. Paragraphs are ranked by the calibration's length-aware score when one is given ({@link LengthNorms}),
  * else by mean surprisal; and, to see how much the calibration owes to the documents it is tested on, also by
  * norms fitted on the other half of the held-out documents alone (odd against even, in corpus order).
  */
@@ -46,13 +46,20 @@ public final class ClauseInsertion {
                     + " of coffee spilled on a keyboard while reading this notice, up to a maximum of one thousand euros per cup.");
 
     /**
-     * How paragraphs are ranked.
+     * What is ranked, and how.
      *
-     * @param norms      the paragraph norms of the model's calibration, or null: by mean surprisal
+     * @param segment    paragraphs (the clause is one), or lines (the clause, unwrapped, is one line)
+     * @param norms      the norms of {@code segment} from the model's calibration, or null: by mean surprisal
      * @param background −ln p per token id of the calibration's background model, or null (needed by contextual norms)
      */
-    public record Ranking(LengthNorms norms, double[] background) {
-        public static final Ranking MEAN = new Ranking(null, null);
+    public record Ranking(SegmentKind segment, LengthNorms norms, double[] background) {
+        public static final Ranking MEAN = new Ranking(SegmentKind.PARAGRAPH, null, null);
+
+        public Ranking {
+            if (norms != null && norms.kind() != segment) {
+                throw new IllegalArgumentException("ranking " + segment.label() + "s by " + norms.kind().label() + " norms");
+            }
+        }
     }
 
     /**
@@ -113,7 +120,7 @@ public final class ClauseInsertion {
                 nll += l.sum();
                 tokens += l.scored();
             }
-            normal.add(s.segments(SegmentKind.PARAGRAPH));
+            normal.add(s.segments(ranking.segment()));
         }
         LengthNorms[] cross = null; // cross[h]: fitted on the documents of the other parity than h; null when either half is too little
         if (ranking.norms() != null) {
@@ -124,7 +131,7 @@ public final class ClauseInsertion {
                     for (int d = 1 - h; d < normal.size(); d += 2) {
                         other.addAll(normal.get(d));
                     }
-                    fitted[h] = LengthNorms.fit(SegmentKind.PARAGRAPH, ranking.norms().statistic(), other);
+                    fitted[h] = LengthNorms.fit(ranking.segment(), ranking.norms().statistic(), ranking.norms().form(), other);
                 }
                 cross = fitted;
             } catch (IllegalArgumentException tooLittle) {
@@ -149,13 +156,14 @@ public final class ClauseInsertion {
                 for (int p = 0; p < at; p++) {
                     firstLine += paragraphs.get(p).split("\n", -1).length + 1; // its lines and the blank line after it
                 }
-                List<SegmentScore> segments = score(engine, String.join("\n\n", withClause), ranking).segments(SegmentKind.PARAGRAPH);
+                List<SegmentScore> segments = score(engine, String.join("\n\n", withClause), ranking).segments(ranking.segment());
                 SegmentScore inserted = null;
                 for (SegmentScore g : segments) {
                     inserted = g.firstLine() == firstLine ? g : inserted;
                 }
                 if (inserted == null) {
-                    throw new IllegalStateException("the inserted clause is not a paragraph of its own at line " + (firstLine + 1) + " of " + doc.source());
+                    throw new IllegalStateException("the inserted clause is not a " + ranking.segment().label() + " of its own at line "
+                            + (firstLine + 1) + " of " + doc.source());
                 }
                 Rank r = rank(segments, inserted, minTokens, ranking.norms());
                 Rank x = cross == null ? null : rank(segments, inserted, minTokens, cross[d % 2]);
