@@ -117,11 +117,11 @@ public final class DocumentOperator<T> extends AbstractUdfStreamOperator<Enrichm
     public void endInput(int inputId) throws Exception {
         flushAll();
         if (inputId == 1) {
-            // no processing-time timer fires after the input: each document's open incident is emitted now
+            // no processing-time timer fires after the input: each document's open paragraph and incident are emitted now
             getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, DocumentRecords.descriptor(),
                     (key, state) -> {
                         DocumentRecord r = state.value();
-                        if (r != null && r.progress.incidentAlert != null) {
+                        if (r != null && r.progress.hasOpenParts()) {
                             collector.eraseTimestamp();
                             userFunction.endOfInput(context, collector);
                         }

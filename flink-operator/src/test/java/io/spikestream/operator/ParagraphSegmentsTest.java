@@ -188,4 +188,42 @@ class ParagraphSegmentsTest {
             }
         }
     }
+
+    /**
+     * A document whose last blank line never comes: its open paragraph goes out in an END record without a seq
+     * (the reason in its error) when the bounded input ends, when the document expires, or when a chunk document
+     * is rejected — scored and alerted like the others, so every paragraph of the text is reported once.
+     */
+    @Test
+    void aParagraphLeftOpenIsReportedWhenTheInputEndsOrTheDocumentExpires() throws Exception {
+        List<Record> records = records().subList(0, lines.size() - 1);
+        assertThat(lines.get(lines.size() - 1)).isBlank();
+        List<String> alertedLines = expected.stream().filter(g -> Double.parseDouble(g.split(" ")[4]) > threshold.value())
+                .map(g -> g.split(" ")[0]).toList();
+        String lastParagraph = expected.get(expected.size() - 1);
+        OperatorOptions expiring = OperatorHarness.options(model).withLifetimes(java.time.Duration.ofMinutes(1), java.time.Duration.ZERO);
+        for (String end : List.of("input ended", "expired")) {
+            try (OperatorHarness h = OperatorHarness.records(end.equals("expired") ? expiring : OperatorHarness.options(model), "p50",
+                    SegmentKind.PARAGRAPH, end.equals("expired") ? Bundles.NONE : Bundles.DEFAULT, null)) {
+                h.time(1000);
+                for (Record r : records) {
+                    h.record(r);
+                }
+                if (end.equals("expired")) {
+                    h.time(2000);
+                    assertThat(segments(h.output())).as("before the end").isEqualTo(expected.subList(0, expected.size() - 1));
+                    h.time(1000 + java.time.Duration.ofMinutes(2).toMillis());
+                } else {
+                    h.endInput();
+                }
+                assertThat(segments(h.output())).as(end).isEqualTo(expected);
+                Enrichment last = h.output().get(h.output().size() - 1);
+                assertThat(last.getKind()).isEqualTo(io.spikestream.avro.EnrichmentKind.END);
+                assertThat(last.getSeq()).isNull();
+                assertThat(last.getError()).contains(end);
+                assertThat(segments(List.of(last))).containsExactly(lastParagraph);
+                assertThat(h.alerts()).extracting(a -> a.getLine() + "-" + a.getLineEnd()).as(end).isEqualTo(alertedLines);
+            }
+        }
+    }
 }

@@ -153,10 +153,19 @@ final class TextPipelineBench {
         p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
         p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "20");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>(log.size());
             for (KeyedLine l : log) {
-                producer.send(new ProducerRecord<>("bench-logs", l.key().getBytes(StandardCharsets.UTF_8), l.line().getBytes(StandardCharsets.UTF_8)));
+                sent.add(producer.send(new ProducerRecord<>("bench-logs", l.key().getBytes(StandardCharsets.UTF_8), l.line().getBytes(StandardCharsets.UTF_8))));
             }
             producer.flush();
+            for (java.util.concurrent.Future<?> f : sent) {
+                f.get(); // a record lost here would make the measured run shorter than it claims
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("producing the bench's input failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while producing the bench's input", e);
         }
     }
 }

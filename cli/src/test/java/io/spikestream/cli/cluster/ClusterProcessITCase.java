@@ -214,7 +214,7 @@ class ClusterProcessITCase {
         publishJson("sql-logs", 0, Integer.MAX_VALUE);
         CliRun run = sql("sql-logs", "sql-reference", true, null);
         assertThat(run.out()).contains("Complete execution of the SQL update statement");
-        awaitSqlRows(latestJob(), "sql-reference", sqlLines(SQL_RECORDS));
+        awaitSqlRows(latestJob(), "sql-logs", "sql-reference", sqlLines(SQL_RECORDS));
         assertThat(sqlOutput("sql-reference")).isEqualTo(sqlExpected());
     }
 
@@ -227,12 +227,12 @@ class ClusterProcessITCase {
     void aTaskManagerKilledUnderAScoreLinesJobLosesAndDuplicatesNothing() throws Exception {
         publishJson("sql-logs-tm-kill", 0, SQL_RECORDS / 2);
         String id = sqlJobId(sql("sql-logs-tm-kill", "sql-tm-kill", false, null));
-        awaitSqlRows(id, "sql-tm-kill", sqlLines(SQL_RECORDS / 2));
+        awaitSqlRows(id, "sql-logs-tm-kill", "sql-tm-kill", sqlLines(SQL_RECORDS / 2));
         int victim = taskManagerRunning(id, "ProcessTableFunction");
         ProcessHandle.of(Long.parseLong(java.nio.file.Files.readString(cluster.taskManagerPid(victim)).trim())).orElseThrow().destroyForcibly();
         int added = cluster.addTaskManager();
         publishJson("sql-logs-tm-kill", SQL_RECORDS / 2, Integer.MAX_VALUE);
-        awaitSqlRows(id, "sql-tm-kill", sqlLines(SQL_RECORDS));
+        awaitSqlRows(id, "sql-logs-tm-kill", "sql-tm-kill", sqlLines(SQL_RECORDS));
         assertThat(failures(id)).as("the kill failed the job, which recovered").isPositive();
         cancel(id);
         assertThat(sqlOutput("sql-tm-kill")).isEqualTo(sqlExpected());
@@ -245,14 +245,14 @@ class ClusterProcessITCase {
     void aScoreLinesJobStoppedWithASavepointResumesFromIt() throws Exception {
         publishJson("sql-logs-savepoint", 0, SQL_RECORDS / 2);
         String first = sqlJobId(sql("sql-logs-savepoint", "sql-savepoint", false, null));
-        awaitSqlRows(first, "sql-savepoint", sqlLines(SQL_RECORDS / 2));
+        awaitSqlRows(first, "sql-logs-savepoint", "sql-savepoint", sqlLines(SQL_RECORDS / 2));
         CliRun stop = CliRun.run("", "job", "--cluster", rest, "--stop-with-savepoint", first, "--savepoint-dir", tmp.resolve("sql-savepoints").toString());
         assertThat(stop.exitCode()).as(stop.err()).isZero();
         String savepoint = stop.out().strip();
         awaitState(first, "FINISHED", Duration.ofMinutes(1));
         publishJson("sql-logs-savepoint", SQL_RECORDS / 2, Integer.MAX_VALUE);
         String second = sqlJobId(sql("sql-logs-savepoint", "sql-savepoint", false, savepoint));
-        awaitSqlRows(second, "sql-savepoint", sqlLines(SQL_RECORDS));
+        awaitSqlRows(second, "sql-logs-savepoint", "sql-savepoint", sqlLines(SQL_RECORDS));
         cancel(second);
         assertThat(sqlOutput("sql-savepoint")).isEqualTo(sqlExpected());
     }
@@ -353,21 +353,47 @@ class ClusterProcessITCase {
     /** Records {@code from} to {@code to} of each service, as JSON, keyed by service (3 partitions: in order per service). */
     static void publishJson(String topic, int from, int to) throws Exception {
         KafkaTopics.ensure(broker.bootstrap(), 3, List.of(topic));
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        List<String[]> records = sqlRecords();
+        for (int i = 0; i < records.size(); i++) {
+            if (i % SQL_RECORDS >= from && i % SQL_RECORDS < to) {
+                String[] r = records.get(i);
+                String json = "{\"service\":" + Json.quote(r[0]) + ",\"message\":" + Json.quote(r[1]) + "}";
+                out.add(new ProducerRecord<>(topic, r[0].getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        produce(topic, out);
+    }
+
+    /**
+     * Sends {@code records} once every partition of {@code topic} has a leader, and fails on any send that failed.
+     * A CI run's bounded SQL job read only the last 22 and 23 of 80 records of two partitions of a topic created
+     * just before (its line numbers began at 0 on later records): the records were never in the topic, and the
+     * sends' futures, unread, hid why.
+     */
+    static void produce(String topic, List<ProducerRecord<byte[], byte[]>> records) throws Exception {
         Properties p = new Properties();
         p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
         p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            List<String[]> records = sqlRecords();
-            for (int i = 0; i < records.size(); i++) {
-                if (i % SQL_RECORDS < from || i % SQL_RECORDS >= to) {
-                    continue;
-                }
-                String[] r = records.get(i);
-                String json = "{\"service\":" + Json.quote(r[0]) + ",\"message\":" + Json.quote(r[1]) + "}";
-                producer.send(new ProducerRecord<>(topic, r[0].getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (producer.partitionsFor(topic).stream().anyMatch(i -> i.leader() == null || i.leader().isEmpty())) {
+                assertThat(System.nanoTime()).as("every partition of " + topic + " has a leader within a minute").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                sent.add(producer.send(r));
             }
             producer.flush();
+            for (int i = 0; i < sent.size(); i++) {
+                try {
+                    sent.get(i).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new AssertionError("record " + i + " of " + records.size() + " to " + topic + " was not written: " + e.getCause(), e.getCause());
+                }
+            }
         }
     }
 
@@ -381,8 +407,8 @@ class ClusterProcessITCase {
         return lines;
     }
 
-    /** Waits for {@code rows} committed rows in {@code topic}, written by job {@code id}; a timeout says what the job was doing. */
-    static void awaitSqlRows(String id, String topic, long rows) throws Exception {
+    /** Waits for {@code rows} committed rows in {@code topic}, written by job {@code id} from {@code in}; a timeout says what the job was doing. */
+    static void awaitSqlRows(String id, String in, String topic, long rows) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos(); // longer than a blocking transaction's timeout
         long seen;
         while ((seen = sqlOutput(topic).values().stream().mapToLong(List::size).sum()) < rows) {
@@ -391,11 +417,22 @@ class ClusterProcessITCase {
                         + ", " + failures(id) + " failures, " + completedCheckpoints(id) + " checkpoints completed, checkpoints "
                         + cluster.get("/jobs/" + id + "/checkpoints") + ", exceptions " + cluster.get("/jobs/" + id + "/exceptions")
                         + ", task managers " + cluster.registeredTaskManagers() + ", overview " + cluster.get("/overview")
-                        + "\nmissing rows (service|line|...): " + missingRows(topic, rows)
+                        + "\nmissing rows (service|line|...): " + missingRows(topic, rows) + "\ninput records by service in " + in + ": " + inputCounts(in)
                         + "\nwhat the cluster logged about transactions and commits:\n" + transactionLog());
             }
             Thread.sleep(300);
         }
+    }
+
+    /** How many records of each service {@code topic} holds (all of them, committed or not). */
+    static Map<String, Long> inputCounts(String topic) throws Exception {
+        Properties p = new Properties();
+        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        Map<String, Long> counts = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : KafkaBrokerExtension.readCommitted(p, topic)) {
+            counts.merge(new String(r.key(), StandardCharsets.UTF_8), 1L, Long::sum);
+        }
+        return counts;
     }
 
     /** The expected rows of the first {@code rows} lines that the topic lacks, by service (the line numbers say which part of a document). */
@@ -462,23 +499,18 @@ class ClusterProcessITCase {
             new TextChunker(2048).chunks(new StringReader(text)).forEachRemaining(c::add);
             chunks.add(c);
         }
-        Properties p = new Properties();
-        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            int longest = chunks.stream().mapToInt(List::size).max().orElseThrow();
-            for (int seq = from; seq < Math.min(longest, to); seq++) {
-                for (int d = 0; d < DOCS.size(); d++) {
-                    if (seq < chunks.get(d).size()) {
-                        DocumentChunk c = DocumentChunk.newBuilder().setDocId(DOCS.get(d)).setSeq(seq).setText(chunks.get(d).get(seq))
-                                .setAttributes(Map.of()).setLast(seq == chunks.get(d).size() - 1).setEventTime(Instant.ofEpochMilli(seq)).build();
-                        producer.send(new ProducerRecord<>(topic, DOCS.get(d).getBytes(StandardCharsets.UTF_8), AvroCodec.documentChunk().encode(c)));
-                    }
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        int longest = chunks.stream().mapToInt(List::size).max().orElseThrow();
+        for (int seq = from; seq < Math.min(longest, to); seq++) {
+            for (int d = 0; d < DOCS.size(); d++) {
+                if (seq < chunks.get(d).size()) {
+                    DocumentChunk c = DocumentChunk.newBuilder().setDocId(DOCS.get(d)).setSeq(seq).setText(chunks.get(d).get(seq))
+                            .setAttributes(Map.of()).setLast(seq == chunks.get(d).size() - 1).setEventTime(Instant.ofEpochMilli(seq)).build();
+                    out.add(new ProducerRecord<>(topic, DOCS.get(d).getBytes(StandardCharsets.UTF_8), AvroCodec.documentChunk().encode(c)));
                 }
             }
-            producer.flush();
         }
+        produce(topic, out);
     }
 
     /** `job --cluster`, writing to {@code out}; returns the job id it prints. */

@@ -290,6 +290,20 @@ final class DocumentScorer {
         }
     }
 
+    /**
+     * The document ends without its last chunk ({@code reason}: it expired, was rejected, or the bounded input
+     * ended): with --segment paragraph, the paragraph it left open goes out in an END record without a seq, and
+     * alerts like any other; a document without one gets no record.
+     */
+    void closeParagraph(ProgressState p, String reason, DocumentContext ctx) {
+        List<SegmentScore> open = paragraphs == null ? List.of() : paragraphs.closeOpen(p);
+        if (open.isEmpty()) {
+            return;
+        }
+        ctx.emit(records.endWithout(ctx.docId(), p, reason, OutputRecords.segmentRecords(open, paragraphs::score), ctx.now()));
+        alerts(open, null, null, ctx);
+    }
+
     /** Emits the document's open incident, if any: it ended, expired, was rejected, or the input ended. */
     void closeIncident(ProgressState p, DocumentContext ctx) {
         if (incidents != null) {

@@ -59,6 +59,18 @@ public final class OutputRecords {
 
     /** The END record of a document whose last chunk was {@code seq}. */
     Enrichment end(String docId, long seq, ProgressState p, long stateBytes, long now) {
+        return endBuilder(docId, seq, p, stateBytes, now).build();
+    }
+
+    /**
+     * The END record of a document that ended without its last chunk ({@code seq} null): it expired, was rejected,
+     * or a bounded input ended; {@code reason} says which, and {@code segments} holds the paragraph it left open.
+     */
+    Enrichment endWithout(String docId, ProgressState p, String reason, List<SegmentSurprisal> segments, long now) {
+        return endBuilder(docId, null, p, 0, now).setError(reason).setSegments(segments).build();
+    }
+
+    private Enrichment.Builder endBuilder(String docId, Long seq, ProgressState p, long stateBytes, long now) {
         boolean scored = p.scoredTokens > 0;
         return Enrichment.newBuilder()
                 .setDocId(docId)
@@ -78,8 +90,7 @@ public final class OutputRecords {
                 .setStateBytesWritten(0)
                 .setModelFingerprint(modelFingerprint)
                 .setProcessedAtMs(now)
-                .setError(null)
-                .build();
+                .setError(null);
     }
 
     /** An ANSWER to query {@code queryId}, before its answer, token end and state size are set. */

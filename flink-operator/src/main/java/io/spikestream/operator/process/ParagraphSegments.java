@@ -61,4 +61,11 @@ final class ParagraphSegments {
         }
         return out;
     }
+
+    /** The document ends without its last chunk: the paragraph it left open, if any, closed (and no longer kept). */
+    List<SegmentScore> closeOpen(ProgressState p) {
+        List<SegmentScore> out = ParagraphTracker.close(p.currentParagraph());
+        p.keepParagraph(null);
+        return out;
+    }
 }

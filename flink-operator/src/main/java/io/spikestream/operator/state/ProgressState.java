@@ -53,6 +53,11 @@ public class ProgressState {
     public ProgressState() {
     }
 
+    /** Whether an incident or a paragraph is still open: what a document's end without its last chunk emits. */
+    public boolean hasOpenParts() {
+        return incidentAlert != null || paraOpen;
+    }
+
     public OpenParagraph currentParagraph() {
         return !paraOpen ? null : new OpenParagraph(paraFirstLine, paraLastLine, paraTokenStart, paraTokenEnd, paraScored, paraSum,
                 paraBackground, paraMax, paraText == null ? "" : paraText);
