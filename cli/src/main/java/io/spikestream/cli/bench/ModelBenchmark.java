@@ -112,7 +112,27 @@ public final class ModelBenchmark {
             }
             printSummary(hybridCells, baselineCells, baselineStop);
             printGemm(hybrid, parallel);
+            out.printf(Locale.ROOT, "{%s, %s, \"positions\": %d, \"threads\": %d, \"jdk\": \"%s\"}%n",
+                    variantJson("gla_swa", hybridCells, hybrid), variantJson("full_attention", baselineCells, baseline),
+                    positions.size(), threads, Runtime.version());
         }
+    }
+
+    /**
+     * A variant's JSON keys: tokens/s as the geometric mean over the positions it ran (null where it ran at none)
+     * and the weight bytes a decode step reads.
+     */
+    private static String variantJson(String name, Map<Long, Cell> cells, Model model) {
+        double prefill = 0;
+        double decode = 0;
+        for (Cell c : cells.values()) {
+            prefill += Math.log(c.prefillTokensPerSecond);
+            decode += Math.log(c.decodeTokensPerSecond);
+        }
+        int n = cells.size();
+        return String.format(Locale.ROOT, "\"%1$s_prefill_tokens_per_second\": %2$s, \"%1$s_decode_tokens_per_second\": %3$s, "
+                + "\"%1$s_decode_bytes_per_token\": %4$d", name, n == 0 ? "null" : String.format(Locale.ROOT, "%.3f", Math.exp(prefill / n)),
+                n == 0 ? "null" : String.format(Locale.ROOT, "%.4f", Math.exp(decode / n)), model.weights().decodeBytesPerToken());
     }
 
     private void warmUp(Model hybrid, Model baseline, Parallel parallel) {

@@ -66,6 +66,8 @@ public final class SpikingBenchmark {
         double logPrefill = 0;
         double logDecode = 0;
         double skipped = 0;
+        double[] denseLog = new double[2]; // summed ln tokens/s of prefill and decode
+        double[] spikingLog = new double[2];
         try (Parallel parallel = new Parallel(threads)) {
             out.println("# warming up (JIT) ...");
             for (int i = 0; i < 3; i++) {
@@ -85,6 +87,10 @@ public final class SpikingBenchmark {
                 }
                 logPrefill += Math.log(s.prefill / d.prefill);
                 logDecode += Math.log(s.decode / d.decode);
+                denseLog[0] += Math.log(d.prefill);
+                denseLog[1] += Math.log(d.decode);
+                spikingLog[0] += Math.log(s.prefill);
+                spikingLog[1] += Math.log(s.decode);
                 skipped += s.skipped;
                 out.printf(Locale.ROOT, "%-9s | %11.1f %11.2f %12s | %11.1f %11.2f %12s | %6.2fx %6.2fx%n", ModelBenchmark.label(p),
                         d.prefill, d.decode, ModelBenchmark.bytes(d.stateBytes), s.prefill, s.decode, ModelBenchmark.bytes(s.stateBytes),
@@ -100,8 +106,13 @@ public final class SpikingBenchmark {
                 + "%.3fx; decode skipped %.1f%% of the spiking projections' weight rows (zero spike counts)%n", n, prefillRatio,
                 decodeRatio, weightRatio, 100 * skipped / n);
         out.printf(Locale.ROOT, "{\"prefill_ratio\": %.4f, \"decode_ratio\": %.4f, \"weight_bytes_ratio\": %.4f, \"skipped_fraction\": %.4f, "
-                        + "\"weight_bytes_ratio_with_embeddings\": %.4f, \"positions\": %d, \"threads\": %d, \"jdk\": \"%s\"}%n",
-                prefillRatio, decodeRatio, weightRatio, skipped / n, (double) spikingAll / denseAll, n, threads,
+                        + "\"weight_bytes_ratio_with_embeddings\": %.4f, "
+                        + "\"dense_prefill_tokens_per_second\": %.3f, \"dense_decode_tokens_per_second\": %.4f, \"dense_decode_bytes_per_token\": %d, "
+                        + "\"spiking_prefill_tokens_per_second\": %.3f, \"spiking_decode_tokens_per_second\": %.4f, "
+                        + "\"spiking_decode_bytes_per_token\": %d, \"positions\": %d, \"threads\": %d, \"jdk\": \"%s\"}%n",
+                prefillRatio, decodeRatio, weightRatio, skipped / n, (double) spikingAll / denseAll,
+                Math.exp(denseLog[0] / n), Math.exp(denseLog[1] / n), dense.weights().decodeBytesPerToken(),
+                Math.exp(spikingLog[0] / n), Math.exp(spikingLog[1] / n), spiking.weights().decodeBytesPerToken(), n, threads,
                 Runtime.version());
     }
 

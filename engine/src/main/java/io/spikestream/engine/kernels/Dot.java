@@ -25,6 +25,17 @@ public final class Dot {
     /** Vector code is used only where 16 float lanes are native; elsewhere the scalar form (same bits). */
     static final boolean VECTOR = FloatVector.SPECIES_PREFERRED.length() >= LANES;
 
+    /**
+     * CPUs with 8 float lanes (AVX2): the sixteen logical lanes as two vectors, lanes 0–7 and 8–15, so the
+     * definition's first halving step is their sum and the rest runs in one 8-lane vector — the same additions
+     * of the same values, hence the same bits as the 16-lane and scalar forms.
+     */
+    static final boolean VECTOR8 = !VECTOR && FloatVector.SPECIES_PREFERRED.length() == 8;
+    static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    private static final VectorShuffle<Float> ROT4_8 = VectorShuffle.fromValues(S8, 4, 5, 6, 7, 0, 1, 2, 3);
+    private static final VectorShuffle<Float> ROT2_8 = VectorShuffle.fromValues(S8, 2, 3, 0, 1, 6, 7, 4, 5);
+    private static final VectorShuffle<Float> ROT1_8 = VectorShuffle.fromValues(S8, 1, 0, 3, 2, 5, 4, 7, 6);
+
     static final VectorShuffle<Float> ROT8 = rotation(8);
     static final VectorShuffle<Float> ROT4 = rotation(4);
     static final VectorShuffle<Float> ROT2 = rotation(2);
@@ -38,7 +49,27 @@ public final class Dot {
     }
 
     public static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
-        return VECTOR ? dotVector(a, aOffset, b, bOffset, n) : dotScalar(a, aOffset, b, bOffset, n);
+        return VECTOR ? dotVector(a, aOffset, b, bOffset, n) : VECTOR8 ? dotVector8(a, aOffset, b, bOffset, n) : dotScalar(a, aOffset, b, bOffset, n);
+    }
+
+    /** The definition on 8-lane vectors: lanes 0–7 and 8–15 of each step of 16 as two chains. */
+    static float dotVector8(float[] a, int aOffset, float[] b, int bOffset, int n) {
+        int bound = n - n % LANES;
+        FloatVector lo = FloatVector.zero(S8);
+        FloatVector hi = lo;
+        for (int k = 0; k < bound; k += LANES) {
+            lo = FloatVector.fromArray(S8, a, aOffset + k).fma(FloatVector.fromArray(S8, b, bOffset + k), lo);
+            hi = FloatVector.fromArray(S8, a, aOffset + k + 8).fma(FloatVector.fromArray(S8, b, bOffset + k + 8), hi);
+        }
+        return tail(a, aOffset, b, bOffset, n, sum8(lo, hi));
+    }
+
+    /** The halving-tree sum of sixteen lanes held as lanes 0–7 ({@code lo}) and 8–15 ({@code hi}). */
+    static float sum8(FloatVector lo, FloatVector hi) {
+        FloatVector x = lo.add(hi);
+        x = x.add(x.rearrange(ROT4_8));
+        x = x.add(x.rearrange(ROT2_8));
+        return x.add(x.rearrange(ROT1_8)).lane(0);
     }
 
     static float dotVector(float[] a, int aOffset, float[] b, int bOffset, int n) {
@@ -76,6 +107,10 @@ public final class Dot {
      * much as the multiply-adds.
      */
     public static void columns16(float[] cols, int offset, float[] x, int xOffset, int n, float[] out, int outOffset) {
+        if (VECTOR8) {
+            columns16x8(cols, offset, x, xOffset, n, out, outOffset);
+            return;
+        }
         if (!VECTOR) {
             float[] column = new float[n];
             for (int i = 0; i < LANES; i++) {
@@ -119,6 +154,47 @@ public final class Dot {
             s = FloatVector.fromArray(S16, cols, offset + k * LANES).fma(FloatVector.broadcast(S16, x[xOffset + k]), s);
         }
         s.intoArray(out, outOffset);
+    }
+
+    /**
+     * {@link #columns16} on 8-lane vectors: columns 0–7, then 8–15, each with the definition's sixteen partial
+     * sums as sixteen vectors and the same tree.
+     */
+    static void columns16x8(float[] cols, int offset, float[] x, int xOffset, int n, float[] out, int outOffset) {
+        int bound = n - n % LANES;
+        for (int h = 0; h < LANES; h += 8) {
+            FloatVector a0 = FloatVector.zero(S8), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            FloatVector a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
+            for (int k = 0; k < bound; k += LANES) {
+                int c = offset + k * LANES + h;
+                int xo = xOffset + k;
+                a0 = FloatVector.fromArray(S8, cols, c).fma(FloatVector.broadcast(S8, x[xo]), a0);
+                a1 = FloatVector.fromArray(S8, cols, c + 16).fma(FloatVector.broadcast(S8, x[xo + 1]), a1);
+                a2 = FloatVector.fromArray(S8, cols, c + 32).fma(FloatVector.broadcast(S8, x[xo + 2]), a2);
+                a3 = FloatVector.fromArray(S8, cols, c + 48).fma(FloatVector.broadcast(S8, x[xo + 3]), a3);
+                a4 = FloatVector.fromArray(S8, cols, c + 64).fma(FloatVector.broadcast(S8, x[xo + 4]), a4);
+                a5 = FloatVector.fromArray(S8, cols, c + 80).fma(FloatVector.broadcast(S8, x[xo + 5]), a5);
+                a6 = FloatVector.fromArray(S8, cols, c + 96).fma(FloatVector.broadcast(S8, x[xo + 6]), a6);
+                a7 = FloatVector.fromArray(S8, cols, c + 112).fma(FloatVector.broadcast(S8, x[xo + 7]), a7);
+                a8 = FloatVector.fromArray(S8, cols, c + 128).fma(FloatVector.broadcast(S8, x[xo + 8]), a8);
+                a9 = FloatVector.fromArray(S8, cols, c + 144).fma(FloatVector.broadcast(S8, x[xo + 9]), a9);
+                a10 = FloatVector.fromArray(S8, cols, c + 160).fma(FloatVector.broadcast(S8, x[xo + 10]), a10);
+                a11 = FloatVector.fromArray(S8, cols, c + 176).fma(FloatVector.broadcast(S8, x[xo + 11]), a11);
+                a12 = FloatVector.fromArray(S8, cols, c + 192).fma(FloatVector.broadcast(S8, x[xo + 12]), a12);
+                a13 = FloatVector.fromArray(S8, cols, c + 208).fma(FloatVector.broadcast(S8, x[xo + 13]), a13);
+                a14 = FloatVector.fromArray(S8, cols, c + 224).fma(FloatVector.broadcast(S8, x[xo + 14]), a14);
+                a15 = FloatVector.fromArray(S8, cols, c + 240).fma(FloatVector.broadcast(S8, x[xo + 15]), a15);
+            }
+            FloatVector y0 = a0.add(a8).add(a4.add(a12));
+            FloatVector y1 = a1.add(a9).add(a5.add(a13));
+            FloatVector y2 = a2.add(a10).add(a6.add(a14));
+            FloatVector y3 = a3.add(a11).add(a7.add(a15));
+            FloatVector s = y0.add(y2).add(y1.add(y3));
+            for (int k = bound; k < n; k++) {
+                s = FloatVector.fromArray(S8, cols, offset + k * LANES + h).fma(FloatVector.broadcast(S8, x[xOffset + k]), s);
+            }
+            s.intoArray(out, outOffset + h);
+        }
     }
 
     /** Adds the elements past the last multiple of 16 to a lane sum, in order. */

@@ -1,5 +1,6 @@
 package io.spikestream.engine.kernels;
 
+import io.spikestream.engine.tensor.BF16Matrix;
 import io.spikestream.engine.tensor.Matrix;
 import io.spikestream.engine.tensor.Q8Matrix;
 import jdk.incubator.vector.FloatVector;
@@ -47,6 +48,11 @@ public final class MatMul {
                     x, xOff, n, y, m, yOff + b0 * ROW_BLOCK));
             return;
         }
+        if (BF16MatVec.applies(w, n)) {
+            parallel.forRange(blocks, grain, (b0, b1) -> BF16MatVec.rows((BF16Matrix) w, b0 * ROW_BLOCK, Math.min(m, b1 * ROW_BLOCK), bias,
+                    x, xOff, n, y, m, yOff + b0 * ROW_BLOCK));
+            return;
+        }
         float[] floats = w.floats();
         if (floats != null && n > TOKEN_PART && parallel.threads() > 1) {
             // A small matrix has few row blocks: split the tokens too, so that a late thread still finds work.
@@ -80,6 +86,10 @@ public final class MatMul {
                             int yOffset) {
         int k = w.cols();
         int xOff = xToken * k;
+        if (BF16MatVec.applies(w, n)) {
+            BF16MatVec.rows((BF16Matrix) w, rowStart, rowEnd, bias, x, xOff, n, y, yStride, yOffset);
+            return;
+        }
         float[] floats = w.floats();
         float[] panel = floats != null ? floats : new float[ROW_BLOCK * k];
         float[] lanes = new float[L * L];

@@ -32,6 +32,9 @@ public final class SpikingMatMul {
     public static final int EVENT_DRIVEN_MAX_TOKENS = 3;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    /** 8-lane CPUs (AVX2): the same sums in vectors of 8 (exact integers: any order gives the same bits). */
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private static final int L = 16;
     private static final int BLOCK = SpikeWeights.BLOCK;
     private static final long EXACT_LIMIT = 1L << 24;
@@ -135,6 +138,7 @@ public final class SpikingMatMul {
         float[] totals = s.totals;
         Arrays.fill(totals, 0, n * BLOCK, 0f);
         ByteBuffer page = w.page(b);
+        MappedVectors.Region region = w.region(b);
         if (n <= EVENT_DRIVEN_MAX_TOKENS) {
             for (int k = 0; k < n; k++) {
                 int base = tokens[k] * x.width();
@@ -143,7 +147,9 @@ public final class SpikingMatMul {
                     int from = active.starts[k][g];
                     int to = active.starts[k][g + 1];
                     if (Dot.VECTOR) {
-                        eventGroup(page, w.offset(b, row0), x.counts(), base + row0, active.inputs[k], from, to, s.sums);
+                        eventGroup(region, w.offset(b, row0), x.counts(), base + row0, active.inputs[k], from, to, s.sums);
+                    } else if (Dot.VECTOR8) {
+                        eventGroup8(region, w.offset(b, row0), x.counts(), base + row0, active.inputs[k], from, to, s.sums);
                     } else {
                         eventGroupScalar(page, w.offset(b, row0), x.counts(), base + row0, active.inputs[k], from, to, s.sums);
                     }
@@ -153,7 +159,7 @@ public final class SpikingMatMul {
             }
         } else {
             for (int g = 0; g < w.groups(); g++) {
-                widenPanel(page, w.offset(b, g * w.groupSize()), w.groupSize(), s.panel);
+                widenPanel(page, region, w.offset(b, g * w.groupSize()), w.groupSize(), s.panel);
                 for (int k = 0; k < n; k += TILE) {
                     int count = Math.min(TILE, n - k);
                     groupSums(s.panel, w.groupSize(), x, tokens, k, count, g, s.sums);
@@ -174,11 +180,15 @@ public final class SpikingMatMul {
     }
 
     /** panel[i][l] = code of input row i of the group (64 bytes at {@code offset + 64·i}), as float. */
-    private static void widenPanel(ByteBuffer page, int offset, int gs, float[] panel) {
+    private static void widenPanel(ByteBuffer page, MappedVectors.Region region, int offset, int gs, float[] panel) {
         if (Dot.VECTOR) {
             for (int i = 0; i < gs * BLOCK; i += L) {
-                ((FloatVector) MappedVectors.bytes(B, page, offset + i).castShape(F, 0))
+                ((FloatVector) MappedVectors.bytes(B, region, offset + i).castShape(F, 0))
                         .intoArray(panel, i);
+            }
+        } else if (Dot.VECTOR8) {
+            for (int i = 0; i < gs * BLOCK; i += 8) {
+                ((FloatVector) MappedVectors.bytes(B8, region, offset + i).castShape(F8, 0)).intoArray(panel, i);
             }
         } else {
             for (int i = 0; i < gs * BLOCK; i++) {
@@ -199,6 +209,8 @@ public final class SpikingMatMul {
             int base = tokens[k0 + j] * k + g * gs;
             if (Dot.VECTOR) {
                 tile1x4(panel, gs, c, base, sums, j * BLOCK);
+            } else if (Dot.VECTOR8) {
+                tile1x8(panel, gs, c, base, sums, j * BLOCK);
             } else {
                 for (int l = 0; l < BLOCK; l++) {
                     float a = 0f;
@@ -269,11 +281,62 @@ public final class SpikingMatMul {
         a3.intoArray(sums, at + 3 * L);
     }
 
+    /** One token × 64 outputs from the panel, on 8-lane vectors. */
+    private static void tile1x8(float[] panel, int gs, float[] c, int base, float[] sums, int at) {
+        FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int i = 0; i < gs; i++) {
+            int p = i * BLOCK;
+            FloatVector s = FloatVector.broadcast(F8, c[base + i]);
+            a0 = FloatVector.fromArray(F8, panel, p).fma(s, a0);
+            a1 = FloatVector.fromArray(F8, panel, p + 8).fma(s, a1);
+            a2 = FloatVector.fromArray(F8, panel, p + 16).fma(s, a2);
+            a3 = FloatVector.fromArray(F8, panel, p + 24).fma(s, a3);
+            a4 = FloatVector.fromArray(F8, panel, p + 32).fma(s, a4);
+            a5 = FloatVector.fromArray(F8, panel, p + 40).fma(s, a5);
+            a6 = FloatVector.fromArray(F8, panel, p + 48).fma(s, a6);
+            a7 = FloatVector.fromArray(F8, panel, p + 56).fma(s, a7);
+        }
+        a0.intoArray(sums, at);
+        a1.intoArray(sums, at + 8);
+        a2.intoArray(sums, at + 16);
+        a3.intoArray(sums, at + 24);
+        a4.intoArray(sums, at + 32);
+        a5.intoArray(sums, at + 40);
+        a6.intoArray(sums, at + 48);
+        a7.intoArray(sums, at + 56);
+    }
+
+    /** {@link #eventGroup} on 8-lane vectors. */
+    private static void eventGroup8(MappedVectors.Region page, int offset, float[] c, int cBase, int[] inputs, int from, int to, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int k = from; k < to; k++) {
+            int i = inputs[k];
+            int off = offset + i * BLOCK;
+            FloatVector sv = FloatVector.broadcast(F8, c[cBase + i]);
+            a0 = ((FloatVector) MappedVectors.bytes(B8, page, off).castShape(F8, 0)).fma(sv, a0);
+            a1 = ((FloatVector) MappedVectors.bytes(B8, page, off + 8).castShape(F8, 0)).fma(sv, a1);
+            a2 = ((FloatVector) MappedVectors.bytes(B8, page, off + 16).castShape(F8, 0)).fma(sv, a2);
+            a3 = ((FloatVector) MappedVectors.bytes(B8, page, off + 24).castShape(F8, 0)).fma(sv, a3);
+            a4 = ((FloatVector) MappedVectors.bytes(B8, page, off + 32).castShape(F8, 0)).fma(sv, a4);
+            a5 = ((FloatVector) MappedVectors.bytes(B8, page, off + 40).castShape(F8, 0)).fma(sv, a5);
+            a6 = ((FloatVector) MappedVectors.bytes(B8, page, off + 48).castShape(F8, 0)).fma(sv, a6);
+            a7 = ((FloatVector) MappedVectors.bytes(B8, page, off + 56).castShape(F8, 0)).fma(sv, a7);
+        }
+        a0.intoArray(sums, 0);
+        a1.intoArray(sums, 8);
+        a2.intoArray(sums, 16);
+        a3.intoArray(sums, 24);
+        a4.intoArray(sums, 32);
+        a5.intoArray(sums, 40);
+        a6.intoArray(sums, 48);
+        a7.intoArray(sums, 56);
+    }
+
     /**
      * Event-driven group sums of one token over a block: only the 64-code rows of the inputs that spiked
      * ({@code inputs[from..to)}, indices within the group) are read.
      */
-    private static void eventGroup(ByteBuffer page, int offset, float[] c, int cBase, int[] inputs, int from, int to, float[] sums) {
+    private static void eventGroup(MappedVectors.Region page, int offset, float[] c, int cBase, int[] inputs, int from, int to, float[] sums) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int k = from; k < to; k++) {
             int i = inputs[k];

@@ -27,10 +27,11 @@ public final class BF16Matrix extends Matrix {
     @Override
     public void widenRow(int row, float[] dst, int dstOffset) {
         ByteBuffer bb = page(row);
+        MappedVectors.Region region = region(row);
         int base = byteOffset(row);
         int i = 0;
         for (int upper = cols - cols % I.length(); i < upper; i += I.length()) {
-            ShortVector s = MappedVectors.shorts(H, bb, base + 2 * i);
+            ShortVector s = MappedVectors.shorts(H, region, base + 2 * i);
             IntVector wide = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
             FloatVector f = wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             f.intoArray(dst, dstOffset + i);
@@ -38,6 +39,16 @@ public final class BF16Matrix extends Matrix {
         for (; i < cols; i++) {
             dst[dstOffset + i] = decode(bb.getShort(base + 2 * i));
         }
+    }
+
+    /** The buffer that holds row {@code r}, prepared for vector loads (kernels that read the bf16 values directly). */
+    public MappedVectors.Region rowRegion(int r) {
+        return region(r);
+    }
+
+    /** Where row {@code r} starts in {@link #rowRegion}, in bytes. */
+    public int rowByteOffset(int r) {
+        return byteOffset(r);
     }
 
     public static float decode(short bits) {

@@ -22,10 +22,11 @@ public final class F32Matrix extends Matrix {
     @Override
     public void widenRow(int row, float[] dst, int dstOffset) {
         ByteBuffer bb = page(row);
+        MappedVectors.Region region = region(row);
         int base = byteOffset(row);
         int i = 0;
         for (int upper = S.loopBound(cols); i < upper; i += S.length()) {
-            MappedVectors.floats(S, bb, base + 4 * i).intoArray(dst, dstOffset + i);
+            MappedVectors.floats(S, region, base + 4 * i).intoArray(dst, dstOffset + i);
         }
         for (; i < cols; i++) {
             dst[dstOffset + i] = bb.getFloat(base + 4 * i);

@@ -23,6 +23,8 @@ public abstract sealed class Matrix permits F32Matrix, BF16Matrix, F16Matrix, Q8
     protected final ByteBuffer[] pages;
     protected final int rowsPerPage;
     protected final int rowBytes;
+    /** The pages prepared for vector loads, once. */
+    private final MappedVectors.Region[] regions;
     /** Largest matrix kept as a float32 copy by {@link #floats()} (4 MB). */
     public static final long FLOAT_COPY_ELEMENTS = 1 << 20;
     private volatile float[] floats;
@@ -33,6 +35,10 @@ public abstract sealed class Matrix permits F32Matrix, BF16Matrix, F16Matrix, Q8
         this.pages = pages;
         this.rowBytes = cols * elementBytes;
         this.rowsPerPage = rowBytes == 0 ? rows : (int) Math.max(1, MAX_PAGE_BYTES / rowBytes);
+        this.regions = new MappedVectors.Region[pages.length];
+        for (int p = 0; p < pages.length; p++) {
+            regions[p] = MappedVectors.region(pages[p]);
+        }
     }
 
     public final int rows() {
@@ -90,6 +96,11 @@ public abstract sealed class Matrix permits F32Matrix, BF16Matrix, F16Matrix, Q8
 
     protected final ByteBuffer page(int row) {
         return pages[row / rowsPerPage];
+    }
+
+    /** {@link #page(int)} prepared for vector loads. */
+    protected final MappedVectors.Region region(int row) {
+        return regions[row / rowsPerPage];
     }
 
     protected final int byteOffset(int row) {

@@ -19,6 +19,10 @@ public final class Q8Matrix extends Matrix {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final boolean VECTOR = FloatVector.SPECIES_PREFERRED.length() >= 16;
+    /** 8-lane CPUs (AVX2): the same widening 8 columns at a time. */
+    private static final boolean VECTOR8 = FloatVector.SPECIES_PREFERRED.length() == 8;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
 
     private final int groupSize;
     private final int groups;
@@ -97,6 +101,11 @@ public final class Q8Matrix extends Matrix {
         return page(r);
     }
 
+    /** {@link #codePage} prepared for vector loads. */
+    public MappedVectors.Region codeRegion(int r) {
+        return region(r);
+    }
+
     /** Byte offset of row r in {@link #page(int)}. */
     public int rowOffset(int r) {
         return byteOffset(r);
@@ -115,13 +124,19 @@ public final class Q8Matrix extends Matrix {
     @Override
     public void widenRow(int row, float[] dst, int dstOffset) {
         ByteBuffer bb = page(row);
+        MappedVectors.Region region = region(row);
         int base = byteOffset(row);
         int s0 = row * groups;
         int c = 0;
         if (VECTOR && groupSize % 16 == 0) {
             // One loop without branches: a vector of 16 columns lies inside one group.
             for (int bound = cols - cols % 16; c < bound; c += 16) {
-                FloatVector codes = (FloatVector) MappedVectors.bytes(B, bb, base + c).castShape(F, 0);
+                FloatVector codes = (FloatVector) MappedVectors.bytes(B, region, base + c).castShape(F, 0);
+                codes.mul(scales[s0 + c / groupSize]).intoArray(dst, dstOffset + c);
+            }
+        } else if (VECTOR8 && groupSize % 8 == 0) {
+            for (int bound = cols - cols % 8; c < bound; c += 8) {
+                FloatVector codes = (FloatVector) MappedVectors.bytes(B8, region, base + c).castShape(F8, 0);
                 codes.mul(scales[s0 + c / groupSize]).intoArray(dst, dstOffset + c);
             }
         }

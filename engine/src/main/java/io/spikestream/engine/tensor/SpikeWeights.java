@@ -30,6 +30,8 @@ public final class SpikeWeights {
     private final int groupSize;
     private final int groups;
     private final ByteBuffer[] pages;
+    /** The pages prepared for vector loads, once. */
+    private final MappedVectors.Region[] regions;
     private final int blocksPerPage;
     private final float[] scales;
     private final int[] exceptionStart;
@@ -45,6 +47,10 @@ public final class SpikeWeights {
         this.groupSize = groupSize;
         this.groups = in / groupSize;
         this.pages = pages;
+        this.regions = new MappedVectors.Region[pages.length];
+        for (int p = 0; p < pages.length; p++) {
+            regions[p] = MappedVectors.region(pages[p]);
+        }
         this.blocksPerPage = blocksPerPage(in);
         this.scales = scales;
         this.exceptionStart = exceptionStart;
@@ -274,6 +280,11 @@ public final class SpikeWeights {
     /** The page holding output block b. */
     public ByteBuffer page(int b) {
         return pages[b / blocksPerPage];
+    }
+
+    /** {@link #page(int)} prepared for vector loads. */
+    public MappedVectors.Region region(int b) {
+        return regions[b / blocksPerPage];
     }
 
     /** Byte offset of the 64 codes of input i in block b, in {@link #page(int) page(b)}. */

@@ -2,6 +2,7 @@ package io.spikestream.engine.tensor;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -17,15 +18,32 @@ public final class MappedVectors {
     private MappedVectors() {
     }
 
-    public static ByteVector bytes(VectorSpecies<Byte> species, ByteBuffer buffer, int offset) {
-        return ByteVector.fromMemorySegment(species, MemorySegment.ofBuffer(buffer), offset, ByteOrder.LITTLE_ENDIAN);
+    /** A weight buffer's {@code MemorySegment}, made once (see the JDK 17 version). */
+    public static final class Region {
+        final MemorySegment segment;
+
+        private Region(ByteBuffer buffer) {
+            this.segment = MemorySegment.ofBuffer(buffer);
+        }
     }
 
-    public static ShortVector shorts(VectorSpecies<Short> species, ByteBuffer buffer, int offset) {
-        return ShortVector.fromMemorySegment(species, MemorySegment.ofBuffer(buffer), offset, ByteOrder.LITTLE_ENDIAN);
+    public static Region region(ByteBuffer buffer) {
+        return new Region(buffer);
     }
 
-    public static FloatVector floats(VectorSpecies<Float> species, ByteBuffer buffer, int offset) {
-        return FloatVector.fromMemorySegment(species, MemorySegment.ofBuffer(buffer), offset, ByteOrder.LITTLE_ENDIAN);
+    public static ByteVector bytes(VectorSpecies<Byte> species, Region region, int offset) {
+        return ByteVector.fromMemorySegment(species, region.segment, offset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public static ShortVector shorts(VectorSpecies<Short> species, Region region, int offset) {
+        return ShortVector.fromMemorySegment(species, region.segment, offset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public static FloatVector floats(VectorSpecies<Float> species, Region region, int offset) {
+        return FloatVector.fromMemorySegment(species, region.segment, offset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public static IntVector ints(VectorSpecies<Integer> species, Region region, int offset) {
+        return IntVector.fromMemorySegment(species, region.segment, offset, ByteOrder.LITTLE_ENDIAN);
     }
 }

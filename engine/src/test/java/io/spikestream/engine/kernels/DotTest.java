@@ -17,6 +17,24 @@ class DotTest {
             float reference = Dot.dotScalar(a, 5, b, 7, n);
             assertThat(Float.floatToRawIntBits(Dot.dot(a, 5, b, 7, n))).as("n=" + n).isEqualTo(Float.floatToRawIntBits(reference));
             assertThat(Float.floatToRawIntBits(Dot.dotVector(a, 5, b, 7, n))).as("n=" + n).isEqualTo(Float.floatToRawIntBits(reference));
+            // the 8-lane form (AVX2 CPUs), whichever form this CPU runs in dot()
+            assertThat(Float.floatToRawIntBits(Dot.dotVector8(a, 5, b, 7, n))).as("8 lanes, n=" + n).isEqualTo(Float.floatToRawIntBits(reference));
+        }
+    }
+
+    /** Sums whose order shows: the 8-lane tree adds the same pairs as the definition (cancellation would expose another order). */
+    @Test
+    void theEightLaneTreeAddsInTheDefinitionsOrder() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int trial = 0; trial < 200; trial++) {
+            float[] a = new float[16];
+            float[] b = new float[16];
+            for (int i = 0; i < 16; i++) {
+                a[i] = (float) ((rnd.nextDouble() - 0.5) * Math.pow(2, rnd.nextInt(-20, 40)));
+                b[i] = 1f;
+            }
+            assertThat(Float.floatToRawIntBits(Dot.dotVector8(a, 0, b, 0, 16))).as("trial " + trial)
+                    .isEqualTo(Float.floatToRawIntBits(Dot.dotScalar(a, 0, b, 0, 16)));
         }
     }
 
@@ -33,7 +51,11 @@ class DotTest {
             }
             float[] out = new float[16 + 2];
             Dot.columns16(cols, 5, x, 3, n, out, 2);
+            float[] out8 = new float[16 + 2]; // the 8-lane form (AVX2 CPUs), whichever form this CPU runs
+            Dot.columns16x8(cols, 5, x, 3, n, out8, 2);
             for (int i = 0; i < 16; i++) {
+                assertThat(Float.floatToRawIntBits(out8[2 + i])).as("8 lanes, n=%d column %d", n, i)
+                        .isEqualTo(Float.floatToRawIntBits(out[2 + i]));
                 float[] column = new float[n];
                 for (int k = 0; k < n; k++) {
                     column[k] = cols[5 + k * 16 + i];

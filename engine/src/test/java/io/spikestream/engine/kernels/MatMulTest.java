@@ -18,7 +18,7 @@ class MatMulTest {
      */
     @ParameterizedTest
     @CsvSource({"1,16,16", "3,37,19", "4,64,64", "5,33,100", "9,50,96", "17,130,257", "130,40,48", "203,33,64", "66,17,15",
-            "5,1030,1024"})
+            "5,1030,1024", "1,1030,1024", "2,37,32", "3,130,48", "1,5,16", "2,1030,1024"})
     void everyElementIsTheDefinedDotProduct(int n, int m, int k) {
         SplittableRandom rnd = new SplittableRandom(n * 31L + m);
         float[] w = DotTest.random(rnd, m * k);
@@ -76,6 +76,41 @@ class MatMulTest {
                 }
                 if (p != Parallel.SERIAL) {
                     p.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * A slice of rows for a few tokens from a row of x ({@link MatMul#rows}, as lm_head is computed): bf16 decode
+     * reads the weights directly, in registers, and must give Dot's value of the widened weights, bit for bit.
+     */
+    @ParameterizedTest
+    @CsvSource({"1,0,130,48", "2,3,70,64", "3,13,37,1024", "1,1,1030,1024", "4,5,33,32"})
+    void aSliceOfRowsForAFewTokensIsTheDefinedDotProduct(int n, int rowStart, int rowEnd, int k) {
+        int m = rowEnd + 3;
+        SplittableRandom rnd = new SplittableRandom(n * 7L + k);
+        float[] w = DotTest.random(rnd, m * k);
+        float[] x = DotTest.random(rnd, (n + 2) * k);
+        float[] bias = DotTest.random(rnd, m);
+        Matrix matrix = Matrix.fromFloats(DType.BF16, m, k, w);
+        float[] widened = new float[m * k];
+        matrix.widenRows(0, m, widened, 0);
+        int stride = rowEnd - rowStart + 5;
+        for (float[] b : new float[][] {null, bias}) {
+            float[] y = new float[n * stride];
+            java.util.Arrays.fill(y, Float.NaN);
+            MatMul.rows(matrix, rowStart, rowEnd, b, x, 2, n, y, stride, 1);
+            for (int t = 0; t < n; t++) {
+                for (int j = 0; j < stride; j++) {
+                    int o = rowStart + j - 1;
+                    float expected = Float.NaN; // outside the slice: not written
+                    if (j >= 1 && o < rowEnd) {
+                        float dot = Dot.dotScalar(widened, o * k, x, (t + 2) * k, k);
+                        expected = b == null ? dot : dot + b[o];
+                    }
+                    assertThat(Float.floatToRawIntBits(y[t * stride + j])).as("bias=%s t=%d j=%d", b != null, t, j)
+                            .isEqualTo(Float.floatToRawIntBits(expected));
                 }
             }
         }
