@@ -97,6 +97,41 @@ class SpikingCommandsTest {
         assertThat(((Number) json.get("prefill_ratio")).doubleValue()).isPositive();
         assertThat(((Number) json.get("skipped_fraction")).doubleValue()).isBetween(0.0, 1.0);
         assertThat(r.out()).contains("JDK ");
+        for (String v : new String[] {"dense", "spiking"}) {
+            assertThat(((Number) json.get(v + "_prefill_tokens_per_second")).doubleValue()).as(v).isPositive();
+            assertThat(((Number) json.get(v + "_decode_tokens_per_second")).doubleValue()).as(v).isPositive();
+        }
+        assertThat(((Number) json.get("dense_decode_bytes_per_token")).longValue()).isEqualTo(TINY_DENSE_DECODE_BYTES);
+        // W8ASpike: int8 codes and their scales instead of bf16 in the layers; lm_head and the final norm stay
+        long spiking = ((Number) json.get("spiking_decode_bytes_per_token")).longValue();
+        assertThat(spiking - TINY_HEAD_BYTES).isBetween((TINY_DENSE_DECODE_BYTES - TINY_HEAD_BYTES) / 2,
+                (TINY_DENSE_DECODE_BYTES - TINY_HEAD_BYTES) * 6 / 10);
+    }
+
+    /**
+     * What a decode step of the tiny preset reads in bf16 (H 256, 4 heads and 2 KV heads of 64, 4 layers, FFN 512,
+     * V 4096, GLA at layers 0 and 2 with a rank-16 gate): per layer q, o [256, 256], k, v [128, 256] and the
+     * three FFN matrices [512, 256]; each GLA layer's gate [16, 256] and [128, 16]; lm_head [4096, 256] and the
+     * final norm (256 floats). Not the embedding table.
+     */
+    static final long TINY_HEAD_BYTES = 4096L * 256 * 2 + 256 * 4;
+    static final long TINY_DENSE_DECODE_BYTES = 4 * ((2L * 256 * 256 + 2L * 128 * 256 + 3L * 512 * 256) * 2)
+            + 2 * ((16L * 256 + 128L * 16) * 2) + TINY_HEAD_BYTES;
+
+    @Test
+    void benchEndsWithItsJsonLine() {
+        CliRun r = CliRun.run("", "bench", "--preset", "tiny", "--positions", "64,600", "--chunk", "16", "--decode", "2", "--repeat", "1");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Map<String, Object> json = lastJson(r);
+        for (String v : new String[] {"gla_swa", "full_attention"}) {
+            assertThat(((Number) json.get(v + "_prefill_tokens_per_second")).doubleValue()).as(v).isPositive();
+            assertThat(((Number) json.get(v + "_decode_tokens_per_second")).doubleValue()).as(v).isPositive();
+        }
+        assertThat(((Number) json.get("gla_swa_decode_bytes_per_token")).longValue()).isEqualTo(TINY_DENSE_DECODE_BYTES);
+        // the baseline holds the GLA gates but never reads them
+        assertThat(((Number) json.get("full_attention_decode_bytes_per_token")).longValue())
+                .isEqualTo(TINY_DENSE_DECODE_BYTES - 2 * ((16L * 256 + 128L * 16) * 2));
+        assertThat(((Number) json.get("positions")).intValue()).isEqualTo(2);
     }
 
     @Test

@@ -132,7 +132,7 @@ public final class ModelBenchmark {
         int n = cells.size();
         return String.format(Locale.ROOT, "\"%1$s_prefill_tokens_per_second\": %2$s, \"%1$s_decode_tokens_per_second\": %3$s, "
                 + "\"%1$s_decode_bytes_per_token\": %4$d", name, n == 0 ? "null" : String.format(Locale.ROOT, "%.3f", Math.exp(prefill / n)),
-                n == 0 ? "null" : String.format(Locale.ROOT, "%.4f", Math.exp(decode / n)), model.weights().decodeBytesPerToken());
+                n == 0 ? "null" : String.format(Locale.ROOT, "%.4f", Math.exp(decode / n)), model.decodeBytesPerToken());
     }
 
     private void warmUp(Model hybrid, Model baseline, Parallel parallel) {

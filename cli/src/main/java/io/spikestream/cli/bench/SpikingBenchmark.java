@@ -111,8 +111,8 @@ public final class SpikingBenchmark {
                         + "\"spiking_prefill_tokens_per_second\": %.3f, \"spiking_decode_tokens_per_second\": %.4f, "
                         + "\"spiking_decode_bytes_per_token\": %d, \"positions\": %d, \"threads\": %d, \"jdk\": \"%s\"}%n",
                 prefillRatio, decodeRatio, weightRatio, skipped / n, (double) spikingAll / denseAll,
-                Math.exp(denseLog[0] / n), Math.exp(denseLog[1] / n), dense.weights().decodeBytesPerToken(),
-                Math.exp(spikingLog[0] / n), Math.exp(spikingLog[1] / n), spiking.weights().decodeBytesPerToken(), n, threads,
+                Math.exp(denseLog[0] / n), Math.exp(denseLog[1] / n), dense.decodeBytesPerToken(),
+                Math.exp(spikingLog[0] / n), Math.exp(spikingLog[1] / n), spiking.decodeBytesPerToken(), n, threads,
                 Runtime.version());
     }
 

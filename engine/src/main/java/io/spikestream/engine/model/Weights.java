@@ -20,14 +20,6 @@ public record Weights(Matrix embeddings, List<LayerWeights> layers, float[] norm
         return embeddings.storedBytes() + (lmHead == embeddings ? 0 : lmHead.storedBytes()) + 4L * norm.length + layerBytes();
     }
 
-    /**
-     * Bytes a decode step reads from the weights: the decoder layers' projections (codes and scales), the final
-     * norm and lm_head — not the embedding table, of which a step reads one row.
-     */
-    public long decodeBytesPerToken() {
-        return layerBytes() + 4L * norm.length + lmHead.storedBytes();
-    }
-
     /** Bytes of the decoder layers' projections (what W8ASpike changes; embeddings and lm_head stay float). */
     public long layerBytes() {
         long total = 0;
