@@ -191,8 +191,8 @@ class ParagraphSegmentsTest {
 
     /**
      * A document whose last blank line never comes: its open paragraph goes out in an END record without a seq
-     * (the reason in its error) when the bounded input ends, when the document expires, or when a chunk document
-     * is rejected — scored and alerted like the others, so every paragraph of the text is reported once.
+     * (the reason in its error) when the bounded input ends or the document expires — scored and alerted like the
+     * others, so every paragraph of the text is reported once.
      */
     @Test
     void aParagraphLeftOpenIsReportedWhenTheInputEndsOrTheDocumentExpires() throws Exception {

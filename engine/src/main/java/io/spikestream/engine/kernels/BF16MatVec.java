@@ -8,7 +8,6 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-
 /**
  * Decode (a few tokens) against bfloat16 weights, widening each 16-weight vector in registers instead of
  * widening 16 rows into a float panel first: the panel cost a write and a read of 4 bytes per weight on top of

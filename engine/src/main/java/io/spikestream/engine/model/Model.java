@@ -229,10 +229,6 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * The same weights with every layer of one kind: {@link LayerKind#FULL_ATTENTION} is the Transformer
-     * baseline of the benchmark (GLA layers' q/k/v/o used as softmax attention with RoPE).
-     */
-    /**
      * Bytes a decode step reads from the weights: the decoder layers' projections (codes and scales; a GLA gate
      * only in a GLA layer), the final norm and lm_head — not the embedding table, of which a step reads one row.
      */
@@ -247,6 +243,10 @@ public final class Model implements AutoCloseable {
         return total;
     }
 
+    /**
+     * The same weights with every layer of one kind: {@link LayerKind#FULL_ATTENTION} is the Transformer
+     * baseline of the benchmark (GLA layers' q/k/v/o used as softmax attention with RoPE).
+     */
     public Model withAllLayers(LayerKind kind) {
         if (spiking && kind == LayerKind.FULL_ATTENTION) {
             throw new IllegalArgumentException("the full-attention baseline is defined for float models, not W8ASpike");

@@ -53,11 +53,9 @@ final class ParagraphSegments {
         }
         ParagraphTracker.Step step = ParagraphTracker.add(p.currentParagraph(), lines);
         List<SegmentScore> out = new ArrayList<>(step.closed());
+        p.keepParagraph(step.open());
         if (last) {
-            out.addAll(ParagraphTracker.close(step.open()));
-            p.keepParagraph(null);
-        } else {
-            p.keepParagraph(step.open());
+            out.addAll(closeOpen(p));
         }
         return out;
     }
