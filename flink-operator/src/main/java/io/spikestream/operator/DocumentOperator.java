@@ -121,7 +121,7 @@ public final class DocumentOperator<T> extends AbstractUdfStreamOperator<Enrichm
             getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, DocumentRecords.descriptor(),
                     (key, state) -> {
                         DocumentRecord r = state.value();
-                        if (r != null && r.progress.hasOpenParts()) {
+                        if (r != null && r.endsOpen()) {
                             collector.eraseTimestamp();
                             userFunction.endOfInput(context, collector);
                         }

@@ -66,6 +66,12 @@ final class OperatorHarness implements AutoCloseable {
                 .sourceName("documents").build(), restoreFrom);
     }
 
+    /** Over chunks, scoring and alerting {@code segment}s, in the given bundles. */
+    static OperatorHarness chunks(OperatorOptions options, String alertThreshold, SegmentKind segment, Bundles bundles) throws Exception {
+        return new OperatorHarness(DocumentScoring.documentChunks().options(options).alertThreshold(alertThreshold).segment(segment)
+                .sourceName("documents").bundles(bundles).build(), null);
+    }
+
     /** The alerts emitted so far, in order. */
     List<io.spikestream.avro.Alert> alerts() {
         ConcurrentLinkedQueue<StreamRecord<io.spikestream.avro.Alert>> q = harness.getSideOutput(DocumentProcessor.ALERTS);

@@ -9,6 +9,7 @@ import io.spikestream.engine.scoring.AlertThreshold;
 import io.spikestream.engine.scoring.Background;
 import io.spikestream.engine.scoring.Calibration;
 import io.spikestream.engine.scoring.LineScorer;
+import io.spikestream.engine.scoring.ParagraphTracker;
 import io.spikestream.engine.scoring.SegmentKind;
 import io.spikestream.engine.scoring.SegmentScore;
 import io.spikestream.engine.scoring.Segments;
@@ -172,7 +173,7 @@ class ParagraphSegmentsTest {
         String text = String.join("\n", lines.subList(0, lines.size() - 1)); // no final newline: the last chunk ends the paragraph
         List<String> reference = null;
         for (int[] sizes : new int[][] {{text.length()}, {7}, {100, 3}, {1}}) {
-            try (OperatorHarness h = OperatorHarness.chunks(OperatorHarness.options(model), "p50", SegmentKind.PARAGRAPH, null)) {
+            try (OperatorHarness h = OperatorHarness.chunks(OperatorHarness.options(model), "p50", SegmentKind.PARAGRAPH, (OperatorSubtaskState) null)) {
                 for (var c : OperatorHarness.chunks("doc", text, sizes)) {
                     h.chunk(c);
                 }
@@ -223,6 +224,57 @@ class ParagraphSegmentsTest {
                 assertThat(last.getError()).contains(end);
                 assertThat(segments(List.of(last))).containsExactly(lastParagraph);
                 assertThat(h.alerts()).extracting(a -> a.getLine() + "-" + a.getLineEnd()).as(end).isEqualTo(alertedLines);
+            }
+        }
+    }
+
+    /**
+     * A chunked document rejected mid-paragraph (a seq that never arrives), or whose bounded input ends without its
+     * last chunk: the paragraph open at its last applied chunk goes out in the END record, with every line it had —
+     * the text the streaming tokenizer held back included, scored as offline over the text up to there — and the
+     * reason in its error; the chunks after the gap are rejected, not scored.
+     */
+    @Test
+    void aParagraphLeftOpenByARejectedDocumentIsReportedWithTheReason() throws Exception {
+        int k = lines.size() / 2; // a line whose paragraph goes on after it
+        while (lines.get(k).isBlank() || ParagraphTracker.isHeading(lines.get(k)) || lines.get(k + 1).isBlank()
+                || ParagraphTracker.isHeading(lines.get(k + 1))) {
+            k++;
+        }
+        List<String> before;
+        long tokens;
+        try (Engine engine = Engine.load(model, new EngineOptions(1))) {
+            double[] background = Calibration.read(model).orElseThrow().background().surprisals();
+            List<SegmentScore> scored = LineScorer.scoreAll(engine, engine.newDocument(), lines.subList(0, k + 1), background).asSegments();
+            tokens = scored.get(scored.size() - 1).tokenEnd();
+            before = Segments.paragraphs(scored).stream().map(g -> describe(g.firstLine(), g.lastLine(), g.scored(), g.mean(),
+                    g.contextualMean(), threshold.score(g))).toList();
+        }
+        String open = before.get(before.size() - 1);
+        assertThat(open.split(" ")[0]).as("the open paragraph ends at the cut").endsWith("-" + k);
+        assertThat(expected).as("the paragraphs closed before the cut").startsWith(before.subList(0, before.size() - 1).toArray(String[]::new));
+        assertThat(expected).doesNotContain(open);
+
+        OperatorOptions o = OperatorHarness.options(model).withBuffering(8, 1 << 20, java.time.Duration.ofSeconds(30));
+        for (String end : List.of("rejected", "input ended")) {
+            try (OperatorHarness h = OperatorHarness.chunks(o, "p50", SegmentKind.PARAGRAPH, Bundles.NONE)) {
+                h.time(1_000);
+                h.chunk(OperatorHarness.chunk("doc", 0, String.join("\n", lines.subList(0, k + 1)) + "\n", false));
+                if (end.equals("rejected")) {
+                    h.chunk(OperatorHarness.chunk("doc", 2, String.join("\n", lines.subList(k + 1, lines.size())), true)); // seq 1 never comes
+                    assertThat(segments(h.output())).as("before the gap times out").isEqualTo(before.subList(0, before.size() - 1));
+                    h.time(31_001);
+                    assertThat(h.rejected()).extracting(r -> r.getReason()).anyMatch(r -> r.contains("seq 1 did not arrive within PT30S"));
+                } else {
+                    h.endInput();
+                }
+                assertThat(segments(h.output())).as(end).isEqualTo(before);
+                Enrichment last = h.output().get(h.output().size() - 1);
+                assertThat(last.getKind()).isEqualTo(io.spikestream.avro.EnrichmentKind.END);
+                assertThat(last.getSeq()).isNull();
+                assertThat(last.getError()).contains(end.equals("rejected") ? "rejected: seq 1 did not arrive" : "input ended");
+                assertThat(segments(List.of(last))).as("the held-back text is read into the open paragraph").containsExactly(open);
+                assertThat(last.getTokenEnd()).as("its tokens counted").isEqualTo(tokens);
             }
         }
     }

@@ -108,7 +108,7 @@ public final class ScoreLinesCommand implements Callable<Integer> {
             System.out.println("report: " + html);
         }
         System.out.println("most surprising " + kind.label() + "s (" + (norms.isPresent() ? "score: " + norms.get().statistic().label()
-                + " in robust z among normal " + kind.label() + "s of the same length; then " : "") + "mean nats/token):");
+                + " " + scoreForm(norms.get()) + "; then " : "") + "mean nats/token):");
         segments.stream().filter(SegmentScore::isScored).sorted(Comparator.comparingDouble((SegmentScore g) -> -rank.applyAsDouble(g))).limit(top)
                 .forEach(g -> {
                     String text = g.text().lines().findFirst().orElse("");
@@ -220,5 +220,15 @@ public final class ScoreLinesCommand implements Callable<Integer> {
             n += x ? 1 : 0;
         }
         return n;
+    }
+
+    /** How a score of these norms reads, for the ranking's header. */
+    static String scoreForm(LengthNorms n) {
+        String same = "in robust z among normal " + n.kind().label() + "s of the same length";
+        return switch (n.form()) {
+            case BY_LENGTH -> same;
+            case PER_TOKEN -> "above the normal " + n.kind().label() + "s' centre, in spreads per √token";
+            case WEIGHED -> same + String.format(Locale.ROOT, ", weighed by √(tokens / (tokens + %.0f))", n.weightTokens());
+        };
     }
 }

@@ -26,7 +26,8 @@ import java.util.Optional;
  * <p>Since 0.3 it also holds, per segment kind, {@link LengthNorms}: what normal lines and paragraphs score by
  * length, which the ranking and the {@code pNN} alert thresholds use; and the {@link Background} token counts of
  * the training text that contextual surprisal needs. A file without them (0.2) still loads: its thresholds are
- * on plain mean surprisal as before.
+ * on plain mean surprisal as before. Since 0.4 paragraph norms are {@link LengthNorms.Form#WEIGHED} (their
+ * median token count as {@code weight_tokens}); a 0.3 file's paragraph norms stay by length, unweighed.
  *
  * @param lines      how many lines the quantiles come from (p99.99 of 2,000 lines is an extrapolation: look here)
  * @param source     what was scored, for a human
@@ -76,7 +77,7 @@ public record Calibration(long lines, String source, Map<String, Double> quantil
         norms.put(SegmentKind.LINE, LengthNorms.fit(SegmentKind.LINE, lineStatistic(lineForm, background), lineForm, lines));
         if (paragraphs.stream().filter(SegmentScore::isScored).count() >= LengthNorms.MIN_BUCKET) {
             norms.put(SegmentKind.PARAGRAPH, LengthNorms.fit(SegmentKind.PARAGRAPH,
-                    background == null ? LengthNorms.Statistic.SURPRISAL : LengthNorms.Statistic.CONTEXTUAL, paragraphs));
+                    background == null ? LengthNorms.Statistic.SURPRISAL : LengthNorms.Statistic.CONTEXTUAL, LengthNorms.Form.WEIGHED, paragraphs));
         }
         return new Calibration(plain.lines(), source, plain.quantiles(), norms, background);
     }
@@ -129,7 +130,8 @@ public record Calibration(long lines, String source, Map<String, Double> quantil
 
     /** Writes {@value #FILE} into {@code dir}; the numbers round-trip exactly (shortest repr of each double). */
     public void write(Path dir) throws IOException {
-        StringBuilder sb = new StringBuilder("{\n  \"version\": " + (norms.isEmpty() ? "\"0.2\"" : "\"0.3\"")
+        boolean weighed = norms.values().stream().anyMatch(n -> n.form() == LengthNorms.Form.WEIGHED);
+        StringBuilder sb = new StringBuilder("{\n  \"version\": " + (norms.isEmpty() ? "\"0.2\"" : weighed ? "\"0.4\"" : "\"0.3\"")
                 + ",\n  \"statistic\": \"mean surprisal per line, nats/token\",\n  \"source\": ");
         Json.appendString(sb, source);
         sb.append(",\n  \"lines\": ").append(lines).append(",\n  \"quantiles\": {");
@@ -145,6 +147,9 @@ public record Calibration(long lines, String source, Map<String, Double> quantil
             Json.appendString(sb, n.statistic().label());
             sb.append(", \"form\": ");
             Json.appendString(sb, n.form().label());
+            if (n.form() == LengthNorms.Form.WEIGHED) {
+                sb.append(", \"weight_tokens\": ").append(Double.toString(n.weightTokens()));
+            }
             sb.append(", \"segments\": ").append(n.segments()).append(", \"buckets\": [");
             int k = 0;
             for (LengthNorms.Bucket b : n.buckets()) {
@@ -246,7 +251,12 @@ public record Calibration(long lines, String source, Map<String, Double> quantil
             // files of the first 0.3 have no form: theirs is by length
             LengthNorms.Form form = m.get("form") == null ? LengthNorms.Form.BY_LENGTH
                     : LengthNorms.Form.parse(m.get("form") instanceof String f ? f : String.valueOf(m.get("form")));
-            return new LengthNorms(kind, LengthNorms.Statistic.parse(statistic), form, segments.longValue(), bs, q);
+            // weighed norms (0.4) carry their n₀; the forms before have none
+            if (m.containsKey("weight_tokens") && !(m.get("weight_tokens") instanceof Number)) {
+                throw new IllegalArgumentException("\"weight_tokens\" must be a number, got " + m.get("weight_tokens"));
+            }
+            double weightTokens = m.get("weight_tokens") instanceof Number w ? w.doubleValue() : 0;
+            return new LengthNorms(kind, LengthNorms.Statistic.parse(statistic), form, segments.longValue(), bs, q, weightTokens);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }

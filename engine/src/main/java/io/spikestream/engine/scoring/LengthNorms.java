@@ -22,17 +22,24 @@ import java.util.Map;
  * kind of line) the {@link Form#PER_TOKEN} form fits one centre and a spread that shrinks with the square root of
  * the token count: a short tail's high mean is weak evidence, a 30-token line's is strong.
  *
+ * <p>Paragraphs use {@link Form#WEIGHED}: the robust z-score of their length bucket, weighed by
+ * √(n / (n + n₀)) with n₀ the calibration paragraphs' median token count. A bucket (16–31 tokens, 32–63, …) is
+ * wide, and a z-score from a few tokens' mean is weaker evidence than the same z from a whole clause's; the weight
+ * lets evidence grow with length but saturate (a paragraph of median length counts 1/√2, a 5-token heading about
+ * a quarter), where the plain √n of {@link Form#PER_TOKEN} would let every long paragraph outrank every short one.
+ *
  * @param kind      the segments it describes
  * @param statistic what is normalized
- * @param form      how the length enters: buckets of lengths, or one centre with a spread per √token
+ * @param form      how the length enters: buckets of lengths (weighed or not), or one centre with a spread per √token
  * @param segments  how many calibration segments it was fitted on
  * @param buckets   length ranges covering every length, shortest first: the base buckets, neighbours merged until
  *                  each range holds at least {@value #MIN_BUCKET} calibration segments (a thin bucket's median and
  *                  scale would be noise)
  * @param quantiles the score's quantiles over the calibration segments ({@code p50} … {@code p99.99})
+ * @param weightTokens n₀ of {@link Form#WEIGHED}: the calibration segments' median token count (0 for the other forms)
  */
-public record LengthNorms(SegmentKind kind, Statistic statistic, Form form, long segments, List<Bucket> buckets, Map<String, Double> quantiles)
-        implements Serializable {
+public record LengthNorms(SegmentKind kind, Statistic statistic, Form form, long segments, List<Bucket> buckets, Map<String, Double> quantiles,
+                          double weightTokens) implements Serializable {
     /** Fewest segments a bucket's median and scale are taken from. */
     public static final int MIN_BUCKET = 20;
     /** Smallest scale, nats/token: a bucket of near-identical segments must not turn tiny differences into huge scores. */
@@ -76,7 +83,9 @@ public record LengthNorms(SegmentKind kind, Statistic statistic, Form form, long
          * median of the calibration segments and the spread 1.4826 × the median of |statistic − centre| × √tokens.
          * Fitted on whole segments, so the spread includes how much neighbouring tokens move together.
          */
-        PER_TOKEN("per token");
+        PER_TOKEN("per token"),
+        /** {@link #BY_LENGTH}'s z-score × √(tokens / (tokens + n₀)), n₀ the calibration segments' median token count. */
+        WEIGHED("by length, weighed");
 
         private final String label;
 
@@ -117,6 +126,10 @@ public record LengthNorms(SegmentKind kind, Statistic statistic, Form form, long
                         + b.minTokens() + ".." + (b.maxTokens() < 0 ? "" : b.maxTokens()) + " where " + next + ".." + (last ? "" : "2^k-1") + " belongs");
             }
             next = b.maxTokens() + 1;
+        }
+        if (form == Form.WEIGHED ? !(Double.isFinite(weightTokens) && weightTokens >= 1) : weightTokens != 0) {
+            throw new IllegalArgumentException(form == Form.WEIGHED ? "weighed norms need a median token count of at least 1, got " + weightTokens
+                    : "only weighed norms have a median token count, got " + weightTokens + " for norms " + form.label());
         }
         if (form == Form.PER_TOKEN && buckets.size() != 1) {
             throw new IllegalArgumentException("per-token norms have one range, 1 token to no limit; got " + buckets.size());
@@ -188,13 +201,17 @@ public record LengthNorms(SegmentKind kind, Statistic statistic, Form form, long
                 buckets.add(bucket(r[0], r[1], values));
             }
         }
-        LengthNorms unquantiled = new LengthNorms(kind, statistic, form, used.size(), buckets, Map.of());
+        double weightTokens = 0;
+        if (form == Form.WEIGHED) {
+            weightTokens = Math.max(1, Calibration.quantile(used.stream().mapToDouble(SegmentScore::scored).sorted().toArray(), 0.5));
+        }
+        LengthNorms unquantiled = new LengthNorms(kind, statistic, form, used.size(), buckets, Map.of(), weightTokens);
         double[] scores = used.stream().mapToDouble(unquantiled::score).sorted().toArray();
         Map<String, Double> q = new LinkedHashMap<>();
         for (String level : Calibration.LEVELS) {
             q.put("p" + level, Calibration.quantile(scores, Double.parseDouble(level) / 100));
         }
-        return new LengthNorms(kind, statistic, form, used.size(), buckets, q);
+        return new LengthNorms(kind, statistic, form, used.size(), buckets, q, weightTokens);
     }
 
     /** The one range of {@link Form#PER_TOKEN}: the token-weighted median as its median, the spread per √token as its scale. */
@@ -240,7 +257,11 @@ public record LengthNorms(SegmentKind kind, Statistic statistic, Form form, long
         }
         Bucket b = bucketFor(s.scored());
         double z = (statistic.of(s) - b.median()) / b.scale();
-        return form == Form.PER_TOKEN ? z * Math.sqrt(s.scored()) : z;
+        return switch (form) {
+            case BY_LENGTH -> z;
+            case PER_TOKEN -> z * Math.sqrt(s.scored());
+            case WEIGHED -> z * Math.sqrt(s.scored() / (s.scored() + weightTokens));
+        };
     }
 
     /** A quantile of the score by name ({@code p99.9}); an unknown name lists the known ones. */
@@ -261,7 +282,9 @@ public record LengthNorms(SegmentKind kind, Statistic statistic, Form form, long
             quantiles.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s %.2f", k, v)));
             return sb.toString();
         }
-        StringBuilder sb = new StringBuilder(kind.label() + "s by length (" + statistic.label() + ", " + segments + " segments):");
+        StringBuilder sb = new StringBuilder(kind.label() + "s " + form.label() + " (" + statistic.label() + ", " + segments + " segments"
+                + (form == Form.WEIGHED ? String.format(Locale.ROOT, ", weighed by √(tokens / (tokens + %s))", Double.toString(weightTokens)) : "")
+                + "):");
         for (Bucket b : buckets) {
             sb.append(String.format(Locale.ROOT, " %d%s tokens %.3f±%.3f (%d);", b.minTokens(), b.maxTokens() < 0 ? "+" : b.maxTokens() == b.minTokens() ? ""
                     : "-" + b.maxTokens(), b.median(), b.scale(), b.count()));

@@ -102,9 +102,10 @@ class CalibrationTest {
         assertThat(lines.form()).isEqualTo(LengthNorms.Form.PER_TOKEN);
         assertThat(lines.statistic()).as("prose lines with a background: contextual").isEqualTo(LengthNorms.Statistic.CONTEXTUAL);
         assertThat(lines.buckets()).hasSize(1);
-        assertThat(c.norms(SegmentKind.PARAGRAPH).orElseThrow().form()).as("paragraphs stay by length").isEqualTo(LengthNorms.Form.BY_LENGTH);
+        assertThat(c.norms(SegmentKind.PARAGRAPH).orElseThrow().form()).as("paragraphs stay by length, weighed").isEqualTo(LengthNorms.Form.WEIGHED);
         c.write(dir);
-        assertThat(Files.readString(dir.resolve(Calibration.FILE))).contains("\"form\": \"per token\"").contains("\"form\": \"by length\"");
+        assertThat(Files.readString(dir.resolve(Calibration.FILE))).contains("\"form\": \"per token\"")
+                .contains("\"form\": \"by length, weighed\", \"weight_tokens\": 66.0");
         assertThat(Calibration.read(dir).orElseThrow()).isEqualTo(c);
     }
 
@@ -119,9 +120,11 @@ class CalibrationTest {
         assertThat(lines.buckets()).extracting(LengthNorms.Bucket::count).containsExactly(40L, 40L, 40L);
         assertThat(paragraphs.statistic()).as("with a background, paragraphs by contextual surprisal").isEqualTo(LengthNorms.Statistic.CONTEXTUAL);
         assertThat(paragraphs.segments()).isEqualTo(40);
+        assertThat(paragraphs.form()).isEqualTo(LengthNorms.Form.WEIGHED);
+        assertThat(paragraphs.weightTokens()).as("every paragraph has 6 + 20 + 40 tokens").isEqualTo(66.0);
         c.write(dir);
         String file = Files.readString(dir.resolve(Calibration.FILE));
-        assertThat(file).contains("\"version\": \"0.3\"").contains("\"line_norms\"").contains("\"paragraph_norms\"")
+        assertThat(file).contains("\"version\": \"0.4\"").contains("\"line_norms\"").contains("\"paragraph_norms\"")
                 .contains("\"background_counts\": [5,0,3,1000000007]");
         Calibration back = Calibration.read(dir).orElseThrow();
         assertThat(back).isEqualTo(c);
@@ -153,8 +156,21 @@ class CalibrationTest {
         assertThatThrownBy(() -> Calibration.read(dir)).hasMessageContaining("line_norms").hasMessageContaining("from 1 token");
         Files.writeString(dir.resolve(Calibration.FILE), file.replace("\"form\": \"by length\"", "\"form\": \"sideways\""));
         assertThatThrownBy(() -> Calibration.read(dir)).hasMessageContaining("line_norms").hasMessageContaining("sideways");
-        // a file of the first 0.3 has no form: its norms are by length
-        Files.writeString(dir.resolve(Calibration.FILE), file.replace("\"form\": \"by length\", ", ""));
-        assertThat(Calibration.read(dir).orElseThrow()).isEqualTo(c);
+        Files.writeString(dir.resolve(Calibration.FILE), file.replace("\"weight_tokens\": 66.0", "\"weight_tokens\": -3"));
+        assertThatThrownBy(() -> Calibration.read(dir)).hasMessageContaining("paragraph_norms").hasMessageContaining("at least 1, got -3.0");
+        Files.writeString(dir.resolve(Calibration.FILE), file.replace(", \"weight_tokens\": 66.0", ""));
+        assertThatThrownBy(() -> Calibration.read(dir)).hasMessageContaining("paragraph_norms").hasMessageContaining("median token count");
+        Files.writeString(dir.resolve(Calibration.FILE), file.replace("\"weight_tokens\": 66.0", "\"weight_tokens\": \"many\""));
+        assertThatThrownBy(() -> Calibration.read(dir)).hasMessageContaining("paragraph_norms").hasMessageContaining("must be a number");
+        // a file of the first 0.3 has no form: its norms are by length; a 0.3 file's paragraphs are by length, unweighed
+        String old = file.replace("\"form\": \"by length\", ", "").replace("\"form\": \"by length, weighed\", \"weight_tokens\": 66.0", "\"form\": \"by length\"");
+        Files.writeString(dir.resolve(Calibration.FILE), old);
+        Calibration read = Calibration.read(dir).orElseThrow();
+        assertThat(read.norms(SegmentKind.LINE)).isEqualTo(c.norms(SegmentKind.LINE));
+        LengthNorms unweighed = read.norms(SegmentKind.PARAGRAPH).orElseThrow();
+        assertThat(unweighed.form()).isEqualTo(LengthNorms.Form.BY_LENGTH);
+        assertThat(unweighed.buckets()).isEqualTo(paragraphs.buckets());
+        SegmentScore p = Segments.paragraphs(document()).get(3);
+        assertThat(paragraphs.score(p)).as("weighed: × √(66 / (66 + 66))").isEqualTo(unweighed.score(p) * Math.sqrt(0.5));
     }
 }

@@ -88,8 +88,35 @@ class LengthNormsTest {
         assertThat(n.score(line(36, 3.0, 0))).isCloseTo(6 * unit, within(1e-12));
         assertThat(n.toString()).contains("per token").contains("centre 2.000");
         assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.PER_TOKEN, 5,
-                List.of(new LengthNorms.Bucket(1, 1, 5, 1, 1), new LengthNorms.Bucket(2, -1, 5, 1, 1)), Map.of())).hasMessageContaining("one range");
+                List.of(new LengthNorms.Bucket(1, 1, 5, 1, 1), new LengthNorms.Bucket(2, -1, 5, 1, 1)), Map.of(), 0)).hasMessageContaining("one range");
         assertThatThrownBy(() -> LengthNorms.Form.parse("sideways")).hasMessageContaining("sideways");
+    }
+
+    @Test
+    void weighedNormsLetTheEvidenceGrowWithLengthButSaturate() {
+        List<SegmentScore> cal = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            cal.add(line(10, 2.0 + 0.1 * i, 0)); // 10 tokens: 2.0 .. 2.9
+            cal.add(line(40, 3.0 + 0.1 * i, 0)); // 40 tokens: 3.0 .. 3.9
+        }
+        LengthNorms n = LengthNorms.fit(SegmentKind.PARAGRAPH, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.WEIGHED, cal);
+        // 20 segments close the first range at 32-63 tokens: one range, median (2.9 + 3.0) / 2, deviations 0.05 .. 0.95 in pairs
+        assertThat(n.buckets()).hasSize(1);
+        assertThat(n.bucketFor(10).median()).isCloseTo(2.95, within(1e-12));
+        assertThat(n.bucketFor(10).scale()).isCloseTo(1.4826 * 0.5, within(1e-12));
+        assertThat(n.weightTokens()).as("the median token count: (10 + 40) / 2").isEqualTo(25.0);
+        double oneScale = 2.95 + 1.4826 * 0.5;
+        assertThat(n.score(line(25, oneScale, 0))).as("z = 1 at the median length: 1/√2").isCloseTo(Math.sqrt(0.5), within(1e-12));
+        assertThat(n.score(line(100, oneScale, 0))).isCloseTo(Math.sqrt(0.8), within(1e-12));
+        assertThat(n.score(line(1, oneScale, 0))).isCloseTo(Math.sqrt(1.0 / 26), within(1e-12));
+        assertThat(n.score(line(1_000_000, oneScale, 0))).as("saturates at the plain z").isCloseTo(1.0, within(1e-4));
+        // a short segment's higher z can rank below a long one's: 2 tokens at z = 3 against 50 tokens at z = 1.5
+        assertThat(n.score(line(2, 2.95 + 3 * 1.4826 * 0.5, 0))).isLessThan(n.score(line(50, 2.95 + 1.5 * 1.4826 * 0.5, 0)));
+        assertThat(n.toString()).contains("by length, weighed").contains("25.0");
+        assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.WEIGHED, 5,
+                List.of(new LengthNorms.Bucket(1, -1, 5, 1, 1)), Map.of(), 0)).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.BY_LENGTH, 5,
+                List.of(new LengthNorms.Bucket(1, -1, 5, 1, 1)), Map.of(), 25)).hasMessageContaining("only weighed norms");
     }
 
     @Test
@@ -122,10 +149,10 @@ class LengthNormsTest {
         assertThatThrownBy(() -> LengthNorms.fit(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, List.of(line(3, 1, 0))))
                 .hasMessageContaining("too little normal text").hasMessageContaining("1 scored segments");
         LengthNorms.Bucket b = new LengthNorms.Bucket(2, -1, 5, 1, 1);
-        assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.BY_LENGTH, 5, List.of(b), Map.of()))
+        assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.BY_LENGTH, 5, List.of(b), Map.of(), 0))
                 .hasMessageContaining("from 1 token to no limit");
         LengthNorms.Bucket a = new LengthNorms.Bucket(1, 5, 5, 1, 1);
-        assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.BY_LENGTH, 5, List.of(a, b), Map.of()))
+        assertThatThrownBy(() -> new LengthNorms(SegmentKind.LINE, LengthNorms.Statistic.SURPRISAL, LengthNorms.Form.BY_LENGTH, 5, List.of(a, b), Map.of(), 0))
                 .hasMessageContaining("powers of two");
         assertThatThrownBy(() -> new LengthNorms.Bucket(1, -1, 5, 1, 0)).hasMessageContaining("positive scale");
         assertThatThrownBy(() -> LengthNorms.Statistic.parse("vibes")).hasMessageContaining("vibes");

@@ -287,7 +287,7 @@ public final class DocumentParts {
     /** The input ended (a bounded job): the current document's open paragraph and incident are emitted, no timer will. */
     public void endOfInput(DocumentContext ctx) throws Exception {
         DocumentRecord doc = records.get();
-        if (doc != null && doc.progress.hasOpenParts()) {
+        if (doc != null && doc.endsOpen()) {
             scorer.closeParagraph(doc.progress, "the input ended before the document's last chunk", ctx);
             scorer.closeIncident(doc.progress, ctx);
             changed(doc);

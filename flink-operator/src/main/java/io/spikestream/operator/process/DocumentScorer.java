@@ -11,6 +11,7 @@ import io.spikestream.engine.scoring.AlertThreshold;
 import io.spikestream.engine.scoring.LineScore;
 import io.spikestream.engine.scoring.LineScorer;
 import io.spikestream.engine.scoring.LineTracker;
+import io.spikestream.engine.scoring.OpenLine;
 import io.spikestream.engine.scoring.SegmentScore;
 import io.spikestream.engine.state.DocumentState;
 import io.spikestream.engine.state.StateCodec;
@@ -296,12 +297,49 @@ final class DocumentScorer {
      * alerts like any other; a document without one gets no record.
      */
     void closeParagraph(ProgressState p, String reason, DocumentContext ctx) {
-        List<SegmentScore> open = paragraphs == null ? List.of() : paragraphs.closeOpen(p);
+        if (paragraphs == null) {
+            return;
+        }
+        List<SegmentScore> open = new ArrayList<>(finishText(p, ctx));
+        open.addAll(paragraphs.closeOpen(p));
         if (open.isEmpty()) {
             return;
         }
         ctx.emit(records.endWithout(ctx.docId(), p, reason, OutputRecords.segmentRecords(open, paragraphs::score), ctx.now()));
         alerts(open, null, null, ctx);
+    }
+
+    /**
+     * The text a chunked document left unread when it ends without its last chunk — the tokenizer's held-back tail
+     * and the open line — read as if the text ended there (as a last chunk would), and the paragraphs that closes.
+     * The state is not saved: the document is over. A state that cannot be loaded leaves the open paragraph as it is.
+     */
+    private List<SegmentScore> finishText(ProgressState p, DocumentContext ctx) {
+        finishChunks(p, ctx);
+        DocumentState doc;
+        try {
+            doc = states.load(ctx.docId(), p.tokens);
+        } catch (Exception e) {
+            return List.of();
+        }
+        String tail = doc.tokenizerTail();
+        OpenLine line = p.currentLine();
+        if (tail.isEmpty() && line.tokens() == 0 && line.text().isEmpty()) {
+            return List.of();
+        }
+        TextChunkResult r = engine.advanceText(engine.fork(doc), "", true);
+        ChunkResult c = r.result();
+        for (double lp : c.logProbs()) {
+            if (!Double.isNaN(lp)) {
+                p.maxSurprisal = p.scoredTokens == 0 ? -lp : Math.max(p.maxSurprisal, -lp);
+                p.scoredTokens++;
+                p.surprisalSum -= lp;
+            }
+        }
+        p.tokens = c.startPosition() + c.size();
+        LineTracker.Lines lines = LineTracker.track(line, tail, "", r, true);
+        p.keepLine(lines.open());
+        return paragraphs.add(p, lines.closed(), c, true);
     }
 
     /** Emits the document's open incident, if any: it ended, expired, was rejected, or the input ended. */

@@ -16,6 +16,14 @@ public class DocumentRecord {
     public DocumentRecord() {
     }
 
+    /**
+     * Whether an end without the last chunk (expiry, rejection, the end of a bounded input) has something to emit:
+     * an open incident or paragraph, or — in an active document that has read text — text its chunks left unread.
+     */
+    public boolean endsOpen() {
+        return progress.hasOpenParts() || lifetime.status == LifetimeState.ACTIVE && progress.applied > 0;
+    }
+
     /** The parts of a document kept by the 0.1 release as one flat {@link DocumentMeta}. */
     static DocumentRecord migrate(DocumentMeta m) {
         DocumentRecord r = new DocumentRecord();
