@@ -31,7 +31,9 @@ import java.util.Optional;
  * (a Markdown heading is one of its own), and one row comes out per paragraph once it ends: at a blank line, a
  * heading, or an empty text ({@code ''}: a row that marks the end of the document's paragraph so far). A
  * paragraph may run over several rows; the one still open is kept in the function's state, so the rows out do not
- * depend on how the text was cut into rows.
+ * depend on how the text was cut into rows. With {@code on_time => DESCRIPTOR(ts)} (a time attribute with
+ * watermarks) a key's open paragraph also ends when the input does: the final watermark of a bounded input fires
+ * a timer set at the end of time (the output then ends with Flink's {@code rowtime} column).
  *
  * <pre>{@code
  * SELECT * FROM score_paragraphs(input => TABLE contracts PARTITION BY doc, text_column => 'text',
@@ -60,6 +62,9 @@ public class ScoreParagraphs extends ProcessTableFunction<Row> {
         public double background;
         public double max;
         public String text;
+        /** The call's model and threshold, for the end-of-input timer (it gets no arguments). */
+        public String model;
+        public String alertThreshold;
 
         @Override
         void forget() {
@@ -84,6 +89,9 @@ public class ScoreParagraphs extends ProcessTableFunction<Row> {
             text = open ? p.text() : null;
         }
     }
+
+    /** The timer of a key whose paragraph is open, at the end of time: only the end of a bounded input reaches it. */
+    static final String END_OF_INPUT = "end-of-input";
 
     private transient KeyedDocuments documents;
     private transient Setup setup;
@@ -138,6 +146,32 @@ public class ScoreParagraphs extends ProcessTableFunction<Row> {
         for (SegmentScore g : closed) {
             collect(row(g, setup));
         }
+        // with on_time (a time attribute with watermarks), the final watermark of a bounded input fires this timer
+        TimeContext<Long> time = ctx.timeContext(Long.class);
+        if (time.time() != null) {
+            progress.model = model;
+            progress.alertThreshold = alertThreshold;
+            if (progress.open) {
+                time.registerOnTime(END_OF_INPUT, Long.MAX_VALUE);
+            } else {
+                time.clearTimer(END_OF_INPUT);
+            }
+        }
+    }
+
+    /** The input ended (its watermark reached the end of time): the paragraph still open is complete. */
+    public void onTimer(OnTimerContext ctx, @StateHint Progress progress, @StateHint MapView<Integer, byte[]> engineState) {
+        OpenParagraph open = progress.paragraph();
+        if (open == null || progress.model == null) {
+            return;
+        }
+        if (setup == null) {
+            setup = setup(Path.of(progress.model), progress.alertThreshold);
+        }
+        for (SegmentScore g : ParagraphTracker.close(open)) {
+            collect(row(g, setup));
+        }
+        progress.keep(null);
     }
 
     private static Row row(SegmentScore g, Setup s) {

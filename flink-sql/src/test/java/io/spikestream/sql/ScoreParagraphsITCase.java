@@ -195,6 +195,56 @@ class ScoreParagraphsITCase {
         assertThat(alerts).as("some paragraphs above the calibration's median, some not").isBetween(1L, 8L);
     }
 
+    /**
+     * With a time attribute ({@code on_time}), no empty row is needed: when the bounded input ends, its final
+     * watermark ends each key's open paragraph — every paragraph comes out, as offline, the last ones included.
+     * Without {@code on_time} the last paragraphs wait for an empty row (the rows above end with one each).
+     */
+    @Test
+    void withATimeAttributeTheEndOfTheInputEndsEachDocumentsLastParagraph() throws Exception {
+        Calibration c = Calibration.read(MODEL).orElseThrow();
+        LengthNorms norms = c.norms(SegmentKind.PARAGRAPH).orElseThrow();
+        Map<String, List<Row>> expected = new LinkedHashMap<>();
+        try (Engine engine = Engine.load(MODEL, new EngineOptions(1))) {
+            documents().forEach((key, text) -> {
+                List<Row> rows = new ArrayList<>();
+                for (SegmentScore g : LineScorer.scoreAll(engine, engine.newDocument(), List.of(text.split("\n", -1)),
+                        c.background().surprisals()).segments(SegmentKind.PARAGRAPH)) {
+                    rows.add(Row.of(key, g.firstLine(), g.lastLine(), g.text(), (int) (g.tokenEnd() - g.tokenStart()), g.mean(),
+                            g.contextualMean(), norms.score(g), g.max(), false, null));
+                }
+                expected.put(key, rows);
+            });
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        StreamTableEnvironment t = StreamTableEnvironment.create(env);
+        t.createTemporarySystemFunction("score_paragraphs", ScoreParagraphs.class);
+        List<Row> input = new ArrayList<>();
+        for (String[] r : rows()) {
+            if (!r[1].isEmpty()) { // no row ends a document
+                input.add(Row.of(r[0], r[1], java.time.Instant.ofEpochMilli(1000L * input.size())));
+            }
+        }
+        DataStream<Row> docs = env.fromData(input, Types.ROW_NAMED(new String[] {"doc", "text", "ts"}, Types.STRING, Types.STRING, Types.INSTANT))
+                .setParallelism(1);
+        t.createTemporaryView("timed", t.fromDataStream(docs, org.apache.flink.table.api.Schema.newBuilder()
+                .column("doc", "STRING").column("text", "STRING").column("ts", "TIMESTAMP_LTZ(3)")
+                .watermark("ts", "ts - INTERVAL '1' SECOND").build()));
+        Map<String, List<Row>> got = new LinkedHashMap<>();
+        try (CloseableIterator<Row> it = t.executeSql("SELECT * FROM score_paragraphs(input => TABLE timed PARTITION BY doc, "
+                + "text_column => 'text', model => '" + MODEL + "', alert_threshold => 'off', on_time => DESCRIPTOR(ts))").collect()) {
+            it.forEachRemaining(r -> got.computeIfAbsent((String) r.getField(0), k -> new ArrayList<>())
+                    .add(Row.project(r, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})));
+        }
+        assertThat(got.keySet()).containsExactlyInAnyOrder("nda", "licence");
+        for (String key : expected.keySet()) {
+            assertThat(got.get(key)).as(key + ": every paragraph, the last one at the end of the input").containsExactlyElementsOf(expected.get(key));
+        }
+        assertThat(got.get("licence")).hasSize(3);
+        assertThat(got.get("nda")).extracting(r -> r.getField(1)).endsWith(12L);
+    }
+
     @Test
     void anUnknownTextColumnIsRefusedWhileTheQueryIsPlannedInTheFunctionsName() {
         assertThatThrownBy(() -> tables().executeSql("SELECT * FROM score_paragraphs(input => TABLE docs PARTITION BY doc, "
