@@ -265,7 +265,7 @@ public final class DocumentParts {
         switch (lifetime.onTimer(doc.lifetime, timestamp, ctx.timers())) {
             case GRACE_OVER -> states.clear(ctx.docId());
             case EXPIRED -> {
-                scorer.closeParagraph(doc.progress, "expired after " + lifetime.stateTtl() + " without activity", ctx);
+                scorer.closeOpenText(doc.progress, "expired after " + lifetime.stateTtl() + " without activity", ctx);
                 scorer.closeIncident(doc.progress, ctx);
                 metrics.expired.inc();
                 for (Chunk c : sequencer.dropWaiting(doc.sequence, ctx.timers())) {
@@ -288,7 +288,7 @@ public final class DocumentParts {
     public void endOfInput(DocumentContext ctx) throws Exception {
         DocumentRecord doc = records.get();
         if (doc != null && doc.endsOpen()) {
-            scorer.closeParagraph(doc.progress, "the input ended before the document's last chunk", ctx);
+            scorer.closeOpenText(doc.progress, "the input ended before the document's last chunk", ctx);
             scorer.closeIncident(doc.progress, ctx);
             changed(doc);
             commit();
@@ -298,7 +298,7 @@ public final class DocumentParts {
     /** Rejects the whole document: waiting chunks go to the rejected output, later input is rejected too. */
     private void rejectDocument(DocumentRecord doc, String reason, DocumentContext ctx) throws Exception {
         scorer.finishChunks(doc.progress, ctx); // the chunks applied before it are read first, as they came
-        scorer.closeParagraph(doc.progress, "rejected: " + reason, ctx);
+        scorer.closeOpenText(doc.progress, "rejected: " + reason, ctx);
         scorer.closeIncident(doc.progress, ctx);
         LOG.warn("rejecting document {}: {}", ctx.docId(), reason);
         for (Chunk c : sequencer.dropWaiting(doc.sequence, ctx.timers())) {

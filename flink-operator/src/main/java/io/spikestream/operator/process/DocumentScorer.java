@@ -293,14 +293,16 @@ final class DocumentScorer {
 
     /**
      * The document ends without its last chunk ({@code reason}: it expired, was rejected, or the bounded input
-     * ended): with --segment paragraph, the paragraph it left open goes out in an END record without a seq, and
-     * alerts like any other; a document without one gets no record.
+     * ended): with --segment paragraph, the text its chunks left unread is read as a last chunk would read it, and
+     * the paragraph left open goes out in an END record without a seq, and alerts like any other; a document with
+     * nothing open gets no record.
      */
-    void closeParagraph(ProgressState p, String reason, DocumentContext ctx) {
+    void closeOpenText(ProgressState p, String reason, DocumentContext ctx) {
         if (paragraphs == null) {
-            return;
+            return; // by line, such an end reports nothing, as release 0.1 did (StateMigrationTest holds its output)
         }
-        List<SegmentScore> open = new ArrayList<>(finishText(p, ctx));
+        Finished f = finishText(p, ctx);
+        List<SegmentScore> open = new ArrayList<>(f == null ? List.of() : paragraphs.add(p, f.lines(), f.result(), true));
         open.addAll(paragraphs.closeOpen(p));
         if (open.isEmpty()) {
             return;
@@ -309,23 +311,27 @@ final class DocumentScorer {
         alerts(open, null, null, ctx);
     }
 
+    /** The lines the unread text closed, and the pass that read it. */
+    private record Finished(List<LineScore> lines, ChunkResult result) {
+    }
+
     /**
      * The text a chunked document left unread when it ends without its last chunk — the tokenizer's held-back tail
-     * and the open line — read as if the text ended there (as a last chunk would), and the paragraphs that closes.
-     * The state is not saved: the document is over. A state that cannot be loaded leaves the open paragraph as it is.
+     * and the open line — read as if the text ended there (as a last chunk would); null when there is none. The
+     * state is not saved: the document is over. A state that cannot be loaded leaves what was open as it is.
      */
-    private List<SegmentScore> finishText(ProgressState p, DocumentContext ctx) {
+    private Finished finishText(ProgressState p, DocumentContext ctx) {
         finishChunks(p, ctx);
         DocumentState doc;
         try {
             doc = states.load(ctx.docId(), p.tokens);
         } catch (Exception e) {
-            return List.of();
+            return null;
         }
         String tail = doc.tokenizerTail();
         OpenLine line = p.currentLine();
         if (tail.isEmpty() && line.tokens() == 0 && line.text().isEmpty()) {
-            return List.of();
+            return null;
         }
         TextChunkResult r = engine.advanceText(engine.fork(doc), "", true);
         ChunkResult c = r.result();
@@ -339,7 +345,7 @@ final class DocumentScorer {
         p.tokens = c.startPosition() + c.size();
         LineTracker.Lines lines = LineTracker.track(line, tail, "", r, true);
         p.keepLine(lines.open());
-        return paragraphs.add(p, lines.closed(), c, true);
+        return new Finished(lines.closed(), c);
     }
 
     /** Emits the document's open incident, if any: it ended, expired, was rejected, or the input ended. */
