@@ -317,8 +317,8 @@ final class DocumentScorer {
 
     /**
      * The text a chunked document left unread when it ends without its last chunk — the tokenizer's held-back tail
-     * and the open line — read as if the text ended there (as a last chunk would); null when there is none. The
-     * state is not saved: the document is over. A state that cannot be loaded leaves what was open as it is.
+     * and the open line — read as if the text ended there (as a last chunk would); null when there is none. A
+     * state that cannot be loaded leaves what was open as it is.
      */
     private Finished finishText(ProgressState p, DocumentContext ctx) {
         finishChunks(p, ctx);
@@ -333,7 +333,9 @@ final class DocumentScorer {
         if (tail.isEmpty() && line.tokens() == 0 && line.text().isEmpty()) {
             return null;
         }
-        TextChunkResult r = engine.advanceText(engine.fork(doc), "", true);
+        long start = doc.position();
+        TextChunkResult r = engine.advanceText(doc, "", true);
+        states.advanced(ctx.docId(), doc, start, tail); // state and progress agree, as after a last chunk (a drained job's savepoint)
         ChunkResult c = r.result();
         for (double lp : c.logProbs()) {
             if (!Double.isNaN(lp)) {
