@@ -99,6 +99,16 @@ class ParagraphSegmentsTest {
         return out;
     }
 
+    /** The last output: an END record without a seq, {@code reason} in its error, holding exactly {@code paragraph}. */
+    static Enrichment endWithout(OperatorHarness h, String reason, String paragraph) {
+        Enrichment last = h.output().get(h.output().size() - 1);
+        assertThat(last.getKind()).isEqualTo(io.spikestream.avro.EnrichmentKind.END);
+        assertThat(last.getSeq()).isNull();
+        assertThat(last.getError()).contains(reason);
+        assertThat(segments(List.of(last))).as("the open paragraph, the held-back text read into it").containsExactly(paragraph);
+        return last;
+    }
+
     OperatorHarness harness(Bundles bundles, OperatorSubtaskState restoreFrom) throws Exception {
         return OperatorHarness.records(OperatorHarness.options(model), "p50", SegmentKind.PARAGRAPH, bundles, restoreFrom);
     }
@@ -218,11 +228,7 @@ class ParagraphSegmentsTest {
                     h.endInput();
                 }
                 assertThat(segments(h.output())).as(end).isEqualTo(expected);
-                Enrichment last = h.output().get(h.output().size() - 1);
-                assertThat(last.getKind()).isEqualTo(io.spikestream.avro.EnrichmentKind.END);
-                assertThat(last.getSeq()).isNull();
-                assertThat(last.getError()).contains(end);
-                assertThat(segments(List.of(last))).containsExactly(lastParagraph);
+                endWithout(h, end, lastParagraph);
                 assertThat(h.alerts()).extracting(a -> a.getLine() + "-" + a.getLineEnd()).as(end).isEqualTo(alertedLines);
             }
         }
@@ -269,11 +275,7 @@ class ParagraphSegmentsTest {
                     h.endInput();
                 }
                 assertThat(segments(h.output())).as(end).isEqualTo(before);
-                Enrichment last = h.output().get(h.output().size() - 1);
-                assertThat(last.getKind()).isEqualTo(io.spikestream.avro.EnrichmentKind.END);
-                assertThat(last.getSeq()).isNull();
-                assertThat(last.getError()).contains(end.equals("rejected") ? "rejected: seq 1 did not arrive" : "input ended");
-                assertThat(segments(List.of(last))).as("the held-back text is read into the open paragraph").containsExactly(open);
+                Enrichment last = endWithout(h, end.equals("rejected") ? "rejected: seq 1 did not arrive" : "input ended", open);
                 assertThat(last.getTokenEnd()).as("its tokens counted").isEqualTo(tokens);
             }
         }

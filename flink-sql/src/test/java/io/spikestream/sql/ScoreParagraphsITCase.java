@@ -160,15 +160,21 @@ class ScoreParagraphsITCase {
         return got;
     }
 
-    @Test
-    void everyParagraphOfEveryDocumentIsScoredAsTheWholeDocumentIsOffline() throws Exception {
-        Calibration c = Calibration.read(MODEL).orElseThrow();
-        LengthNorms norms = c.norms(SegmentKind.PARAGRAPH).orElseThrow();
+    /** Each document's paragraphs scored offline, the whole text in one pass, line by line. */
+    static Map<String, List<SegmentScore>> offline() {
+        double[] background = Calibration.read(MODEL).orElseThrow().background().surprisals();
         Map<String, List<SegmentScore>> offline = new LinkedHashMap<>();
         try (Engine engine = Engine.load(MODEL, new EngineOptions(1))) {
             documents().forEach((key, text) -> offline.put(key, LineScorer.scoreAll(engine, engine.newDocument(), List.of(text.split("\n", -1)),
-                    c.background().surprisals()).segments(SegmentKind.PARAGRAPH)));
+                    background).segments(SegmentKind.PARAGRAPH)));
         }
+        return offline;
+    }
+
+    @Test
+    void everyParagraphOfEveryDocumentIsScoredAsTheWholeDocumentIsOffline() throws Exception {
+        LengthNorms norms = Calibration.read(MODEL).orElseThrow().norms(SegmentKind.PARAGRAPH).orElseThrow();
+        Map<String, List<SegmentScore>> offline = offline();
         Map<String, List<Row>> got = new LinkedHashMap<>();
         // a pNN threshold is the quantile of the calibration's paragraph scores: p50, so that some alert and some do not
         String p = "p50";
@@ -202,20 +208,10 @@ class ScoreParagraphsITCase {
      */
     @Test
     void withATimeAttributeTheEndOfTheInputEndsEachDocumentsLastParagraph() throws Exception {
-        Calibration c = Calibration.read(MODEL).orElseThrow();
-        LengthNorms norms = c.norms(SegmentKind.PARAGRAPH).orElseThrow();
+        LengthNorms norms = Calibration.read(MODEL).orElseThrow().norms(SegmentKind.PARAGRAPH).orElseThrow();
         Map<String, List<Row>> expected = new LinkedHashMap<>();
-        try (Engine engine = Engine.load(MODEL, new EngineOptions(1))) {
-            documents().forEach((key, text) -> {
-                List<Row> rows = new ArrayList<>();
-                for (SegmentScore g : LineScorer.scoreAll(engine, engine.newDocument(), List.of(text.split("\n", -1)),
-                        c.background().surprisals()).segments(SegmentKind.PARAGRAPH)) {
-                    rows.add(Row.of(key, g.firstLine(), g.lastLine(), g.text(), (int) (g.tokenEnd() - g.tokenStart()), g.mean(),
-                            g.contextualMean(), norms.score(g), g.max(), false, null));
-                }
-                expected.put(key, rows);
-            });
-        }
+        offline().forEach((key, paragraphs) -> expected.put(key, paragraphs.stream().map(g -> Row.of(key, g.firstLine(), g.lastLine(), g.text(),
+                (int) (g.tokenEnd() - g.tokenStart()), g.mean(), g.contextualMean(), norms.score(g), g.max(), false, null)).toList()));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         StreamTableEnvironment t = StreamTableEnvironment.create(env);
