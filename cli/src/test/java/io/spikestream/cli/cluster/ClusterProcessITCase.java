@@ -366,10 +366,13 @@ class ClusterProcessITCase {
     }
 
     /**
-     * Sends {@code records} once every partition of {@code topic} has a leader, and fails on any send that failed.
+     * Sends {@code records} once every partition of {@code topic} has a leader that answers for its log, and fails
+     * on any send that failed, with what the broker logged of the topic.
      * A CI run's bounded SQL job read only the last 22 and 23 of 80 records of two partitions of a topic created
      * just before (its line numbers began at 0 on later records): the records were never in the topic, and the
-     * sends' futures, unread, hid why.
+     * sends' futures, unread, hid why. With the futures read, a later run failed the same way: the first batch (57
+     * records) of a fresh partition expired after 120 s while the next ones went in — a leader in the metadata is
+     * not yet a log that takes writes, hence the offsets asked of each partition first.
      */
     static void produce(String topic, List<ProducerRecord<byte[], byte[]>> records) throws Exception {
         Properties p = new Properties();
@@ -382,6 +385,7 @@ class ClusterProcessITCase {
                 assertThat(System.nanoTime()).as("every partition of " + topic + " has a leader within a minute").isLessThan(deadline);
                 Thread.sleep(100);
             }
+            awaitLogs(topic, producer.partitionsFor(topic).size(), deadline);
             List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
             for (ProducerRecord<byte[], byte[]> r : records) {
                 sent.add(producer.send(r));
@@ -391,10 +395,41 @@ class ClusterProcessITCase {
                 try {
                     sent.get(i).get();
                 } catch (java.util.concurrent.ExecutionException e) {
-                    throw new AssertionError("record " + i + " of " + records.size() + " to " + topic + " was not written: " + e.getCause(), e.getCause());
+                    throw new AssertionError("record " + i + " of " + records.size() + " to " + topic + " was not written: " + e.getCause()
+                            + "\nthe broker's log of " + topic + ":\n" + brokerLog(topic), e.getCause());
                 }
             }
         }
+    }
+
+    /** Until every partition's leader gives its end offset (answered from the log itself, not from the metadata). */
+    static void awaitLogs(String topic, int partitions, long deadline) throws Exception {
+        Properties p = new Properties();
+        p.setProperty(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            for (int i = 0; i < partitions; i++) {
+                latest.put(new org.apache.kafka.common.TopicPartition(topic, i), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            while (true) {
+                try {
+                    admin.listOffsets(latest).all().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    return;
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    assertThat(System.nanoTime()).as("the partitions of " + topic + " answer within a minute: " + e + "\n" + brokerLog(topic))
+                            .isLessThan(deadline);
+                    Thread.sleep(200);
+                }
+            }
+        }
+    }
+
+    /** The broker process's log lines that name {@code topic}, and its last lines. */
+    static String brokerLog(String topic) throws java.io.IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(tmp.resolve("kafka.log"));
+        List<String> named = lines.stream().filter(l -> l.contains(topic)).toList();
+        return String.join("\n", named.subList(Math.max(0, named.size() - 40), named.size())) + "\n...\n"
+                + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     }
 
     /** The lines of every service's first {@code records} records. */
