@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EngineCommandsTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded", "tiny-w8aspike-f32"})
+    @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded", "tiny-w8aspike-f32", "tiny-spikingbrain-moe-f32"})
     @SuppressWarnings("unchecked")
     void logitsMatchTheReferenceAndDoNotDependOnChunkingOrRestore(String fixture) {
         Path dir = TestData.fixture(fixture);

@@ -82,4 +82,27 @@ public final class Activations {
         double r = v >= 0 ? -StrictMath.log1p(StrictMath.exp(-v)) : v - StrictMath.log1p(StrictMath.exp(v));
         return (float) r;
     }
+
+    /** σ(x) = 1 / (1 + e^−x) with {@link Exp}: the same bits on every tier. */
+    public static float sigmoid(float x) {
+        return 1f / (Exp.exp(-x) + 1f);
+    }
+
+    /** {@code x[i] = σ(x[i])} on elements [from, to). */
+    public static void sigmoid(float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            x[i] = sigmoid(x[i]);
+        }
+    }
+
+    /**
+     * A key gate tied to the key: {@code logDecay[i] = log(1 − σ(z[i]))} (as log σ(−z), exact for large z where
+     * 1 − σ(z) rounds to 0) and {@code z[i] = σ(z[i])}, on elements [from, to).
+     */
+    public static void sigmoidAndLogComplement(float[] z, float[] logDecay, int from, int to) {
+        for (int i = from; i < to; i++) {
+            logDecay[i] = logSigmoid(-z[i]);
+            z[i] = sigmoid(z[i]);
+        }
+    }
 }

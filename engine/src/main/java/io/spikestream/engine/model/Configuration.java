@@ -13,7 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The hyper-parameters of a {@code gla_swa} checkpoint, read from its HF-style {@code config.json}.
+ * The hyper-parameters of a {@code gla_swa} or {@code spikingbrain_moe} checkpoint, read from its HF-style
+ * {@code config.json}.
  *
  * @param hiddenSize          H
  * @param numHeads            nh query heads
@@ -31,6 +32,7 @@ import java.util.Map;
  * @param gateLowRankDim      rank of the GLA gate projection (16)
  * @param gateLogitNormalizer divisor of the GLA log decay (16)
  * @param torchDtype          the dtype the checkpoint declares (informational)
+ * @param moe                 the spikingbrain_moe part (then {@code attentionLayers} is empty), or null for gla_swa
  */
 public record Configuration(
         int hiddenSize,
@@ -48,7 +50,8 @@ public record Configuration(
         int[] eosTokenIds,
         int gateLowRankDim,
         double gateLogitNormalizer,
-        String torchDtype) {
+        String torchDtype,
+        MoeLayout moe) {
 
     public static final String MODEL_TYPE = "gla_swa";
     public static final String FILE_NAME = "config.json";
@@ -58,6 +61,25 @@ public record Configuration(
         eosTokenIds = eosTokenIds.clone();
         validate(hiddenSize, numHeads, numKvHeads, numLayers, intermediateSize, vocabSize, slidingWindow, ropeTheta,
                 normEps, attentionLayers, gateLowRankDim, gateLogitNormalizer);
+        if (moe != null) {
+            if (attentionLayers.length != 0) {
+                throw new ConfigurationException("a spikingbrain_moe model has both branches in every layer: attn_layers must be empty");
+            }
+            moe.checkLayers(numLayers);
+        }
+    }
+
+    /** A gla_swa configuration. */
+    public Configuration(int hiddenSize, int numHeads, int numKvHeads, int numLayers, int intermediateSize, int vocabSize,
+                         int slidingWindow, double ropeTheta, double normEps, int[] attentionLayers, boolean tieWordEmbeddings,
+                         int bosTokenId, int[] eosTokenIds, int gateLowRankDim, double gateLogitNormalizer, String torchDtype) {
+        this(hiddenSize, numHeads, numKvHeads, numLayers, intermediateSize, vocabSize, slidingWindow, ropeTheta, normEps,
+                attentionLayers, tieWordEmbeddings, bosTokenId, eosTokenIds, gateLowRankDim, gateLogitNormalizer, torchDtype, null);
+    }
+
+    /** The config.json model_type. */
+    public String modelType() {
+        return moe == null ? MODEL_TYPE : MoeLayout.MODEL_TYPE;
     }
 
     /** D = H / nh. */
@@ -114,9 +136,10 @@ public record Configuration(
             throw new ConfigurationException("not valid JSON: " + e.getMessage());
         }
         Object type = c.get("model_type");
-        if (!MODEL_TYPE.equals(type)) {
+        boolean hybrid = MoeLayout.MODEL_TYPE.equals(type);
+        if (!MODEL_TYPE.equals(type) && !hybrid) {
             throw new ConfigurationException("model_type is " + (type == null ? "missing" : "\"" + type + "\"")
-                    + "; this engine runs \"" + MODEL_TYPE + "\" checkpoints");
+                    + "; this engine runs \"" + MODEL_TYPE + "\" and \"" + MoeLayout.MODEL_TYPE + "\" checkpoints");
         }
         int hidden = requireInt(c, "hidden_size");
         int heads = requireInt(c, "num_attention_heads");
@@ -128,7 +151,11 @@ public record Configuration(
         double theta = c.containsKey("rope_theta") ? requireNumber(c, "rope_theta") : 10000.0;
         double eps = c.containsKey("norm_eps") ? requireNumber(c, "norm_eps")
                 : c.containsKey("rms_norm_eps") ? requireNumber(c, "rms_norm_eps") : 1e-6;
-        int[] attn = intList(c, "attn_layers", true);
+        int[] attn = hybrid ? new int[0] : intList(c, "attn_layers", true);
+        MoeLayout moe = hybrid ? new MoeLayout(intList(c, "full_attention_layers", false), requireInt(c, "num_sink_tokens"),
+                intList(c, "dense_layers", false), requireInt(c, "num_experts"), requireInt(c, "num_experts_per_tok"),
+                requireInt(c, "moe_intermediate_size"), requireInt(c, "num_shared_experts"),
+                c.containsKey("shared_expert_intermediate_size") ? requireInt(c, "shared_expert_intermediate_size") : 0) : null;
         boolean tie = c.get("tie_word_embeddings") instanceof Boolean b && b;
         if (c.containsKey("tie_word_embeddings") && !(c.get("tie_word_embeddings") instanceof Boolean)) {
             throw new ConfigurationException("tie_word_embeddings must be true or false");
@@ -143,7 +170,7 @@ public record Configuration(
         }
         String dtype = c.get("torch_dtype") instanceof String s ? s : "float32";
         return new Configuration(hidden, heads, kvHeads, layers, intermediate, vocab, window, theta, eps, attn, tie, bos, eos,
-                rank, normalizer, dtype);
+                rank, normalizer, dtype, moe);
     }
 
     private static void validate(int hidden, int heads, int kvHeads, int layers, int intermediate, int vocab, int window,
@@ -237,7 +264,7 @@ public record Configuration(
         return "H=" + hiddenSize + ";nh=" + numHeads + ";kv=" + numKvHeads + ";L=" + numLayers + ";I=" + intermediateSize
                 + ";V=" + vocabSize + ";W=" + slidingWindow + ";theta=" + ropeTheta + ";eps=" + normEps
                 + ";attn=" + Arrays.toString(attentionLayers) + ";tie=" + tieWordEmbeddings + ";rank=" + gateLowRankDim
-                + ";gnorm=" + gateLogitNormalizer;
+                + ";gnorm=" + gateLogitNormalizer + (moe == null ? "" : ";" + moe.canonical());
     }
 
     @Override

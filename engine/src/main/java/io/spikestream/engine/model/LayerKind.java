@@ -7,5 +7,10 @@ public enum LayerKind {
     /** Sliding-window softmax attention over itself and the previous W tokens, with RoPE. */
     SWA,
     /** Full causal softmax attention: the Transformer baseline the benchmark compares against. */
-    FULL_ATTENTION
+    FULL_ATTENTION,
+    /**
+     * spikingbrain_moe: a linear branch (decay tied to the key) and a softmax branch over the sinks and a
+     * sliding window — or the whole document in the full-attention layers — side by side, summed per head.
+     */
+    HYBRID
 }

@@ -65,6 +65,10 @@ public final class Model implements AutoCloseable {
     private final EnergyModel energy;
     /** Whether passes share per-token steps among threads by blocks of tokens (see {@link Pass}). */
     private final boolean shareTokens;
+    /** spikingbrain_moe's constants (the sinks through every layer), or null. */
+    private final SinkPrefix sinks;
+    /** The widest hidden activation of any feed-forward part. */
+    private final int ffnWidth;
 
     private Model(Configuration config, Weights weights, LayerKind[] kinds, ModelFingerprint fingerprint, Checkpoint checkpoint) {
         this.config = config;
@@ -82,7 +86,17 @@ public final class Model implements AutoCloseable {
         List<SpikeSite> s = new ArrayList<>();
         long dense = (long) config.vocabSize() * config.hiddenSize();
         long floatMacs = dense;
-        for (int i = 0; i < layers; i++) {
+        for (int i = 0; i < layers && config.moe() != null; i++) {
+            // float only: no spike sites; every projection is a float MAC (a token's routed experts only)
+            LayerWeights lw = weights.layers().get(i);
+            AttentionWeights aw = lw.attention();
+            long layerMacs = macs(aw.q()) + macs(aw.k()) + macs(aw.v()) + macs(aw.o()) + aw.softmax().macsPerToken()
+                    + lw.ffn().macsPerToken();
+            dense += layerMacs;
+            floatMacs += layerMacs;
+            attentionSite[i] = outputSite[i] = mlpSite[i] = querySite[i] = -1;
+        }
+        for (int i = 0; i < layers && config.moe() == null; i++) {
             LayerWeights lw = weights.layers().get(i);
             AttentionWeights aw = lw.attention();
             long attnRows = aw.q().rows() + aw.k().rows() + aw.v().rows()
@@ -105,6 +119,12 @@ public final class Model implements AutoCloseable {
         this.sites = List.copyOf(s);
         this.energy = new EnergyModel(dense, floatMacs);
         this.shareTokens = smallFloatModel(weights);
+        int width = 0;
+        for (LayerWeights lw : weights.layers()) {
+            width = Math.max(width, lw.ffn().width());
+        }
+        this.ffnWidth = width;
+        this.sinks = config.moe() == null ? null : SinkPrefix.compute(config, weights, rope, Parallel.SERIAL);
     }
 
     /**
@@ -117,18 +137,38 @@ public final class Model implements AutoCloseable {
         }
         for (LayerWeights lw : weights.layers()) {
             AttentionWeights aw = lw.attention();
-            List<Linear> linears = new ArrayList<>(List.of(aw.q(), aw.k(), aw.v(), aw.o(), lw.gateProj(), lw.upProj()));
+            List<Linear> linears = new ArrayList<>(List.of(aw.q(), aw.k(), aw.v(), aw.o()));
+            List<Matrix> matrices = new ArrayList<>();
             if (aw.gate() instanceof GlaGate.Dense gd) {
                 linears.add(gd.linear());
+            }
+            if (aw.gate() instanceof GlaGate.LowRank lr) {
+                matrices.addAll(List.of(lr.down(), lr.up()));
+            }
+            if (aw.softmax() != null) {
+                linears.addAll(List.of(aw.softmax().q(), aw.softmax().k(), aw.softmax().v()));
+            }
+            List<FeedForward.SwiGlu> swiGlus = new ArrayList<>();
+            if (lw.ffn() instanceof FeedForward.SwiGlu sg) {
+                swiGlus.add(sg);
+            } else if (lw.ffn() instanceof FeedForward.MixtureOfExperts moe) {
+                swiGlus.addAll(moe.experts());
+                swiGlus.addAll(moe.shared());
+                matrices.add(moe.router());
+            }
+            for (FeedForward.SwiGlu sg : swiGlus) {
+                linears.addAll(List.of(sg.gate(), sg.up()));
+                matrices.add(sg.down());
             }
             for (Linear l : linears) {
                 if (!(l instanceof DenseLinear dl) || !dl.weight().keepsFloats()) {
                     return false;
                 }
             }
-            if (!lw.downProj().keepsFloats()
-                    || aw.gate() instanceof GlaGate.LowRank lr && !(lr.down().keepsFloats() && lr.up().keepsFloats())) {
-                return false;
+            for (Matrix m : matrices) {
+                if (!m.keepsFloats()) {
+                    return false;
+                }
             }
         }
         return true;
@@ -223,7 +263,7 @@ public final class Model implements AutoCloseable {
     private static LayerKind[] kindsOf(Configuration config) {
         LayerKind[] kinds = new LayerKind[config.numLayers()];
         for (int i = 0; i < kinds.length; i++) {
-            kinds[i] = config.isAttentionLayer(i) ? LayerKind.SWA : LayerKind.GLA;
+            kinds[i] = config.moe() != null ? LayerKind.HYBRID : config.isAttentionLayer(i) ? LayerKind.SWA : LayerKind.GLA;
         }
         return kinds;
     }
@@ -235,10 +275,12 @@ public final class Model implements AutoCloseable {
     public long decodeBytesPerToken() {
         long total = weights.layerBytes() + 4L * weights.norm().length + weights.lmHead().storedBytes();
         for (int i = 0; i < kinds.length; i++) {
-            AttentionWeights a = weights.layers().get(i).attention();
+            LayerWeights lw = weights.layers().get(i);
+            AttentionWeights a = lw.attention();
             if (kinds[i] != LayerKind.GLA && a.hasGate()) {
                 total -= a.gate().storedBytes(); // held (the baseline keeps the gla_swa weights), never read
             }
+            total -= lw.ffn().storedBytes() - lw.ffn().bytesPerToken(); // experts a token is not routed to
         }
         return total;
     }
@@ -248,6 +290,9 @@ public final class Model implements AutoCloseable {
      * baseline of the benchmark (GLA layers' q/k/v/o used as softmax attention with RoPE).
      */
     public Model withAllLayers(LayerKind kind) {
+        if (config.moe() != null || kind == LayerKind.HYBRID) {
+            throw new IllegalArgumentException("layer kinds can be swapped in gla_swa models only");
+        }
         if (spiking && kind == LayerKind.FULL_ATTENTION) {
             throw new IllegalArgumentException("the full-attention baseline is defined for float models, not W8ASpike");
         }
@@ -275,6 +320,11 @@ public final class Model implements AutoCloseable {
 
     public LayerKind kind(int layer) {
         return kinds[layer];
+    }
+
+    /** S: the sink rows before every document (0 for gla_swa). */
+    public int sinkCount() {
+        return sinks == null ? 0 : sinks.sinks();
     }
 
     public ModelFingerprint fingerprint() {
@@ -317,6 +367,11 @@ public final class Model implements AutoCloseable {
                 case SWA -> windows[i] = spiking ? new QuantizedKvWindow(config.slidingWindow(), kvDim, d)
                         : new KvWindow(config.slidingWindow(), kvDim);
                 case FULL_ATTENTION -> windows[i] = new KvWindow(KvWindow.UNBOUNDED, kvDim);
+                case HYBRID -> {
+                    gla[i] = new GlaState(config.numKvHeads(), d);
+                    System.arraycopy(sinks.linearState(i), 0, gla[i].matrix(), 0, gla[i].matrix().length);
+                    windows[i] = new KvWindow(config.moe().isFullAttentionLayer(i) ? KvWindow.UNBOUNDED : config.slidingWindow(), kvDim);
+                }
             }
         }
         return new DocumentState(fingerprint, gla, windows, config.hiddenSize());
@@ -442,10 +497,14 @@ public final class Model implements AutoCloseable {
         final float[] g;
         final float[] mixed;
         final float[] proj;
-        final float[] gate;
-        final float[] up;
         final float[] cos;
         final float[] sin;
+        /** spikingbrain_moe's softmax branch: queries, keys, values and normalized head outputs (else empty). */
+        final float[] q2;
+        final float[] k2;
+        final float[] v2;
+        final float[] mixed2;
+        final FeedForward.Scratch ffn;
 
         Buffers(int tokens) {
             int h = config.hiddenSize();
@@ -460,10 +519,15 @@ public final class Model implements AutoCloseable {
             g = new float[tokens * kvDim];
             mixed = new float[tokens * qDim];
             proj = new float[tokens * h];
-            gate = new float[tokens * config.intermediateSize()];
-            up = new float[tokens * config.intermediateSize()];
             cos = new float[tokens * d / 2];
             sin = new float[tokens * d / 2];
+            boolean hybrid = config.moe() != null;
+            q2 = new float[hybrid ? tokens * qDim : 0];
+            k2 = new float[hybrid ? tokens * kvDim : 0];
+            v2 = new float[hybrid ? tokens * kvDim : 0];
+            mixed2 = new float[hybrid ? tokens * qDim : 0];
+            ffn = new FeedForward.Scratch(tokens, h, ffnWidth, hybrid ? config.moe().experts() : 0,
+                    hybrid ? config.moe().expertsPerToken() : 0);
         }
     }
 
@@ -488,7 +552,6 @@ public final class Model implements AutoCloseable {
         final int d = config.headDim();
         final int qDim = config.numHeads() * d;
         final int kvDim = config.numKvHeads() * d;
-        final int inter = config.intermediateSize();
         final double eps = config.normEps();
         final Buffers b;
         final double[] lse;
@@ -523,7 +586,7 @@ public final class Model implements AutoCloseable {
         void embed(int t0, int t1) {
             for (int t = t0; t < t1; t++) {
                 weights.embeddings().widenRow(tokens[offset + t], b.x, t * h);
-                rope.angles(p0 + t, b.cos, b.sin, t * d / 2);
+                rope.angles(p0 + t + sinkCount(), b.cos, b.sin, t * d / 2);
             }
         }
 
@@ -536,19 +599,32 @@ public final class Model implements AutoCloseable {
             aw.q().apply(attnIn, aw.qBias(), b.q, par);
             aw.k().apply(attnIn, aw.kBias(), b.k, par);
             aw.v().apply(attnIn, aw.vBias(), b.v, par);
-            if (kinds[i] == LayerKind.GLA) {
+            if (kinds[i] == LayerKind.HYBRID) {
+                Activations.sigmoid(b.q, t0 * qDim, t1 * qDim);
+                Activations.sigmoidAndLogComplement(b.k, b.g, t0 * kvDim, t1 * kvDim);
+                SoftmaxBranch sa = aw.softmax();
+                sa.q().apply(attnIn, sa.qBias(), b.q2, par);
+                sa.k().apply(attnIn, sa.kBias(), b.k2, par);
+                sa.v().apply(attnIn, sa.vBias(), b.v2, par);
+                rotate(b.q2, b.k2, t0, t1);
+            } else if (kinds[i] == LayerKind.GLA) {
                 Activations.relu(b.q, t0 * qDim, t1 * qDim);
                 Activations.relu(b.k, t0 * kvDim, t1 * kvDim);
                 aw.gate().logits(attnIn, b.g, par);
                 Activations.logSigmoidScaled(b.g, t0 * kvDim, t1 * kvDim, (float) config.gateLogitNormalizer(), par);
             } else {
-                for (int t = t0; t < t1; t++) {
-                    for (int hh = 0; hh < config.numHeads(); hh++) {
-                        rope.rotate(b.q, t * qDim + hh * d, b.cos, b.sin, t * d / 2);
-                    }
-                    for (int j = 0; j < config.numKvHeads(); j++) {
-                        rope.rotate(b.k, t * kvDim + j * d, b.cos, b.sin, t * d / 2);
-                    }
+                rotate(b.q, b.k, t0, t1);
+            }
+        }
+
+        /** RoPE on the queries and keys of tokens [t0, t1) at their positions. */
+        void rotate(float[] q, float[] k, int t0, int t1) {
+            for (int t = t0; t < t1; t++) {
+                for (int hh = 0; hh < config.numHeads(); hh++) {
+                    rope.rotate(q, t * qDim + hh * d, b.cos, b.sin, t * d / 2);
+                }
+                for (int j = 0; j < config.numKvHeads(); j++) {
+                    rope.rotate(k, t * kvDim + j * d, b.cos, b.sin, t * d / 2);
                 }
             }
         }
@@ -556,7 +632,13 @@ public final class Model implements AutoCloseable {
         /** Layer i's sequence mixing over all n tokens (it reads and advances the document's state). */
         void mix(int i, Parallel parallel) {
             AttentionWeights aw = weights.layers().get(i).attention();
-            if (kinds[i] == LayerKind.GLA) {
+            if (kinds[i] == LayerKind.HYBRID) {
+                GatedLinearAttention.forward(state.gla(i), p0, n, b.q, b.k, b.v, b.g, aw.gNorm(), eps, config.numHeads(), b.mixed,
+                        parallel);
+                SinkAttention.forward((KvWindow) state.window(i), sinks.keys(i), sinks.values(i), sinks.sinks(), p0, n, b.q2, b.k2, b.v2,
+                        config.numHeads(), d, aw.softmax().norm(), eps, b.mixed2, parallel);
+                Axpy.add(b.mixed2, 0, b.mixed, 0, n * qDim);
+            } else if (kinds[i] == LayerKind.GLA) {
                 GatedLinearAttention.forward(state.gla(i), p0, n, b.q, b.k, b.v, b.g, aw.gNorm(), eps, config.numHeads(), b.mixed,
                         parallel);
             } else if (state.window(i) instanceof QuantizedKvWindow quantized) {
@@ -573,11 +655,7 @@ public final class Model implements AutoCloseable {
             lw.attention().o().apply(new LinearInput(b.mixed, t0, m, qDim, spikes, outputSite[i]), null, b.proj, par);
             Axpy.add(b.proj, t0 * h, b.x, t0 * h, m * h);
             RmsNorm.rows(b.x, lw.mlpNorm(), eps, b.a, t0, t1, h, par);
-            LinearInput mlpIn = new LinearInput(b.a, t0, m, h, spikes, mlpSite[i]);
-            lw.gateProj().apply(mlpIn, null, b.gate, par);
-            lw.upProj().apply(mlpIn, null, b.up, par);
-            Activations.siluMul(b.gate, b.up, t0 * inter, t1 * inter, par);
-            MatMul.matmul(lw.downProj(), null, b.gate, t0, b.proj, t0, m, par);
+            lw.ffn().apply(new LinearInput(b.a, t0, m, h, spikes, mlpSite[i]), b.proj, b.ffn, par);
             Axpy.add(b.proj, t0 * h, b.x, t0 * h, m * h);
         }
 

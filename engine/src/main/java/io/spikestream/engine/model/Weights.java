@@ -4,10 +4,18 @@ import io.spikestream.engine.tensor.Matrix;
 
 import java.util.List;
 
-/** All weights of a gla_swa model. {@code lmHead} is the embedding matrix when embeddings are tied. */
-public record Weights(Matrix embeddings, List<LayerWeights> layers, float[] norm, Matrix lmHead) {
+/**
+ * All weights of a model. {@code lmHead} is the embedding matrix when embeddings are tied; {@code sinks} holds
+ * spikingbrain_moe's learned sink rows [S, H] (null for gla_swa).
+ */
+public record Weights(Matrix embeddings, List<LayerWeights> layers, float[] norm, Matrix lmHead, Matrix sinks) {
     public Weights {
         layers = List.copyOf(layers);
+    }
+
+    /** A gla_swa model's weights. */
+    public Weights(Matrix embeddings, List<LayerWeights> layers, float[] norm, Matrix lmHead) {
+        this(embeddings, layers, norm, lmHead, null);
     }
 
     /** Whether the projections are W8ASpike spiking linears (the checkpoint is a W8ASpike one). */
@@ -17,7 +25,8 @@ public record Weights(Matrix embeddings, List<LayerWeights> layers, float[] norm
 
     /** Bytes the weights occupy in their stored format (memory-mapped or heap). */
     public long storedBytes() {
-        return embeddings.storedBytes() + (lmHead == embeddings ? 0 : lmHead.storedBytes()) + 4L * norm.length + layerBytes();
+        return embeddings.storedBytes() + (lmHead == embeddings ? 0 : lmHead.storedBytes()) + 4L * norm.length + layerBytes()
+                + (sinks == null ? 0 : sinks.storedBytes());
     }
 
     /** Bytes of the decoder layers' projections (what W8ASpike changes; embeddings and lm_head stay float). */
@@ -29,7 +38,10 @@ public record Weights(Matrix embeddings, List<LayerWeights> layers, float[] norm
             if (a.hasGate()) {
                 total += a.gate().storedBytes();
             }
-            total += l.gateProj().storedBytes() + l.upProj().storedBytes() + l.downProj().storedBytes();
+            if (a.softmax() != null) {
+                total += a.softmax().storedBytes();
+            }
+            total += l.ffn().storedBytes();
         }
         return total;
     }

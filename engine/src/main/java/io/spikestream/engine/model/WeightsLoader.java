@@ -76,6 +76,9 @@ public final class WeightsLoader {
     }
 
     private Weights loadAll() {
+        if (config.moe() != null) {
+            return loadMoe(config.moe());
+        }
         int h = config.hiddenSize();
         int d = config.headDim();
         int qDim = config.numHeads() * d;
@@ -103,6 +106,63 @@ public final class WeightsLoader {
         Matrix lmHead = config.tieWordEmbeddings() && !checkpoint.tensors().containsKey("lm_head.weight")
                 ? embeddings : floatMatrix("lm_head.weight", config.vocabSize(), h);
         return new Weights(embeddings, layers, norm, lmHead);
+    }
+
+    /** A spikingbrain_moe checkpoint (REFERENCE.md, "The SpikingBrain-76B layout"). */
+    private Weights loadMoe(MoeLayout moe) {
+        if (layout.spiking()) {
+            throw new CheckpointException(checkpoint.directory() + " is a W8ASpike checkpoint of the spikingbrain_moe layout, "
+                    + "which this engine runs in float only");
+        }
+        int h = config.hiddenSize();
+        int d = config.headDim();
+        int qDim = config.numHeads() * d;
+        int kvDim = config.numKvHeads() * d;
+        Matrix embeddings = matrix("model.embeddings.weight", config.vocabSize(), h);
+        Matrix sinks = moe.sinkTokens() == 0 ? null : matrix("model.sink_embeddings", moe.sinkTokens(), h);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            String la = p + "attn.la.";
+            String sa = p + "attn.sa.";
+            SoftmaxBranch softmax = new SoftmaxBranch(
+                    linear(sa + "q_proj", qDim, h), vector(sa + "q_proj.bias", qDim),
+                    linear(sa + "k_proj", kvDim, h), vector(sa + "k_proj.bias", kvDim),
+                    linear(sa + "v_proj", kvDim, h), vector(sa + "v_proj.bias", kvDim),
+                    vector(sa + "norm.weight", d));
+            AttentionWeights attention = new AttentionWeights(
+                    linear(la + "q_proj", qDim, h), vector(la + "q_proj.bias", qDim),
+                    linear(la + "k_proj", kvDim, h), vector(la + "k_proj.bias", kvDim),
+                    linear(la + "v_proj", kvDim, h), vector(la + "v_proj.bias", kvDim),
+                    linear(p + "attn.o_proj", h, qDim), null, vector(la + "norm.weight", d), softmax);
+            FeedForward ffn;
+            if (moe.isDenseLayer(i)) {
+                ffn = swiGlu(p + "mlp.", config.intermediateSize());
+            } else {
+                List<FeedForward.SwiGlu> experts = new ArrayList<>();
+                for (int e = 0; e < moe.experts(); e++) {
+                    experts.add(swiGlu(p + "mlp.experts." + e + ".", moe.expertWidth()));
+                }
+                List<FeedForward.SwiGlu> shared = new ArrayList<>();
+                for (int j = 0; j < moe.sharedExperts(); j++) {
+                    shared.add(swiGlu(p + "mlp.shared_experts." + j + ".", moe.sharedWidth()));
+                }
+                ffn = new FeedForward.MixtureOfExperts(matrix(p + "mlp.router.weight", moe.experts(), h), experts, moe.expertsPerToken(),
+                        shared);
+            }
+            layers.add(new LayerWeights(vector(p + "attn_norm.weight", h), attention, vector(p + "mlp_norm.weight", h), ffn));
+        }
+        float[] norm = vector("model.norm.weight", h);
+        Matrix lmHead = config.tieWordEmbeddings() && !checkpoint.tensors().containsKey("lm_head.weight")
+                ? embeddings : floatMatrix("lm_head.weight", config.vocabSize(), h);
+        return new Weights(embeddings, layers, norm, lmHead, sinks);
+    }
+
+    /** {@code <prefix>gate_proj}, {@code up_proj} [width, H] and {@code down_proj} [H, width]. */
+    private FeedForward.SwiGlu swiGlu(String prefix, int width) {
+        int h = config.hiddenSize();
+        return new FeedForward.SwiGlu(linear(prefix + "gate_proj", width, h), linear(prefix + "up_proj", width, h),
+                downProj(prefix + "down_proj", h, width));
     }
 
     /** The GLA gate: W8ASpike's dense {@code gk_proj} when present, else the float low-rank pair. */

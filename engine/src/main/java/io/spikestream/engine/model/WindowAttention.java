@@ -38,7 +38,7 @@ final class WindowAttention {
     }
 
     /** Keys and values of positions [first, …) in position order, {@code kvDim} floats each. */
-    private record Ordered(float[] keys, float[] values, long first) {
+    record Ordered(float[] keys, float[] values, long first) {
     }
 
     /**
@@ -78,7 +78,7 @@ final class WindowAttention {
      * Positions [start − W, start + n) in order. The full-attention cache holds position p in slot p, so the
      * chunk is stored first and the cache itself is the ordered copy; a ring of W slots is copied out.
      */
-    private static Ordered ordered(KvWindow window, long start, int n, float[] k, float[] v) {
+    static Ordered ordered(KvWindow window, long start, int n, float[] k, float[] v) {
         int kvDim = window.kvDim();
         if (window.unbounded()) {
             remember(window, start, n, k, v);

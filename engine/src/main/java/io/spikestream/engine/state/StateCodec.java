@@ -22,7 +22,8 @@ import java.util.zip.CRC32C;
  * u64 position
  * f64 log-partition of the last token, H × f32 its final hidden vector
  * u32 n, n bytes UTF-8: tokenizer tail
- * per layer:  u8 kind (0 GLA, 1 sliding window, 2 full attention, 3 int8 sliding window)
+ * per layer:  u8 kind (0 GLA, 1 sliding window, 2 full attention, 3 int8 sliding window,
+ *             4 GLA and sliding window, 5 GLA and full attention: spikingbrain_moe, the GLA part first)
  *   GLA:      kv·D·D × f32 S, then (position mod BLOCK) × 3·kv·D × f32 open-block keys, values, decays
  *   window:   min(position, W) × 2·kv·D × f32 keys and values, oldest position first
  *   int8:     min(position, W) × (kv·D × i8 key codes, kv × f32 key scales, kv·D × i8 value codes,
@@ -30,11 +31,15 @@ import java.util.zip.CRC32C;
  * u32 CRC32C of everything above
  * </pre>
  * Restoring checks the CRC before anything else, then the version, the model and the layout; a state is
- * either restored completely or refused with a reason, never half-loaded. Version 2 added the int8 window;
- * version 1 states (float models only) have the same layout and still load.
+ * either restored completely or refused with a reason, never half-loaded. Version 2 added the int8 window,
+ * version 3 the two-part layers (kinds 4 and 5; only states that have them are written as version 3, so a
+ * gla_swa state's bytes are what they were); version 1 states (float models only) have the same layout and
+ * still load.
  */
 public final class StateCodec {
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
+    /** The version of states without two-part layers. */
+    private static final int SINGLE_PART_VERSION = 2;
     /** The oldest version this engine reads. */
     public static final int OLDEST_VERSION = 1;
     private static final byte[] MAGIC = "SPKSTATE".getBytes(StandardCharsets.US_ASCII);
@@ -50,7 +55,7 @@ public final class StateCodec {
         }
         ByteBuffer out = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
         Layout layout = Layout.of(state);
-        out.put(MAGIC).putShort((short) VERSION).putShort((short) 0).put(state.model().bytes());
+        out.put(MAGIC).putShort((short) (hasTwoPartLayers(state) ? VERSION : SINGLE_PART_VERSION)).putShort((short) 0).put(state.model().bytes());
         out.putInt(state.layers()).putInt(state.lastHidden().length).putInt(layout.kvHeads).putInt(layout.headDim)
                 .putInt(layout.window).putInt(GlaState.BLOCK);
         long position = state.position();
@@ -61,24 +66,23 @@ public final class StateCodec {
         for (int i = 0; i < state.layers(); i++) {
             GlaState g = state.gla(i);
             KeyValueWindow w = state.window(i);
+            out.put((byte) kindOf(g, w));
             if (g != null) {
-                out.put((byte) 0);
                 putFloats(out, g.s, 0, g.s.length);
                 int pending = (int) (position % GlaState.BLOCK) * g.kvHeads() * g.headDim();
                 putFloats(out, g.keys, 0, pending);
                 putFloats(out, g.values, 0, pending);
                 putFloats(out, g.decays, 0, pending);
-            } else if (w instanceof QuantizedKvWindow qw) {
-                out.put((byte) 3);
+            }
+            if (w instanceof QuantizedKvWindow qw) {
                 for (long p = position - w.held(position); p < position; p++) {
                     out.put(qw.keyCodes, qw.offset(p), qw.kvDim());
                     putFloats(out, qw.keyScales, qw.scaleOffset(p), qw.heads());
                     out.put(qw.valueCodes, qw.offset(p), qw.kvDim());
                     putFloats(out, qw.valueScales, qw.scaleOffset(p), qw.heads());
                 }
-            } else {
+            } else if (w != null) {
                 KvWindow fw = (KvWindow) w;
-                out.put((byte) (w.unbounded() ? 2 : 1));
                 for (long p = position - w.held(position); p < position; p++) {
                     putFloats(out, fw.keys, w.offset(p), w.kvDim());
                     putFloats(out, fw.values, w.offset(p), w.kvDim());
@@ -114,9 +118,10 @@ public final class StateCodec {
             KeyValueWindow w = state.window(i);
             if (g != null) {
                 size += 4L * g.s.length + 12L * (position % GlaState.BLOCK) * g.kvHeads() * g.headDim();
-            } else if (w instanceof QuantizedKvWindow qw) {
+            }
+            if (w instanceof QuantizedKvWindow qw) {
                 size += w.held(position) * (2L * qw.kvDim() + 8L * qw.heads());
-            } else {
+            } else if (w != null) {
                 size += 8L * w.held(position) * w.kvDim();
             }
         }
@@ -204,10 +209,10 @@ public final class StateCodec {
             int kind = in.get();
             GlaState g = state.gla(i);
             KeyValueWindow w = state.window(i);
-            int expectedKind = g != null ? 0 : w instanceof QuantizedKvWindow ? 3 : w.unbounded() ? 2 : 1;
+            int expectedKind = kindOf(g, w);
             if (kind != expectedKind) {
-                throw new StateFormatException("state layer " + i + " is a " + KINDS[Math.floorMod(kind, 4)] + " layer ("
-                        + kind + "), the model's layer is a " + KINDS[expectedKind] + " layer (" + expectedKind + ")");
+                throw new StateFormatException("state layer " + i + " is " + (kind >= 0 && kind < KINDS.length ? "a " + KINDS[kind] : "an unknown")
+                        + " layer (" + kind + "), the model's layer is a " + KINDS[expectedKind] + " layer (" + expectedKind + ")");
             }
             if (g != null) {
                 getFloats(in, g.s, 0, g.s.length);
@@ -215,14 +220,15 @@ public final class StateCodec {
                 getFloats(in, g.keys, 0, pending);
                 getFloats(in, g.values, 0, pending);
                 getFloats(in, g.decays, 0, pending);
-            } else if (w instanceof QuantizedKvWindow qw) {
+            }
+            if (w instanceof QuantizedKvWindow qw) {
                 for (long p = position - w.held(position); p < position; p++) {
                     getBytes(in, qw.keyCodes, qw.offset(p), qw.kvDim());
                     getFloats(in, qw.keyScales, qw.scaleOffset(p), qw.heads());
                     getBytes(in, qw.valueCodes, qw.offset(p), qw.kvDim());
                     getFloats(in, qw.valueScales, qw.scaleOffset(p), qw.heads());
                 }
-            } else {
+            } else if (w != null) {
                 KvWindow fw = (KvWindow) w;
                 fw.ensureCapacity(position);
                 for (long p = position - w.held(position); p < position; p++) {
@@ -238,7 +244,25 @@ public final class StateCodec {
         return state;
     }
 
-    private static final String[] KINDS = {"GLA", "sliding-window", "full-attention", "int8 sliding-window"};
+    private static final String[] KINDS = {"GLA", "sliding-window", "full-attention", "int8 sliding-window",
+        "GLA and sliding-window", "GLA and full-attention"};
+
+    /** A layer's kind byte: what it holds. */
+    private static int kindOf(GlaState g, KeyValueWindow w) {
+        if (g != null && w != null) {
+            return w.unbounded() ? 5 : 4;
+        }
+        return g != null ? 0 : w instanceof QuantizedKvWindow ? 3 : w.unbounded() ? 2 : 1;
+    }
+
+    private static boolean hasTwoPartLayers(DocumentState s) {
+        for (int i = 0; i < s.layers(); i++) {
+            if (s.gla(i) != null && s.window(i) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static void getBytes(ByteBuffer in, byte[] a, int offset, int n) {
         if (in.remaining() < n) {
@@ -270,7 +294,8 @@ public final class StateCodec {
                 if (s.gla(i) != null) {
                     kvHeads = s.gla(i).kvHeads();
                     headDim = s.gla(i).headDim();
-                } else if (!s.window(i).unbounded()) {
+                }
+                if (s.window(i) != null && !s.window(i).unbounded()) {
                     window = s.window(i).window();
                 }
             }

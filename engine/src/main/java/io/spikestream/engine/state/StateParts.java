@@ -18,8 +18,11 @@ import java.util.zip.CRC32C;
  *   <li>the <b>header</b>: model fingerprint, position, last token's log-partition and hidden vector, tokenizer tail;</li>
  *   <li>one <b>GLA part</b> per GLA layer: S and the open block (changes with every chunk, constant size);</li>
  *   <li><b>window pages</b>: {@code pageSize} consecutive ring slots of one attention layer's keys and values.
- *       A chunk of n tokens touches about n / pageSize + 1 pages per layer, not the whole window.</li>
+ *       A chunk of n tokens touches about n / pageSize + 1 pages per layer, not the whole window. A
+ *       full-attention layer's slot is the position itself, so its pages only grow: a chunk rewrites the last
+ *       page it extends and appends new ones, and a page holds the slots written so far.</li>
  * </ul>
+ * A spikingbrain_moe layer has both a GLA part and window pages.
  * Every part carries a CRC32C and is refused if corrupt; the header is checked against the model. Pages of
  * slots not yet written are absent and stay zero, which is what a fresh state holds; a part the header's
  * position says was written and is absent is refused ({@link MissingStatePartException}).
@@ -48,7 +51,8 @@ public final class StateParts {
                 byte[] part = gla(s, layer);
                 store.putGla(layer, part);
                 written += part.length;
-            } else {
+            }
+            if (s.window(layer) != null) {
                 int window = s.window(layer).window();
                 BitSet touched = touchedPages(startPosition, (int) Math.min(n, window), window, pageSize);
                 for (int page = touched.nextSetBit(0); page >= 0; page = touched.nextSetBit(page + 1)) {
@@ -83,7 +87,9 @@ public final class StateParts {
                     throw new MissingStatePartException("the GLA state of layer " + layer + " is missing (position " + fresh.position() + ")");
                 }
                 restoreGla(part, fresh, layer);
-            } else {
+            }
+            if (fresh.window(layer) != null) {
+                fresh.window(layer).ensureCapacity(fresh.position());
                 int window = fresh.window(layer).window();
                 BitSet written = touchedPages(0, (int) Math.min(fresh.position(), window), window, pageSize);
                 for (int page = written.nextSetBit(0); page >= 0; page = written.nextSetBit(page + 1)) {
@@ -180,10 +186,11 @@ public final class StateParts {
     /** Number of pages of an attention layer's window. */
     public static int pageCount(DocumentState s, int layer, int pageSize) {
         KeyValueWindow w = requireWindow(s, layer);
-        return (w.capacity() + pageSize - 1) / pageSize;
+        long slots = w.unbounded() ? s.position() : w.capacity();
+        return (int) ((slots + pageSize - 1) / pageSize);
     }
 
-    /** Pages of a sliding window whose slots a chunk of n tokens at startPosition writes. */
+    /** Pages of a window whose slots a chunk of n tokens at startPosition writes (a full-attention window's slot is the position). */
     public static BitSet touchedPages(long startPosition, int n, int window, int pageSize) {
         BitSet pages = new BitSet();
         long first = Math.max(startPosition, startPosition + n - window);
@@ -200,7 +207,7 @@ public final class StateParts {
     public static byte[] windowPage(DocumentState s, int layer, int page, int pageSize) {
         KeyValueWindow w = requireWindow(s, layer);
         int from = page * pageSize;
-        int slots = Math.min(pageSize, w.capacity() - from);
+        int slots = slots(w, from, pageSize, s.position());
         if (slots <= 0) {
             throw new IllegalArgumentException("page " + page + " is outside a window of " + w.capacity() + " slots");
         }
@@ -228,7 +235,7 @@ public final class StateParts {
         int storedPage = b.getInt();
         int storedSlots = b.getInt();
         int from = page * pageSize;
-        int slots = Math.min(pageSize, w.capacity() - from);
+        int slots = slots(w, from, pageSize, s.position());
         // The slot count is negative in int8 pages: a page of the other kind is refused, not misread.
         boolean quantized = w instanceof QuantizedKvWindow;
         long body = quantized ? 2L * slots * w.kvDim() + 8L * slots * ((QuantizedKvWindow) w).heads() : 8L * slots * w.kvDim();
@@ -248,6 +255,11 @@ public final class StateParts {
         getFloats(b, ((KvWindow) w).values, from * w.kvDim(), slots * w.kvDim());
     }
 
+    /** Slots of the page from slot {@code from}: a whole page of a ring; of a full-attention window, the positions written. */
+    private static int slots(KeyValueWindow w, int from, int pageSize, long position) {
+        return w.unbounded() ? (int) Math.min(pageSize, position - from) : Math.min(pageSize, w.capacity() - from);
+    }
+
     private static GlaState requireGla(DocumentState s, int layer) {
         GlaState g = s.gla(layer);
         if (g == null) {
@@ -258,8 +270,8 @@ public final class StateParts {
 
     private static KeyValueWindow requireWindow(DocumentState s, int layer) {
         KeyValueWindow w = s.window(layer);
-        if (w == null || w.unbounded()) {
-            throw new IllegalArgumentException("layer " + layer + " is not a sliding-window layer");
+        if (w == null) {
+            throw new IllegalArgumentException("layer " + layer + " has no attention window");
         }
         return w;
     }

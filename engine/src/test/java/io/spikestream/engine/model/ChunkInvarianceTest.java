@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ChunkInvarianceTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded", "tiny-w8aspike-f32"})
+    @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded", "tiny-w8aspike-f32", "tiny-spikingbrain-moe-f32"})
     void chunkSizesGiveIdenticalBits(String fixture) {
         Path dir = TestData.fixture(fixture);
         int[] tokens = ExpectedOutputs.read(dir).tokens();
@@ -40,7 +40,7 @@ class ChunkInvarianceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded", "tiny-w8aspike-f32"})
+    @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded", "tiny-w8aspike-f32", "tiny-spikingbrain-moe-f32"})
     void saveAndRestoreAnywhereGivesIdenticalBits(String fixture) {
         Path dir = TestData.fixture(fixture);
         int[] tokens = ExpectedOutputs.read(dir).tokens();

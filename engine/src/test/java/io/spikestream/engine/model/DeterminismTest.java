@@ -16,9 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Identical bits with one thread and with all cores (and more threads than cores). */
 class DeterminismTest {
 
-    @Test
-    void fixtureLogitsAreTheSameForAnyThreadCount() {
-        Path dir = TestData.tinyBf16Sharded();
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"tiny-gla-swa-bf16-sharded", "tiny-spikingbrain-moe-f32"})
+    void fixtureLogitsAreTheSameForAnyThreadCount(String fixture) {
+        Path dir = TestData.fixture(fixture);
         int[] tokens = ExpectedOutputs.read(dir).tokens();
         Runs.Output one;
         try (Engine engine = Engine.load(dir, new EngineOptions(1))) {

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ParityTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded", "tiny-w8aspike-f32"})
+    @ValueSource(strings = {"tiny-gla-swa-f32", "tiny-gla-swa-bf16-sharded", "tiny-w8aspike-f32", "tiny-spikingbrain-moe-f32"})
     void logitsMatchTheFloat64Reference(String fixture) {
         Path dir = TestData.fixture(fixture);
         ExpectedOutputs expected = ExpectedOutputs.read(dir);

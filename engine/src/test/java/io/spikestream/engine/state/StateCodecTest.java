@@ -112,7 +112,8 @@ class StateCodecTest {
         DocumentState restored = engine.restore(v1);
         int[] more = {3, 1, 4, 1, 5, 9, 2, 6};
         assertThat(engine.advance(restored, more).logProbs()).isEqualTo(engine.advance(doc, more).logProbs());
-        assertThat(ByteBuffer.wrap(engine.save(doc)).order(ByteOrder.LITTLE_ENDIAN).getShort(8)).isEqualTo((short) StateCodec.VERSION);
+        // version 3 added two-part layers; a gla_swa state is still written as version 2, byte for byte as before
+        assertThat(ByteBuffer.wrap(engine.save(doc)).order(ByteOrder.LITTLE_ENDIAN).getShort(8)).isEqualTo((short) 2);
     }
 
     @Test
