@@ -63,6 +63,25 @@ class TrainerCommandsTest {
     }
 
     @Test
+    void convertToTheSpikingBrainMoeLayoutWritesAModelTheEngineRuns() throws Exception {
+        Path src = tmp.resolve("qwen2-for-moe");
+        io.spikestream.trainer.testing.TinyTransformer.write(src, "qwen2", true, false, 3);
+        Path moe = tmp.resolve("moe");
+        CliRun run = CliRun.run("", "convert", "--from", src.toString(), "--to", moe.toString(), "--to-layout", "spikingbrain_moe",
+                "--sinks", "4", "--experts", "6", "--experts-per-token", "2", "--dense-layers", "0", "--window", "8");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("spikingbrain_moe: full attention at [2], dense FFN at [0], 6 experts (top-2) + 1 shared")
+                .contains("scale 0.9086"); // (1 / (1 + 2/6))^(1/3)
+        CliRun logits = CliRun.run("", "logits", "--model", moe.toString(), "--tokens", "1,2,3,4,5,6,7,8,9,10,11,12", "--chunk", "5");
+        assertThat(logits.exitCode()).as(logits.err()).isZero();
+        assertThat(CliRun.run("", "logits", "--model", moe.toString(), "--tokens", "1,2,3,4,5,6,7,8,9,10,11,12").out())
+                .isEqualTo(logits.out());
+        CliRun wrong = CliRun.run("", "convert", "--from", src.toString(), "--to", tmp.resolve("bad").toString(), "--to-layout", "mamba");
+        assertThat(wrong.exitCode()).isNotZero();
+        assertThat(wrong.err()).contains("--to-layout must be gla_swa or spikingbrain_moe, got mamba");
+    }
+
+    @Test
     void trainResumeAndScoreLines() throws Exception {
         Path model = tmp.resolve("trained");
         String[] common = {"--out", model.toString(), "--generate-logs", "1500", "--vocab-size", "300", "--hidden", "16", "--layers", "2",

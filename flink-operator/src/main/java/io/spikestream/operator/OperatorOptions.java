@@ -20,6 +20,7 @@ import java.time.Duration;
  * @param embedChunks       whether CHUNK records carry the final hidden vector as an embedding
  * @param cachedDocuments   decoded states kept in memory per operator instance (a cache of keyed state)
  * @param maxAnswerTokens   upper bound on generated tokens per query
+ * @param maxDocumentTokens a document that would grow past it is rejected ({@link DocumentTokenLimit})
  */
 public record OperatorOptions(
         String modelDir,
@@ -34,7 +35,8 @@ public record OperatorOptions(
         int topSpans,
         boolean embedChunks,
         int cachedDocuments,
-        int maxAnswerTokens) implements Serializable {
+        int maxAnswerTokens,
+        DocumentTokenLimit maxDocumentTokens) implements Serializable {
 
     public OperatorOptions {
         if (modelDir == null || modelDir.isBlank()) {
@@ -46,6 +48,9 @@ public record OperatorOptions(
         positive("maxChunkChars", maxChunkChars);
         positive("cachedDocuments", cachedDocuments);
         positive("maxAnswerTokens", maxAnswerTokens);
+        if (maxDocumentTokens == null) {
+            throw new IllegalArgumentException("maxDocumentTokens is required (DocumentTokenLimit.AUTO by default)");
+        }
         if (topSpans < 0 || maxBufferedChars < 1) {
             throw new IllegalArgumentException("topSpans must be >= 0 and maxBufferedChars >= 1");
         }
@@ -63,31 +68,36 @@ public record OperatorOptions(
     /** Defaults for a model directory. */
     public static OperatorOptions defaults(String modelDir) {
         return new OperatorOptions(modelDir, Runtime.getRuntime().availableProcessors(), 64, 256, 16L << 20,
-                Duration.ofMinutes(10), Duration.ofDays(7), Duration.ofMinutes(10), 1 << 20, 5, false, 8, 256);
+                Duration.ofMinutes(10), Duration.ofDays(7), Duration.ofMinutes(10), 1 << 20, 5, false, 8, 256, DocumentTokenLimit.AUTO);
     }
 
     public OperatorOptions withPageSize(int v) {
         return new OperatorOptions(modelDir, engineThreads, v, maxBufferedChunks, maxBufferedChars, gapTimeout, stateTtl, endGrace,
-                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens);
+                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens, maxDocumentTokens);
     }
 
     public OperatorOptions withBuffering(int chunks, long chars, Duration timeout) {
         return new OperatorOptions(modelDir, engineThreads, pageSize, chunks, chars, timeout, stateTtl, endGrace,
-                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens);
+                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens, maxDocumentTokens);
     }
 
     public OperatorOptions withLifetimes(Duration ttl, Duration grace) {
         return new OperatorOptions(modelDir, engineThreads, pageSize, maxBufferedChunks, maxBufferedChars, gapTimeout, ttl, grace,
-                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens);
+                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens, maxDocumentTokens);
     }
 
     public OperatorOptions withLimits(int chunkChars, int spans, boolean embed) {
         return new OperatorOptions(modelDir, engineThreads, pageSize, maxBufferedChunks, maxBufferedChars, gapTimeout, stateTtl, endGrace,
-                chunkChars, spans, embed, cachedDocuments, maxAnswerTokens);
+                chunkChars, spans, embed, cachedDocuments, maxAnswerTokens, maxDocumentTokens);
+    }
+
+    public OperatorOptions withMaxDocumentTokens(DocumentTokenLimit limit) {
+        return new OperatorOptions(modelDir, engineThreads, pageSize, maxBufferedChunks, maxBufferedChars, gapTimeout, stateTtl, endGrace,
+                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens, limit);
     }
 
     public OperatorOptions withEngineThreads(int threads) {
         return new OperatorOptions(modelDir, threads, pageSize, maxBufferedChunks, maxBufferedChars, gapTimeout, stateTtl, endGrace,
-                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens);
+                maxChunkChars, topSpans, embedChunks, cachedDocuments, maxAnswerTokens, maxDocumentTokens);
     }
 }

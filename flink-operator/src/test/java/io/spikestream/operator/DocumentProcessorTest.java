@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DocumentProcessorTest {
     static final String LOG = TestModel.CORPUS.repeat(3);
@@ -71,6 +72,70 @@ class DocumentProcessorTest {
             }
             assertThat(got).as("restored after %d chunks", cut).isEqualTo(expected);
         }
+    }
+
+    /**
+     * A spikingbrain_moe model, whose full-attention layer keeps every position (paged into RocksDB by position):
+     * snapshots mid-document restore to the uninterrupted output.
+     */
+    @Test
+    void aSpikingBrainMoeModelsGrowingStateSurvivesSnapshotAndRestore() throws Exception {
+        OperatorOptions options = OperatorHarness.options(TestModel.moeDir());
+        List<DocumentChunk> input = interleaved();
+        List<Enrichment> expected = uninterrupted(options, input);
+        for (int cut : new int[] {1, input.size() / 2, input.size() - 1}) {
+            List<Enrichment> got = new ArrayList<>();
+            OperatorSubtaskState snapshot;
+            try (OperatorHarness first = new OperatorHarness(options, null)) {
+                for (DocumentChunk c : input.subList(0, cut)) {
+                    first.chunk(c);
+                }
+                snapshot = first.snapshot(cut);
+                got.addAll(first.output());
+            }
+            try (OperatorHarness second = new OperatorHarness(options, snapshot)) {
+                for (DocumentChunk c : input.subList(cut, input.size())) {
+                    second.chunk(c);
+                }
+                got.addAll(second.output());
+            }
+            assertThat(got).as("restored after %d chunks", cut).isEqualTo(expected);
+        }
+        assertThat(expected.stream().filter(e -> e.getKind() == EnrichmentKind.END)).hasSize(2);
+    }
+
+    /** Past --max-document-tokens the chunk is rejected with the reason, the document with it; what came before stays read. */
+    @Test
+    void aDocumentThatWouldPassMaxDocumentTokensIsRejectedWithTheReason() throws Exception {
+        List<DocumentChunk> input = OperatorHarness.chunks("log", LOG, 40);
+        int[] tokens = new int[input.size()];
+        try (io.spikestream.engine.Engine engine = io.spikestream.engine.Engine.load(TestModel.moeDir(),
+                new io.spikestream.engine.EngineOptions(1))) {
+            io.spikestream.engine.state.DocumentState doc = engine.newDocument();
+            for (int i = 0; i < input.size(); i++) {
+                tokens[i] = engine.tokenizeText(doc, input.get(i).getText().toString(), input.get(i).getLast()).ids().length;
+            }
+            assertThat(DocumentTokenLimit.AUTO.resolve(engine.model())).as("1 GiB / (2 × 32 floats × 4 B)").isEqualTo(4_194_304L);
+        }
+        try (io.spikestream.engine.Engine engine = io.spikestream.engine.Engine.load(TestModel.dir(), new io.spikestream.engine.EngineOptions(1))) {
+            assertThat(DocumentTokenLimit.AUTO.resolve(engine.model())).as("constant state: no limit").isEqualTo(Long.MAX_VALUE);
+        }
+        int crossing = 3;
+        long before = tokens[0] + tokens[1] + tokens[2];
+        long limit = before + tokens[3] - 1;
+        OperatorOptions o = OperatorHarness.options(TestModel.moeDir()).withMaxDocumentTokens(new DocumentTokenLimit(limit));
+        try (OperatorHarness h = new OperatorHarness(o, null)) {
+            for (DocumentChunk c : input.subList(0, crossing + 2)) {
+                h.chunk(c);
+            }
+            assertThat(h.output()).extracting(Enrichment::getSeq).containsExactly(0L, 1L, 2L);
+            assertThat(h.rejected()).hasSize(2); // the chunk past the limit, then the next one: its document was rejected
+            assertThat(h.rejected().get(0).getReason().toString()).isEqualTo("the document would grow to " + (before + tokens[3]) + " tokens ("
+                    + before + " read, " + tokens[3] + " more in this element), past --max-document-tokens " + limit);
+            assertThat(h.rejected().get(1).getReason().toString()).contains("was rejected earlier");
+        }
+        assertThatThrownBy(() -> DocumentTokenLimit.parse("0")).hasMessageContaining("positive number, auto or off");
+        assertThat(DocumentTokenLimit.parse("off")).isEqualTo(DocumentTokenLimit.OFF);
     }
 
     @Test

@@ -34,6 +34,21 @@ final class TestModel {
         return dir;
     }
 
+    private static Path moe;
+
+    /** The spikingbrain_moe fixture (a full-attention layer: its state grows) with the same tiny tokenizer. */
+    static synchronized Path moeDir() {
+        if (moe == null) {
+            try {
+                moe = TinyTokenizer.modelWithTokenizer(TestData.fixture("tiny-spikingbrain-moe-f32"), Files.createTempDirectory("operator-moe"),
+                        CORPUS.repeat(4));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return moe;
+    }
+
     /** The W8ASpike fixture with the same tiny tokenizer. */
     static synchronized Path spikingDir() {
         if (spiking == null) {

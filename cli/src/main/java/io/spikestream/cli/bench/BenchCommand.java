@@ -20,7 +20,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", description = "config.json of the model to benchmark (default: the built-in 'small' preset).")
     Path config;
 
-    @Option(names = "--preset", defaultValue = "small", description = "small (H 1024, 8 layers, V 32000, W 4096) or tiny. Ignored with --config.")
+    @Option(names = "--preset", defaultValue = "small", description = "small (H 1024, 8 layers, V 32000, W 4096) tiny, or moe (the SpikingBrain-76B layout with H 512, 8 layers of which 2 full attention, 128 sinks, 16 experts top-1). Ignored with --config.")
     String preset;
 
     @Option(names = "--layers", description = "Override num_hidden_layers (attention layers stay the odd ones).")
@@ -68,6 +68,9 @@ public final class BenchCommand implements Callable<Integer> {
         };
         long budget = baselineMemoryMiB != null ? baselineMemoryMiB << 20 : (long) (Runtime.getRuntime().maxMemory() * 0.6);
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (spiking && cfg.moe() != null) {
+            throw new IllegalArgumentException("--spiking: W8ASpike is defined for gla_swa models; this release runs spikingbrain_moe in float only");
+        }
         if (spiking) {
             new SpikingBenchmark(cfg, parsePositions(positions == null ? "1K,4K,16K" : positions), chunk, decode, Math.max(repeat, 3), t,
                     group, System.out).run();

@@ -65,12 +65,24 @@ public final class ModelBenchmark {
                     {"model_type":"gla_swa","hidden_size":256,"num_attention_heads":4,"num_key_value_heads":2,
                      "num_hidden_layers":4,"intermediate_size":512,"vocab_size":4096,"sliding_window":512,
                      "rope_theta":10000.0,"norm_eps":1e-6,"attn_layers":[1,3]}""");
-            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (small or tiny)");
+            // SpikingBrain-76B's layout with small dimensions: 2 of 8 layers full attention (76B: 4 of 28), 128 sinks,
+            // 16 experts top-1 plus a shared one, the first two layers dense
+            case "moe" -> Configuration.parse("""
+                    {"model_type":"spikingbrain_moe","hidden_size":512,"num_attention_heads":8,"num_key_value_heads":2,
+                     "num_hidden_layers":8,"intermediate_size":1408,"vocab_size":32000,"sliding_window":4096,
+                     "rope_theta":1000000.0,"norm_eps":1e-6,"full_attention_layers":[3,7],"num_sink_tokens":128,
+                     "dense_layers":[0,1],"num_experts":16,"num_experts_per_tok":1,"moe_intermediate_size":352,
+                     "num_shared_experts":1,"shared_expert_intermediate_size":352}""");
+            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (small, tiny or moe)");
         };
     }
 
     /** The configuration with another layer count; the odd layers stay sliding-window layers. */
     public static Configuration withLayers(Configuration c, int layers) {
+        if (c.moe() != null) {
+            throw new IllegalArgumentException("--layers applies to gla_swa configurations; a spikingbrain_moe config names its layers "
+                    + "(full_attention_layers, dense_layers): give one with the layer count you want");
+        }
         List<Integer> attn = new ArrayList<>();
         for (int i = 1; i < layers; i += 2) {
             attn.add(i);
@@ -85,6 +97,10 @@ public final class ModelBenchmark {
     }
 
     public void run() {
+        if (config.moe() != null) {
+            runMoe();
+            return;
+        }
         out.printf(Locale.ROOT, "# SpikeStream bench: %s, %s weights, %d threads, prefill chunk %d, %d decode steps, best of %d; %s%n",
                 config, dtype, threads, chunk, decode, repeat, jdk());
         long t0 = System.nanoTime();
@@ -115,6 +131,65 @@ public final class ModelBenchmark {
             out.printf(Locale.ROOT, "{%s, %s, \"positions\": %d, \"threads\": %d, \"jdk\": \"%s\"}%n",
                     variantJson("gla_swa", hybridCells, hybrid), variantJson("full_attention", baselineCells, baseline),
                     positions.size(), threads, Runtime.version());
+        }
+    }
+
+    /**
+     * A spikingbrain_moe model alone (its layers cannot be swapped for a baseline): tokens/s and state bytes at
+     * each position, the growing full-attention part shown, up to the budget the baseline would get.
+     */
+    private void runMoe() {
+        out.printf(Locale.ROOT, "# SpikeStream bench: %s, %s weights, %d threads, prefill chunk %d, %d decode steps, best of %d; %s%n",
+                config, dtype, threads, chunk, decode, repeat, jdk());
+        long t0 = System.nanoTime();
+        Model model = Model.generate(config, dtype, 1);
+        long growing = model.growingStateBytesPerToken();
+        out.printf(Locale.ROOT, "# weights: %.1f MiB (a token reads %.1f MiB: its experts only), generated with the sink constants in %.1f s; "
+                        + "the full-attention layers %s add %d bytes of state per token; budget %.0f MiB%n",
+                model.weights().storedBytes() / 1048576.0, model.decodeBytesPerToken() / 1048576.0, (System.nanoTime() - t0) / 1e9,
+                java.util.Arrays.toString(config.moe().fullAttentionLayers()), growing, baselineBudget / 1048576.0);
+        try (Parallel parallel = new Parallel(threads)) {
+            out.println("# warming up (JIT) ...");
+            for (int i = 0; i < 3; i++) {
+                measureOnce(model, 1024, parallel);
+            }
+            out.println();
+            out.printf(Locale.ROOT, "%-9s | %12s %12s %12s %14s%n", "position", "prefill t/s", "decode t/s", "state", "of it growing");
+            out.println("-".repeat(9) + "-+-" + "-".repeat(53));
+            Map<Long, Cell> cells = new LinkedHashMap<>();
+            String stop = null;
+            for (long p : positions) {
+                if (growing * (p + chunk + decode) > baselineBudget) {
+                    stop = String.format(Locale.ROOT, "stopped at %s: its full-attention keys and values would need %.1f GiB (budget %.1f GiB)",
+                            label(p), growing * (p + chunk + decode) / 1073741824.0, baselineBudget / 1073741824.0);
+                    break;
+                }
+                Cell c = measure(model, p, parallel);
+                cells.put(p, c);
+                long after = p + chunk + decode;
+                out.printf(Locale.ROOT, "%-9s | %12.1f %12.2f %12s %14s%n", label(p), c.prefillTokensPerSecond, c.decodeTokensPerSecond,
+                        bytes(c.stateBytes), bytes(growing * after));
+                out.flush();
+            }
+            out.println();
+            if (cells.size() > 1) {
+                long first = cells.keySet().iterator().next();
+                long last = cells.keySet().stream().reduce((x, y) -> y).orElseThrow();
+                Cell a = cells.get(first);
+                Cell z = cells.get(last);
+                out.printf(Locale.ROOT, "per-token cost at %s relative to %s: prefill %.2fx, decode %.2fx; state %s → %s%n", label(last), label(first),
+                        a.prefillTokensPerSecond / z.prefillTokensPerSecond, a.decodeTokensPerSecond / z.decodeTokensPerSecond,
+                        bytes(a.stateBytes), bytes(z.stateBytes));
+            }
+            out.println("positions: " + (stop == null ? "ran at every one" : stop));
+            StringBuilder byPosition = new StringBuilder();
+            for (Map.Entry<Long, Cell> e : cells.entrySet()) {
+                byPosition.append(byPosition.length() == 0 ? "" : ", ").append('"').append(e.getKey() + chunk + decode).append("\": ")
+                        .append(e.getValue().stateBytes);
+            }
+            out.printf(Locale.ROOT, "{%s, \"full_attention_state_bytes_per_token\": %d, \"state_bytes_by_position\": {%s}, \"positions\": %d, "
+                            + "\"threads\": %d, \"jdk\": \"%s\"}%n",
+                    variantJson("spikingbrain_moe", cells, model), growing, byPosition, cells.size(), threads, Runtime.version());
         }
     }
 

@@ -207,6 +207,9 @@ public final class Model implements AutoCloseable {
 
     /** A model with random weights of the given format (benchmarks, tests): same seed, same weights. */
     public static Model generate(Configuration config, DType dtype, long seed) {
+        if (config.moe() != null) {
+            return generateMoe(config, dtype, seed);
+        }
         int h = config.hiddenSize();
         int d = config.headDim();
         int qDim = config.numHeads() * d;
@@ -241,6 +244,52 @@ public final class Model implements AutoCloseable {
         Matrix lmHead = config.tieWordEmbeddings() ? embeddings : randomMatrix(dtype, config.vocabSize(), h, next);
         Weights weights = new Weights(embeddings, layers, norm, lmHead);
         return new Model(config, weights, kindsOf(config), ModelFingerprint.ofGenerated(config, dtype.name(), seed), null);
+    }
+
+    /** {@link #generate} for the spikingbrain_moe layout. */
+    private static Model generateMoe(Configuration config, DType dtype, long seed) {
+        MoeLayout moe = config.moe();
+        int h = config.hiddenSize();
+        int d = config.headDim();
+        int qDim = config.numHeads() * d;
+        int kvDim = config.numKvHeads() * d;
+        long[] next = {seed * 1000};
+        Matrix embeddings = Matrix.random(dtype, config.vocabSize(), h, next[0]++, 1f);
+        Matrix sinks = moe.sinkTokens() == 0 ? null : Matrix.random(dtype, moe.sinkTokens(), h, next[0]++, 1f);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            SoftmaxBranch sa = new SoftmaxBranch(dense(randomMatrix(dtype, qDim, h, next)), randomVector(qDim, next, 0.1f, 0f),
+                    dense(randomMatrix(dtype, kvDim, h, next)), randomVector(kvDim, next, 0.1f, 0f),
+                    dense(randomMatrix(dtype, kvDim, h, next)), randomVector(kvDim, next, 0.1f, 0f), randomVector(d, next, 0.1f, 1f));
+            AttentionWeights attention = new AttentionWeights(dense(randomMatrix(dtype, qDim, h, next)), randomVector(qDim, next, 0.1f, 0f),
+                    dense(randomMatrix(dtype, kvDim, h, next)), randomVector(kvDim, next, 0.1f, -2f),
+                    dense(randomMatrix(dtype, kvDim, h, next)), randomVector(kvDim, next, 0.1f, 0f),
+                    dense(randomMatrix(dtype, h, qDim, next)), null, randomVector(d, next, 0.1f, 1f), sa);
+            FeedForward ffn;
+            if (moe.isDenseLayer(i)) {
+                ffn = randomSwiGlu(dtype, h, config.intermediateSize(), next);
+            } else {
+                List<FeedForward.SwiGlu> experts = new ArrayList<>();
+                for (int e = 0; e < moe.experts(); e++) {
+                    experts.add(randomSwiGlu(dtype, h, moe.expertWidth(), next));
+                }
+                List<FeedForward.SwiGlu> shared = new ArrayList<>();
+                for (int j = 0; j < moe.sharedExperts(); j++) {
+                    shared.add(randomSwiGlu(dtype, h, moe.sharedWidth(), next));
+                }
+                ffn = new FeedForward.MixtureOfExperts(randomMatrix(dtype, moe.experts(), h, next), experts, moe.expertsPerToken(), shared);
+            }
+            layers.add(new LayerWeights(randomVector(h, next, 0.1f, 1f), attention, randomVector(h, next, 0.1f, 1f), ffn));
+        }
+        float[] norm = randomVector(h, next, 0.1f, 1f);
+        Matrix lmHead = config.tieWordEmbeddings() ? embeddings : randomMatrix(dtype, config.vocabSize(), h, next);
+        return new Model(config, new Weights(embeddings, layers, norm, lmHead, sinks), kindsOf(config),
+                ModelFingerprint.ofGenerated(config, dtype.name(), seed), null);
+    }
+
+    private static FeedForward.SwiGlu randomSwiGlu(DType dtype, int h, int width, long[] next) {
+        return new FeedForward.SwiGlu(dense(randomMatrix(dtype, width, h, next)), dense(randomMatrix(dtype, width, h, next)),
+                randomMatrix(dtype, h, width, next));
     }
 
     private static Linear dense(Matrix m) {
@@ -320,6 +369,21 @@ public final class Model implements AutoCloseable {
 
     public LayerKind kind(int layer) {
         return kinds[layer];
+    }
+
+    /**
+     * Bytes a document's state grows by per token: the float keys and values of the layers that keep every
+     * position (spikingbrain_moe's full-attention layers; every layer of the full-attention baseline), 0 for a
+     * constant-size state.
+     */
+    public long growingStateBytesPerToken() {
+        long kvDim = (long) config.numKvHeads() * config.headDim();
+        long total = 0;
+        for (int i = 0; i < kinds.length; i++) {
+            boolean full = kinds[i] == LayerKind.FULL_ATTENTION || kinds[i] == LayerKind.HYBRID && config.moe().isFullAttentionLayer(i);
+            total += full ? 2 * 4 * kvDim : 0;
+        }
+        return total;
     }
 
     /** S: the sink rows before every document (0 for gla_swa). */

@@ -32,6 +32,7 @@ public final class CompactWriter {
 
     /** Writes {@code model.safetensors} of {@code model} (a spiking model) into {@code dir}. */
     public static void write(Model model, Path dir) throws IOException {
+        FloatOnlyLayouts.check(model, "the compact W8ASpike layout");
         Weights w = model.weights();
         if (!w.spiking()) {
             throw new IllegalArgumentException("the compact layout holds W8ASpike models; this model is float");

@@ -36,6 +36,7 @@ public final class PostTrainingQuantizer {
     }
 
     public static Model quantize(Model source, int groupSize, boolean int8DownProj) {
+        FloatOnlyLayouts.check(source, "W8ASpike quantization");
         if (source.spiking()) {
             throw new IllegalArgumentException("the model is already W8ASpike");
         }
@@ -69,6 +70,7 @@ public final class PostTrainingQuantizer {
      * half the bytes of bf16, but no longer the published weights bit for bit (a lossy choice for memory).
      */
     public static Model withWeightOnlyDownProj(Model model, int groupSize) {
+        FloatOnlyLayouts.check(model, "W8ASpike quantization");
         if (!model.spiking()) {
             throw new IllegalArgumentException("the model is float: quantize it with quantize(model, groupSize, true)");
         }

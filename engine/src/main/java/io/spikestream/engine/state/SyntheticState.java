@@ -24,7 +24,8 @@ public final class SyntheticState {
                 for (int k = 0; k < g.decays.length; k++) {
                     g.decays[k] = -Math.abs(g.decays[k]);
                 }
-            } else if (w instanceof QuantizedKvWindow qw) {
+            }
+            if (w instanceof QuantizedKvWindow qw) {
                 for (int k = 0; k < qw.keyCodes.length; k++) {
                     qw.keyCodes[k] = (byte) (Matrix.uniform(s, k) * 127);
                     qw.valueCodes[k] = (byte) (Matrix.uniform(s + 1, k) * 127);
@@ -32,7 +33,7 @@ public final class SyntheticState {
                 java.util.Arrays.fill(qw.keyScales, 1f / 127);
                 java.util.Arrays.fill(qw.valueScales, 1f / 127);
                 s += 2;
-            } else {
+            } else if (w != null) {
                 KvWindow fw = (KvWindow) w;
                 fw.ensureCapacity(position);
                 random(fw.keys, s++, 1f);

@@ -61,7 +61,8 @@ public final class DocumentParts {
         this.outputs = new OutputRecords(engine.fingerprint().hex(), sourceName);
         this.scorer = new DocumentScorer(engine, states, outputs, threshold,
                 threshold == null || segment != SegmentKind.LINE ? null : new IncidentAlerts(threshold, incidents, metrics), metrics, o.topSpans(),
-                o.embedChunks(), segment == SegmentKind.PARAGRAPH ? new ParagraphSegments(background, norms) : null);
+                o.embedChunks(), segment == SegmentKind.PARAGRAPH ? new ParagraphSegments(background, norms) : null,
+                o.maxDocumentTokens().resolve(engine.model()));
         this.answerer = new QueryAnswerer(engine, states, outputs, o.maxAnswerTokens());
         this.maxChunkChars = o.maxChunkChars();
     }
@@ -165,6 +166,10 @@ public final class DocumentParts {
             reject(c, unrestorable(e), ctx);
             rejectDocument(doc, "its state cannot be restored: " + e.getMessage(), ctx);
             return;
+        } catch (DocumentTooLongException e) {
+            reject(c, e.getMessage(), ctx);
+            rejectDocument(doc, e.getMessage(), ctx);
+            return;
         }
         sequencer.applied(doc.sequence, c);
         if (c.last()) {
@@ -217,6 +222,14 @@ public final class DocumentParts {
                 for (Record later : accepted.subList(1, accepted.size())) {
                     reject(later, "document " + ctx.docId() + " was rejected earlier: " + doc.lifetime.reason, ctx);
                 }
+                return;
+            } catch (DocumentTooLongException e) {
+                reject(accepted.get(e.applied()), e.getMessage(), ctx);
+                rejectDocument(doc, e.getMessage(), ctx);
+                for (Record later : accepted.subList(e.applied() + 1, accepted.size())) {
+                    reject(later, "document " + ctx.docId() + " was rejected earlier: " + doc.lifetime.reason, ctx);
+                }
+                changed(doc);
                 return;
             }
         }

@@ -42,6 +42,8 @@ final class DocumentScorer {
     private final OperatorMetrics metrics;
     private final int topSpans;
     private final boolean embed;
+    /** Tokens a document may reach ({@code --max-document-tokens}, resolved for the model). */
+    private final long maxTokens;
     /** With --segment paragraph: the document's paragraphs, scored and alerted instead of its lines; else null. */
     private final ParagraphSegments paragraphs;
     /** Chunks of the current document tokenized and waiting for their pass ({@link #finishChunks}). */
@@ -55,7 +57,8 @@ final class DocumentScorer {
     }
 
     DocumentScorer(Engine engine, EngineStates states, OutputRecords records, AlertThreshold threshold, IncidentAlerts incidents,
-                   OperatorMetrics metrics, int topSpans, boolean embed, ParagraphSegments paragraphs) {
+                   OperatorMetrics metrics, int topSpans, boolean embed, ParagraphSegments paragraphs, long maxTokens) {
+        this.maxTokens = maxTokens;
         this.paragraphs = paragraphs;
         this.engine = engine;
         this.states = states;
@@ -86,7 +89,16 @@ final class DocumentScorer {
             stagedFromTail = stagedDoc.tokenizerTail();
         }
         String tail = stagedDoc.tokenizerTail();
-        staged.add(new Staged(c, tail, engine.tokenizeText(stagedDoc, c.text(), c.last())));
+        TextTokens tokens = engine.tokenizeText(stagedDoc, c.text(), c.last());
+        long before = stagedFrom;
+        for (Staged s : staged) {
+            before += s.tokens().ids().length;
+        }
+        if (before + tokens.ids().length > maxTokens) {
+            stagedDoc.setTokenizerTail(tail); // as if the chunk never came
+            throw new DocumentTooLongException(before, tokens.ids().length, maxTokens, 0);
+        }
+        staged.add(new Staged(c, tail, tokens));
         return c.last() ? finishChunks(p, ctx) : -1;
     }
 
@@ -133,6 +145,11 @@ final class DocumentScorer {
         DocumentState doc = states.load(ctx.docId(), p.tokens);
         long start = doc.position();
         String tail = doc.tokenizerTail();
+        int n = engine.tokenizeText(doc, c.text(), c.last()).ids().length;
+        doc.setTokenizerTail(tail);
+        if (start + n > maxTokens) {
+            throw new DocumentTooLongException(start, n, maxTokens, 0);
+        }
         TextChunkResult r = engine.advanceText(doc, c.text(), c.last());
         states.advanced(ctx.docId(), doc, start, tail);
         return emitChunk(p, doc, c, tail, r, doc.tokenizerTail(), ctx);
@@ -172,15 +189,8 @@ final class DocumentScorer {
      */
     void apply(ProgressState p, List<Record> rs, DocumentContext ctx) throws Exception {
         finishChunks(p, ctx);
-        if (rs.size() == 1 || embed || engine.model().spiking()) {
-            for (Record r : rs) {
-                apply(p, r, ctx);
-            }
-            return;
-        }
         DocumentState doc = states.load(ctx.docId(), p.tokens);
         long start = doc.position();
-        String tail = doc.tokenizerTail();
         List<LineScorer.Lines> texts = new ArrayList<>(rs.size());
         int total = 0;
         for (Record r : rs) {
@@ -188,6 +198,18 @@ final class DocumentScorer {
             texts.add(l);
             total += l.ids().length;
         }
+        if (rs.size() == 1 || embed || engine.model().spiking() || start + total > maxTokens) {
+            // one pass each: the records before one that would pass the limit are read
+            for (int i = 0; i < rs.size(); i++) {
+                long at = states.load(ctx.docId(), p.tokens).position();
+                if (at + texts.get(i).ids().length > maxTokens) {
+                    throw new DocumentTooLongException(at, texts.get(i).ids().length, maxTokens, i);
+                }
+                apply(p, rs.get(i), ctx);
+            }
+            return;
+        }
+        String tail = doc.tokenizerTail();
         int[] ids = new int[total];
         int at = 0;
         for (LineScorer.Lines l : texts) {

@@ -25,7 +25,7 @@ import java.util.Map;
  * [--enrichments-topic …] [--rejected-topic …] [--parallelism N] [--checkpoint-interval 10s]
  * [--checkpoint-dir DIR] [--resume latest|PATH] [--group-id …] [--transactional-id-prefix …] [--bounded]}
  * and operator settings ({@code --page-size}, {@code --state-ttl}, {@code --end-grace}, {@code --gap-timeout},
- * {@code --max-buffered-chunks}, {@code --max-chunk-chars}, {@code --top-spans}, {@code --embed-chunks},
+ * {@code --max-buffered-chunks}, {@code --max-chunk-chars}, {@code --max-document-tokens}, {@code --top-spans}, {@code --embed-chunks},
  * {@code --engine-threads}), the input ({@code --input-format avro|text|json}, {@code --text-field},
  * {@code --key-field}) and alerts ({@code --alert-threshold}, {@code --alerts-topic}). Durations: {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 7d}.
  */
@@ -86,6 +86,8 @@ public record JobOptions(
         HELP.put("gap-timeout", "reject a document whose missing chunk does not arrive in this time (default 10m)");
         HELP.put("max-buffered-chunks", "early chunks held per document before it is rejected (default 256)");
         HELP.put("max-chunk-chars", "longest accepted chunk (default 1048576)");
+        HELP.put("max-document-tokens", "reject a document that would grow past this many tokens: a number, off, or auto (default: off "
+                + "for constant-state models; for models with full-attention layers, the tokens whose keys and values fill 1 GiB)");
         HELP.put("top-spans", "most surprising tokens reported per chunk (default 5)");
         HELP.put("embed-chunks", "attach the final hidden vector to every CHUNK record");
         HELP.put("engine-threads", "kernel threads per TaskManager (default: its cores)");
@@ -159,7 +161,9 @@ public record JobOptions(
                 integer(m, "top-spans", d.topSpans()),
                 Boolean.parseBoolean(m.getOrDefault("embed-chunks", "false")),
                 d.cachedDocuments(),
-                d.maxAnswerTokens());
+                d.maxAnswerTokens(),
+                m.containsKey("max-document-tokens") ? io.spikestream.operator.DocumentTokenLimit.parse(m.get("max-document-tokens"))
+                        : d.maxDocumentTokens());
         InputSettings input = InputSettings.of(InputFormat.parse(m.getOrDefault("input-format", "avro")), m.get("text-field"), m.get("key-field"));
         int bundleSize = integer(m, "bundle-size", Bundles.DEFAULT.size());
         Bundles bundles = new Bundles(bundleSize, bundleSize == 1 && !m.containsKey("bundle-time") ? Duration.ZERO
