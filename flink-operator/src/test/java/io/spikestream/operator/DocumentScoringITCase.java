@@ -78,6 +78,10 @@ class DocumentScoringITCase {
     }
 
     static Output run(String name, boolean failOnRecord, boolean failOnQuery) throws Exception {
+        return run(name, TestModel.dir(), failOnRecord, failOnQuery);
+    }
+
+    static Output run(String name, java.nio.file.Path model, boolean failOnRecord, boolean failOnQuery) throws Exception {
         Configuration c = new Configuration();
         c.setString("state.backend.type", "rocksdb");
         c.setString("execution.checkpointing.interval", "200 ms");
@@ -91,7 +95,7 @@ class DocumentScoringITCase {
         DataStream<LogEvent> events = env.fromData(events(), TypeInformation.of(LogEvent.class)).name("events");
         DataStream<DocumentQuery> queries = env.fromSource(questions(), WatermarkStrategy.noWatermarks(), "questions").setParallelism(1);
         DocumentScoring<LogEvent> scoring = DocumentScoring.<LogEvent>builder()
-                .model(TestModel.dir())
+                .model(model)
                 .documentKey(e -> e.host)
                 .text(e -> e.message)
                 .records(e -> e.partition < 0 ? null : new RecordSource("events", e.partition, e.offset, e.host))
@@ -154,6 +158,20 @@ class DocumentScoringITCase {
         Output afterQueryFailure = run("query-failure", false, true);
         assertThat(Injector.FAILURES.get()).isEqualTo(1);
         assertThat(afterQueryFailure).isEqualTo(expected);
+    }
+
+    /**
+     * The spikingbrain_moe model (its full-attention layer's keys and values grow with each host's document and are
+     * paged into RocksDB by position): a failure while records are applied changes nothing committed.
+     */
+    @Test
+    void aSpikingBrainMoeModelsGrowingStateRecoversFromAFailureExactly() throws Exception {
+        Output expected = run("moe-reference", TestModel.moeDir(), false, false);
+        long records = expected.enrichments().values().stream().flatMap(List::stream).filter(e -> e.getKind() == EnrichmentKind.RECORD).count();
+        assertThat(records).isEqualTo(45);
+        Output afterRecordFailure = run("moe-record-failure", TestModel.moeDir(), true, false);
+        assertThat(Injector.FAILURES.get()).as("the failure was injected").isEqualTo(1);
+        assertThat(afterRecordFailure).isEqualTo(expected);
     }
 
     /** Slows elements down so that checkpoints fall mid-stream, and throws once after a checkpoint. */
