@@ -75,6 +75,25 @@ class SpikingCommandsTest {
         assertThat(again.err()).contains("already W8ASpike with groups of 128");
     }
 
+    /** The spikingbrain_moe fixture quantized post-training: it loads, its logits do not depend on chunking, `spikes` counts its sites. */
+    @Test
+    void aSpikingBrainMoeModelIsQuantizedAndSpikes() {
+        Path src = TestData.fixture("tiny-spikingbrain-moe-f32");
+        Path out = tmp.resolve("moe-w8aspike");
+        CliRun q = CliRun.run("", "quantize", "--from", src.toString(), "--to", out.toString(), "--group", "16");
+        assertThat(q.exitCode()).as(q.err()).isZero();
+        String t = tokens(src);
+        String whole = CliRun.run("", "logits", "--model", out.toString(), "--tokens", t).out();
+        assertThat(whole).startsWith("{");
+        assertThat(CliRun.run("", "logits", "--model", out.toString(), "--tokens", t, "--chunk", "3", "--save-restore-at", "7").out())
+                .isEqualTo(whole);
+        CliRun spikes = CliRun.run("", "spikes", "--model", out.toString(), "--tokens", t);
+        assertThat(spikes.exitCode()).as(spikes.err()).isZero();
+        Map<String, Object> json = lastJson(spikes);
+        // per token: 4 layers × (attention input 64 + o_proj input 64 + MLP input 64)
+        assertThat(((Number) json.get("activations")).longValue()).isEqualTo(4L * 3 * 64 * t.split(",").length);
+    }
+
     @Test
     void theShippedSpikingDemoModelIsReproducedByTheReadmeCommand() throws Exception {
         Path models = TestData.repositoryRoot().resolve("models");

@@ -27,6 +27,9 @@ public sealed interface FeedForward permits FeedForward.SwiGlu, FeedForward.Mixt
     /** Multiply-accumulates per token (the routed experts it uses). */
     long macsPerToken();
 
+    /** Of {@link #macsPerToken()}, those of the down projections (float in W8ASpike). */
+    long downMacsPerToken();
+
     /**
      * {@code out} rows [in.first, in.first + in.tokens) (H wide) = the FFN of the input rows. Uses rows of the same
      * range of {@code scratch}, so blocks of disjoint rows may run at once.
@@ -81,6 +84,11 @@ public sealed interface FeedForward permits FeedForward.SwiGlu, FeedForward.Mixt
         }
 
         @Override
+        public long downMacsPerToken() {
+            return (long) down.rows() * down.cols();
+        }
+
+        @Override
         public void apply(LinearInput in, float[] out, Scratch s, Parallel parallel) {
             int w = gate.rows();
             gate.apply(in, null, s.gate, parallel);
@@ -96,12 +104,15 @@ public sealed interface FeedForward permits FeedForward.SwiGlu, FeedForward.Mixt
      * its tokens go through it as one matrix product. A token's sum runs over its experts in index order, then
      * the shared experts.
      */
-    record MixtureOfExperts(Matrix router, List<SwiGlu> experts, int topK, List<SwiGlu> shared) implements FeedForward {
+    record MixtureOfExperts(Linear router, List<SwiGlu> experts, int topK, List<SwiGlu> shared) implements FeedForward {
         public MixtureOfExperts {
             experts = List.copyOf(experts);
             shared = List.copyOf(shared);
             if (experts.size() > 64) {
                 throw new IllegalArgumentException(experts.size() + " experts: at most 64 are supported");
+            }
+            if (router.rows() != experts.size()) {
+                throw new IllegalArgumentException("a router of " + router.rows() + " rows for " + experts.size() + " experts");
             }
             if (topK < 1 || topK > experts.size()) {
                 throw new IllegalArgumentException("top-" + topK + " of " + experts.size() + " experts");
@@ -151,12 +162,21 @@ public sealed interface FeedForward permits FeedForward.SwiGlu, FeedForward.Mixt
         }
 
         @Override
+        public long downMacsPerToken() {
+            long total = topK * experts.get(0).downMacsPerToken();
+            for (SwiGlu e : shared) {
+                total += e.downMacsPerToken();
+            }
+            return total;
+        }
+
+        @Override
         public void apply(LinearInput in, float[] out, Scratch s, Parallel parallel) {
             int h = router.cols();
             int e = experts.size();
             int first = in.first();
             int m = in.tokens();
-            MatMul.matmul(router, null, in.values(), first, s.routerLogits, first, m, parallel);
+            router.apply(in, null, s.routerLogits, parallel); // spiking: the same spikes as the experts' gate and up
             for (int t = first; t < first + m; t++) {
                 route(s.routerLogits, t * e, e, s.chosen, s.chosenWeights, t * topK);
             }

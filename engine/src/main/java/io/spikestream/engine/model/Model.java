@@ -87,14 +87,20 @@ public final class Model implements AutoCloseable {
         long dense = (long) config.vocabSize() * config.hiddenSize();
         long floatMacs = dense;
         for (int i = 0; i < layers && config.moe() != null; i++) {
-            // float only: no spike sites; every projection is a float MAC (a token's routed experts only)
+            // MACs per token (a token's routed experts only); spiked: every projection but the down projections,
+            // one site per input shared by the projections that read it (both branches; the router and the experts)
             LayerWeights lw = weights.layers().get(i);
             AttentionWeights aw = lw.attention();
-            long layerMacs = macs(aw.q()) + macs(aw.k()) + macs(aw.v()) + macs(aw.o()) + aw.softmax().macsPerToken()
-                    + lw.ffn().macsPerToken();
-            dense += layerMacs;
-            floatMacs += layerMacs;
-            attentionSite[i] = outputSite[i] = mlpSite[i] = querySite[i] = -1;
+            SoftmaxBranch sa = aw.softmax();
+            long ffnMacs = lw.ffn().macsPerToken();
+            long downMacs = lw.ffn().downMacsPerToken();
+            dense += macs(aw.q()) + macs(aw.k()) + macs(aw.v()) + macs(aw.o()) + sa.macsPerToken() + ffnMacs;
+            floatMacs += downMacs;
+            long attnRows = aw.q().rows() + aw.k().rows() + aw.v().rows() + sa.q().rows() + sa.k().rows() + sa.v().rows();
+            attentionSite[i] = add(s, new SpikeSite(i, SpikeSite.Kind.ATTENTION_INPUT, config.hiddenSize(), attnRows));
+            outputSite[i] = add(s, new SpikeSite(i, SpikeSite.Kind.OUTPUT_PROJECTION_INPUT, aw.o().cols(), aw.o().rows()));
+            mlpSite[i] = add(s, new SpikeSite(i, SpikeSite.Kind.MLP_INPUT, config.hiddenSize(), (ffnMacs - downMacs) / config.hiddenSize()));
+            querySite[i] = -1;
         }
         for (int i = 0; i < layers && config.moe() == null; i++) {
             LayerWeights lw = weights.layers().get(i);
@@ -154,7 +160,7 @@ public final class Model implements AutoCloseable {
             } else if (lw.ffn() instanceof FeedForward.MixtureOfExperts moe) {
                 swiGlus.addAll(moe.experts());
                 swiGlus.addAll(moe.shared());
-                matrices.add(moe.router());
+                linears.add(moe.router());
             }
             for (FeedForward.SwiGlu sg : swiGlus) {
                 linears.addAll(List.of(sg.gate(), sg.up()));
@@ -277,7 +283,7 @@ public final class Model implements AutoCloseable {
                 for (int j = 0; j < moe.sharedExperts(); j++) {
                     shared.add(randomSwiGlu(dtype, h, moe.sharedWidth(), next));
                 }
-                ffn = new FeedForward.MixtureOfExperts(randomMatrix(dtype, moe.experts(), h, next), experts, moe.expertsPerToken(), shared);
+                ffn = new FeedForward.MixtureOfExperts(dense(randomMatrix(dtype, moe.experts(), h, next)), experts, moe.expertsPerToken(), shared);
             }
             layers.add(new LayerWeights(randomVector(h, next, 0.1f, 1f), attention, randomVector(h, next, 0.1f, 1f), ffn));
         }

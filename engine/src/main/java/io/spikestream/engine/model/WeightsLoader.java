@@ -110,10 +110,6 @@ public final class WeightsLoader {
 
     /** A spikingbrain_moe checkpoint (REFERENCE.md, "The SpikingBrain-76B layout"). */
     private Weights loadMoe(MoeLayout moe) {
-        if (layout.spiking()) {
-            throw new CheckpointException(checkpoint.directory() + " is a W8ASpike checkpoint of the spikingbrain_moe layout, "
-                    + "which this engine runs in float only");
-        }
         int h = config.hiddenSize();
         int d = config.headDim();
         int qDim = config.numHeads() * d;
@@ -147,7 +143,7 @@ public final class WeightsLoader {
                 for (int j = 0; j < moe.sharedExperts(); j++) {
                     shared.add(swiGlu(p + "mlp.shared_experts." + j + ".", moe.sharedWidth()));
                 }
-                ffn = new FeedForward.MixtureOfExperts(matrix(p + "mlp.router.weight", moe.experts(), h), experts, moe.expertsPerToken(),
+                ffn = new FeedForward.MixtureOfExperts(linear(p + "mlp.router", moe.experts(), h), experts, moe.expertsPerToken(),
                         shared);
             }
             layers.add(new LayerWeights(vector(p + "attn_norm.weight", h), attention, vector(p + "mlp_norm.weight", h), ffn));

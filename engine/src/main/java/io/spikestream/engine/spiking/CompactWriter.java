@@ -1,6 +1,8 @@
 package io.spikestream.engine.spiking;
 
 import io.spikestream.engine.model.AttentionWeights;
+import io.spikestream.engine.model.FeedForward;
+import io.spikestream.engine.model.SoftmaxBranch;
 import io.spikestream.engine.model.GlaGate;
 import io.spikestream.engine.model.LayerWeights;
 import io.spikestream.engine.model.Linear;
@@ -32,7 +34,6 @@ public final class CompactWriter {
 
     /** Writes {@code model.safetensors} of {@code model} (a spiking model) into {@code dir}. */
     public static void write(Model model, Path dir) throws IOException {
-        FloatOnlyLayouts.check(model, "the compact W8ASpike layout");
         Weights w = model.weights();
         if (!w.spiking()) {
             throw new IllegalArgumentException("the compact layout holds W8ASpike models; this model is float");
@@ -40,41 +41,71 @@ public final class CompactWriter {
         SafetensorsWriter out = new SafetensorsWriter();
         out.metadata("format", "pt").metadata(CompactLayout.METADATA_KEY, CompactLayout.METADATA_VALUE);
         matrix(out, "model.embeddings.weight", w.embeddings());
+        if (w.sinks() != null) {
+            matrix(out, "model.sink_embeddings", w.sinks());
+        }
         for (int i = 0; i < w.layers().size(); i++) {
             String p = "model.layers." + i + ".";
             LayerWeights lw = w.layers().get(i);
             AttentionWeights a = lw.attention();
+            SoftmaxBranch sa = a.softmax();
+            String la = sa == null ? p + "attn." : p + "attn.la.";
             vector(out, p + "attn_norm.weight", lw.attnNorm());
-            linear(out, p + "attn.q_proj", a.q());
-            vector(out, p + "attn.q_proj.bias", a.qBias());
-            linear(out, p + "attn.k_proj", a.k());
-            vector(out, p + "attn.k_proj.bias", a.kBias());
-            linear(out, p + "attn.v_proj", a.v());
-            vector(out, p + "attn.v_proj.bias", a.vBias());
+            linear(out, la + "q_proj", a.q());
+            vector(out, la + "q_proj.bias", a.qBias());
+            linear(out, la + "k_proj", a.k());
+            vector(out, la + "k_proj.bias", a.kBias());
+            linear(out, la + "v_proj", a.v());
+            vector(out, la + "v_proj.bias", a.vBias());
             linear(out, p + "attn.o_proj", a.o());
+            if (sa != null) {
+                vector(out, la + "norm.weight", a.gNorm());
+                linear(out, p + "attn.sa.q_proj", sa.q());
+                vector(out, p + "attn.sa.q_proj.bias", sa.qBias());
+                linear(out, p + "attn.sa.k_proj", sa.k());
+                vector(out, p + "attn.sa.k_proj.bias", sa.kBias());
+                linear(out, p + "attn.sa.v_proj", sa.v());
+                vector(out, p + "attn.sa.v_proj.bias", sa.vBias());
+                vector(out, p + "attn.sa.norm.weight", sa.norm());
+            }
             if (a.gate() instanceof GlaGate.Dense gate) {
                 linear(out, p + "attn.gk_proj", gate.linear());
                 vector(out, p + "attn.gk_proj.bias", gate.bias());
             } else if (a.gate() != null) {
                 throw new IllegalArgumentException("layer " + i + " has a low-rank GLA gate; a W8ASpike model's gate is dense");
             }
-            if (a.gNorm() != null) {
+            if (a.gNorm() != null && sa == null) {
                 vector(out, p + "attn.g_norm.weight", a.gNorm());
             }
             vector(out, p + "mlp_norm.weight", lw.mlpNorm());
-            linear(out, p + "mlp.gate_proj", lw.gateProj());
-            linear(out, p + "mlp.up_proj", lw.upProj());
-            if (lw.downProj() instanceof Q8Matrix q8) {
-                weightOnly(out, p + "mlp.down_proj", q8);
-            } else {
-                matrix(out, p + "mlp.down_proj.weight", lw.downProj());
-            }
+            feedForward(out, p + "mlp.", lw.ffn());
         }
         vector(out, "model.norm.weight", w.norm());
         if (w.lmHead() != w.embeddings()) {
             matrix(out, "lm_head.weight", w.lmHead());
         }
         out.write(dir.resolve(Checkpoint.SINGLE_FILE));
+    }
+
+    private static void feedForward(SafetensorsWriter out, String p, FeedForward ffn) {
+        if (ffn instanceof FeedForward.MixtureOfExperts moe) {
+            linear(out, p + "router", moe.router());
+            for (int e = 0; e < moe.experts().size(); e++) {
+                feedForward(out, p + "experts." + e + ".", moe.experts().get(e));
+            }
+            for (int j = 0; j < moe.shared().size(); j++) {
+                feedForward(out, p + "shared_experts." + j + ".", moe.shared().get(j));
+            }
+            return;
+        }
+        FeedForward.SwiGlu sg = (FeedForward.SwiGlu) ffn;
+        linear(out, p + "gate_proj", sg.gate());
+        linear(out, p + "up_proj", sg.up());
+        if (sg.down() instanceof Q8Matrix q8) {
+            weightOnly(out, p + "down_proj", q8);
+        } else {
+            matrix(out, p + "down_proj.weight", sg.down());
+        }
     }
 
     private static void linear(SafetensorsWriter out, String name, Linear linear) {

@@ -2,6 +2,8 @@ package io.spikestream.engine.spiking;
 
 import io.spikestream.engine.model.AttentionWeights;
 import io.spikestream.engine.model.DenseLinear;
+import io.spikestream.engine.model.FeedForward;
+import io.spikestream.engine.model.SoftmaxBranch;
 import io.spikestream.engine.model.GlaGate;
 import io.spikestream.engine.model.LayerWeights;
 import io.spikestream.engine.model.Linear;
@@ -36,7 +38,6 @@ public final class PostTrainingQuantizer {
     }
 
     public static Model quantize(Model source, int groupSize, boolean int8DownProj) {
-        FloatOnlyLayouts.check(source, "W8ASpike quantization");
         if (source.spiking()) {
             throw new IllegalArgumentException("the model is already W8ASpike");
         }
@@ -52,16 +53,19 @@ public final class PostTrainingQuantizer {
             } else if (a.gate() instanceof GlaGate.Dense d) {
                 gate = new GlaGate.Dense(spiking(p + "attn.gk_proj", d.linear(), groupSize), d.bias());
             }
+            SoftmaxBranch sa = a.softmax();
+            String la = sa == null ? p + "attn." : p + "attn.la.";
             AttentionWeights qa = new AttentionWeights(
-                    spiking(p + "attn.q_proj", a.q(), groupSize), a.qBias(),
-                    spiking(p + "attn.k_proj", a.k(), groupSize), a.kBias(),
-                    spiking(p + "attn.v_proj", a.v(), groupSize), a.vBias(),
-                    spiking(p + "attn.o_proj", a.o(), groupSize), gate, a.gNorm());
-            layers.add(new LayerWeights(lw.attnNorm(), qa, lw.mlpNorm(), spiking(p + "mlp.gate_proj", lw.gateProj(), groupSize),
-                    spiking(p + "mlp.up_proj", lw.upProj(), groupSize),
-                    int8DownProj ? weightOnly(p + "mlp.down_proj", lw.downProj(), groupSize) : lw.downProj()));
+                    spiking(la + "q_proj", a.q(), groupSize), a.qBias(),
+                    spiking(la + "k_proj", a.k(), groupSize), a.kBias(),
+                    spiking(la + "v_proj", a.v(), groupSize), a.vBias(),
+                    spiking(p + "attn.o_proj", a.o(), groupSize), gate, a.gNorm(), sa == null ? null : new SoftmaxBranch(
+                            spiking(p + "attn.sa.q_proj", sa.q(), groupSize), sa.qBias(),
+                            spiking(p + "attn.sa.k_proj", sa.k(), groupSize), sa.kBias(),
+                            spiking(p + "attn.sa.v_proj", sa.v(), groupSize), sa.vBias(), sa.norm()));
+            layers.add(new LayerWeights(lw.attnNorm(), qa, lw.mlpNorm(), feedForward(p + "mlp.", lw.ffn(), groupSize, int8DownProj)));
         }
-        Weights quantized = new Weights(w.embeddings(), layers, w.norm(), w.lmHead());
+        Weights quantized = new Weights(w.embeddings(), layers, w.norm(), w.lmHead(), w.sinks());
         return Model.fromWeights(source.config(), quantized, fingerprint(source.fingerprint(), groupSize, int8DownProj));
     }
 
@@ -70,7 +74,10 @@ public final class PostTrainingQuantizer {
      * half the bytes of bf16, but no longer the published weights bit for bit (a lossy choice for memory).
      */
     public static Model withWeightOnlyDownProj(Model model, int groupSize) {
-        FloatOnlyLayouts.check(model, "W8ASpike quantization");
+        if (model.config().moe() != null) {
+            throw new IllegalArgumentException("weight-only down projections of a W8ASpike spikingbrain_moe model are made by quantize(model, "
+                    + "groupSize, true) from its float model");
+        }
         if (!model.spiking()) {
             throw new IllegalArgumentException("the model is float: quantize it with quantize(model, groupSize, true)");
         }
@@ -83,6 +90,27 @@ public final class PostTrainingQuantizer {
         }
         return Model.fromWeights(model.config(), new Weights(w.embeddings(), layers, w.norm(), w.lmHead()),
                 fingerprint(model.fingerprint(), groupSize, true));
+    }
+
+    /**
+     * A feed-forward part in W8ASpike: gate and up (and a router) spiked, down as it is or weight-only int8, for every
+     * routed and shared expert.
+     */
+    private static FeedForward feedForward(String p, FeedForward ffn, int groupSize, boolean int8DownProj) {
+        if (ffn instanceof FeedForward.SwiGlu sg) {
+            return new FeedForward.SwiGlu(spiking(p + "gate_proj", sg.gate(), groupSize), spiking(p + "up_proj", sg.up(), groupSize),
+                    int8DownProj ? weightOnly(p + "down_proj", sg.down(), groupSize) : sg.down());
+        }
+        FeedForward.MixtureOfExperts moe = (FeedForward.MixtureOfExperts) ffn;
+        List<FeedForward.SwiGlu> experts = new ArrayList<>();
+        for (int e = 0; e < moe.experts().size(); e++) {
+            experts.add((FeedForward.SwiGlu) feedForward(p + "experts." + e + ".", moe.experts().get(e), groupSize, int8DownProj));
+        }
+        List<FeedForward.SwiGlu> shared = new ArrayList<>();
+        for (int j = 0; j < moe.shared().size(); j++) {
+            shared.add((FeedForward.SwiGlu) feedForward(p + "shared_experts." + j + ".", moe.shared().get(j), groupSize, int8DownProj));
+        }
+        return new FeedForward.MixtureOfExperts(spiking(p + "router", moe.router(), groupSize), experts, moe.topK(), shared);
     }
 
     private static Linear spiking(String name, Linear linear, int groupSize) {

@@ -153,7 +153,7 @@ class SpikingBrainMoeTest {
         }
         FeedForward.SwiGlu shared = swiGlu(0f, 1f); // writes silu(m0) · m1 to out[1]
         // router: experts 0 and 1 score 2·m0, expert 2 scores m0 (so for m0 > 0 the tie between 0 and 1 decides)
-        Matrix router = Matrix.fromFloats(DType.F32, 3, 2, new float[] {2, 0, 2, 0, 1, 0});
+        Linear router = new DenseLinear(Matrix.fromFloats(DType.F32, 3, 2, new float[] {2, 0, 2, 0, 1, 0}));
         float[] m = {0.5f, 3f, -1f, 2f};
         double silu0 = 0.5 / (1 + Math.exp(-0.5)) * 3;
         double silu1 = -1 / (1 + Math.exp(1)) * 2;
@@ -180,7 +180,7 @@ class SpikingBrainMoeTest {
             experts.add(new FeedForward.SwiGlu(new DenseLinear(Matrix.random(DType.BF16, 8, h, 10 + e, 0.5f)),
                     new DenseLinear(Matrix.random(DType.BF16, 8, h, 20 + e, 0.5f)), Matrix.random(DType.BF16, h, 8, 30 + e, 0.5f)));
         }
-        FeedForward.MixtureOfExperts moe = new FeedForward.MixtureOfExperts(Matrix.random(DType.F32, 5, h, 40, 1f), experts, 2,
+        FeedForward.MixtureOfExperts moe = new FeedForward.MixtureOfExperts(new DenseLinear(Matrix.random(DType.F32, 5, h, 40, 1f)), experts, 2,
                 List.of(experts.get(0)));
         int n = 37;
         float[] m = new float[n * h];

@@ -93,13 +93,14 @@ class MoeConverterTest {
             for (LayerWeights lw : w.layers()) {
                 if (lw.ffn() instanceof FeedForward.MixtureOfExperts moe) {
                     // the router's rows rotated: each token goes to another (identical) expert with the same score
-                    Matrix r = moe.router();
+                    Matrix r = ((io.spikestream.engine.model.DenseLinear) moe.router()).weight();
                     float[] rows = new float[r.rows() * r.cols()];
                     for (int e = 0; e < r.rows(); e++) {
                         r.widenRow((e + 1) % r.rows(), rows, e * r.cols());
                     }
                     lw = new LayerWeights(lw.attnNorm(), lw.attention(), lw.mlpNorm(), new FeedForward.MixtureOfExperts(
-                            Matrix.fromFloats(DType.F32, r.rows(), r.cols(), rows), moe.experts(), moe.topK(), moe.shared()));
+                            new io.spikestream.engine.model.DenseLinear(Matrix.fromFloats(DType.F32, r.rows(), r.cols(), rows)), moe.experts(),
+                            moe.topK(), moe.shared()));
                 }
                 permuted.add(lw);
             }
