@@ -147,7 +147,9 @@ public record Configuration(
         int layers = requireInt(c, "num_hidden_layers");
         int vocab = requireInt(c, "vocab_size");
         int window = requireInt(c, "sliding_window");
-        int intermediate = requireInt(c, "intermediate_size");
+        // a spikingbrain_moe model without dense layers may leave intermediate_size out
+        int intermediate = hybrid && !c.containsKey("intermediate_size") ? requireInt(c, "moe_intermediate_size")
+                : requireInt(c, "intermediate_size");
         double theta = c.containsKey("rope_theta") ? requireNumber(c, "rope_theta") : 10000.0;
         double eps = c.containsKey("norm_eps") ? requireNumber(c, "norm_eps")
                 : c.containsKey("rms_norm_eps") ? requireNumber(c, "rms_norm_eps") : 1e-6;

@@ -210,6 +210,58 @@ class SpikingBrainMoeTest {
                 .hasMessageContaining("num_experts_per_tok must be between 1 and num_experts 4, got 5");
     }
 
+    /**
+     * The fixture's values rounded to bfloat16, written once as BF16 in two shards with an index and once as F32, top-2
+     * routing: the same numbers in two formats and layouts give the same bits (every kernel follows one definition).
+     */
+    @Test
+    void aBf16ShardedCheckpointWithTopTwoRoutingEqualsItsF32Twin(@TempDir Path tmp) throws Exception {
+        Path bf16 = Files.createDirectories(tmp.resolve("bf16"));
+        Path f32 = Files.createDirectories(tmp.resolve("f32"));
+        io.spikestream.engine.safetensors.SafetensorsWriter[] shards = {new io.spikestream.engine.safetensors.SafetensorsWriter(),
+            new io.spikestream.engine.safetensors.SafetensorsWriter()};
+        io.spikestream.engine.safetensors.SafetensorsWriter single = new io.spikestream.engine.safetensors.SafetensorsWriter();
+        StringBuilder map = new StringBuilder();
+        try (io.spikestream.engine.safetensors.Checkpoint c = io.spikestream.engine.safetensors.Checkpoint.open(FIXTURE)) {
+            int n = 0;
+            for (var e : new java.util.TreeMap<>(c.tensors()).entrySet()) {
+                long[] shape = e.getValue().shape();
+                float[] v = shape.length == 1 ? Matrix.readVector(e.getValue()) : floats(Matrix.map(e.getValue()));
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = io.spikestream.engine.tensor.BF16Matrix.decode(io.spikestream.engine.tensor.BF16Matrix.encode(v[i]));
+                }
+                int shard = n++ % 2;
+                shards[shard].addFloats(e.getKey(), DType.BF16, shape, v);
+                single.addFloats(e.getKey(), DType.F32, shape, v);
+                map.append(map.length() == 0 ? "" : ",").append('"').append(e.getKey()).append("\": \"model-0000").append(shard + 1)
+                        .append("-of-00002.safetensors\"");
+            }
+        }
+        shards[0].write(bf16.resolve("model-00001-of-00002.safetensors"));
+        shards[1].write(bf16.resolve("model-00002-of-00002.safetensors"));
+        Files.writeString(bf16.resolve("model.safetensors.index.json"), "{\"weight_map\": {" + map + "}}");
+        single.write(f32.resolve("model.safetensors"));
+        String config = Files.readString(FIXTURE.resolve("config.json")).replaceAll("\\s+", " ");
+        assertThat(config).contains("\"num_experts_per_tok\": 1");
+        config = config.replace("\"num_experts_per_tok\": 1", "\"num_experts_per_tok\": 2");
+        Files.writeString(bf16.resolve("config.json"), config);
+        Files.writeString(f32.resolve("config.json"), config);
+        int[] tokens = ExpectedOutputs.read(FIXTURE).tokens();
+        try (Engine a = Engine.load(bf16, new EngineOptions(2)); Engine b = Engine.load(f32, new EngineOptions(1))) {
+            assertThat(a.model().weights().embeddings().dtype()).isEqualTo(DType.BF16);
+            assertThat(((FeedForward.MixtureOfExperts) a.model().weights().layers().get(1).ffn()).topK()).isEqualTo(2);
+            io.spikestream.engine.testing.Runs.Output one = io.spikestream.engine.testing.Runs.whole(b, tokens);
+            assertThat(io.spikestream.engine.testing.Runs.whole(a, tokens).sameBits(one)).isTrue();
+            assertThat(io.spikestream.engine.testing.Runs.run(a, tokens, p -> 3, java.util.Set.of(1, 7)).sameBits(one)).isTrue();
+        }
+    }
+
+    private static float[] floats(Matrix m) {
+        float[] v = new float[m.rows() * m.cols()];
+        m.widenRows(0, m.rows(), v, 0);
+        return v;
+    }
+
     private static Path copyWithConfig(Path dir, String from, String to) throws Exception {
         Files.createDirectories(dir);
         for (String f : new String[] {"model.safetensors"}) {
