@@ -1,6 +1,5 @@
 package io.spikestream.engine.model;
 
-import io.spikestream.engine.kernels.Activations;
 import io.spikestream.engine.kernels.Axpy;
 import io.spikestream.engine.kernels.MatMul;
 import io.spikestream.engine.kernels.Parallel;
@@ -9,14 +8,11 @@ import io.spikestream.engine.kernels.Rope;
 import io.spikestream.engine.safetensors.Checkpoint;
 import io.spikestream.engine.safetensors.DType;
 import io.spikestream.engine.spiking.EnergyModel;
-import io.spikestream.engine.spiking.KvQuantizer;
 import io.spikestream.engine.spiking.SpikeSite;
 import io.spikestream.engine.spiking.SpikeStatistics;
-import io.spikestream.engine.spiking.Spikes;
 import io.spikestream.engine.state.DocumentState;
 import io.spikestream.engine.state.GlaState;
 import io.spikestream.engine.state.KeyValueWindow;
-import io.spikestream.engine.state.KvWindow;
 import io.spikestream.engine.state.QuantizedKvWindow;
 import io.spikestream.engine.tensor.Matrix;
 
@@ -26,11 +22,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A gla_swa model: configuration, weights, and the forward pass of REFERENCE.md over a chunk of tokens.
+ * A gla_swa or spikingbrain_moe model: configuration, weights, and the forward pass of REFERENCE.md over a chunk
+ * of tokens, as a composition of parts — per layer a {@link TokenMixer} (GLA and sliding-window layers for
+ * gla_swa, hybrid layers for spikingbrain_moe) and a {@link FeedForward} (a SwiGLU, or a mixture of experts):
  *
  * <pre>
  * x = embeddings[token]
- * for each layer: a = RMSNorm(x); r = x + mix(a); m = RMSNorm(r); x = r + down(silu(gate(m)) ⊙ up(m))
+ * for each layer: a = RMSNorm(x); r = x + o_proj(mix(a)); m = RMSNorm(r); x = r + ffn(m)
  * logits = lm_head(RMSNorm(x))
  * </pre>
  * A chunk is processed as matrix-matrix products (each weight matrix streamed once per pass, or once per
@@ -51,7 +49,8 @@ public final class Model implements AutoCloseable {
 
     private final Configuration config;
     private final Weights weights;
-    private final LayerKind[] kinds;
+    /** One per layer: the model's composition of token mixers. */
+    private final TokenMixer[] mixers;
     private final ModelFingerprint fingerprint;
     private final Rope rope;
     private final Checkpoint checkpoint;
@@ -73,7 +72,6 @@ public final class Model implements AutoCloseable {
     private Model(Configuration config, Weights weights, LayerKind[] kinds, ModelFingerprint fingerprint, Checkpoint checkpoint) {
         this.config = config;
         this.weights = weights;
-        this.kinds = kinds;
         this.fingerprint = fingerprint;
         this.rope = new Rope(config.headDim(), config.ropeTheta());
         this.checkpoint = checkpoint;
@@ -131,6 +129,15 @@ public final class Model implements AutoCloseable {
         }
         this.ffnWidth = width;
         this.sinks = config.moe() == null ? null : SinkPrefix.compute(config, weights, rope, Parallel.SERIAL);
+        this.mixers = new TokenMixer[layers];
+        for (int i = 0; i < layers; i++) {
+            mixers[i] = switch (kinds[i]) {
+                case GLA -> new GlaMixer(config);
+                case SWA -> new WindowMixer(config, config.slidingWindow(), spiking, querySite[i]);
+                case FULL_ATTENTION -> new WindowMixer(config, KeyValueWindow.UNBOUNDED, false, -1);
+                case HYBRID -> new HybridMixer(config, i, sinks);
+            };
+        }
     }
 
     /**
@@ -329,10 +336,10 @@ public final class Model implements AutoCloseable {
      */
     public long decodeBytesPerToken() {
         long total = weights.layerBytes() + 4L * weights.norm().length + weights.lmHead().storedBytes();
-        for (int i = 0; i < kinds.length; i++) {
+        for (int i = 0; i < mixers.length; i++) {
             LayerWeights lw = weights.layers().get(i);
             AttentionWeights a = lw.attention();
-            if (kinds[i] != LayerKind.GLA && a.hasGate()) {
+            if (mixers[i].kind() != LayerKind.GLA && a.hasGate()) {
                 total -= a.gate().storedBytes(); // held (the baseline keeps the gla_swa weights), never read
             }
             total -= lw.ffn().storedBytes() - lw.ffn().bytesPerToken(); // experts a token is not routed to
@@ -351,7 +358,7 @@ public final class Model implements AutoCloseable {
         if (spiking && kind == LayerKind.FULL_ATTENTION) {
             throw new IllegalArgumentException("the full-attention baseline is defined for float models, not W8ASpike");
         }
-        LayerKind[] all = new LayerKind[kinds.length];
+        LayerKind[] all = new LayerKind[mixers.length];
         Arrays.fill(all, kind);
         if (kind == LayerKind.GLA) {
             for (LayerWeights l : weights.layers()) {
@@ -374,7 +381,7 @@ public final class Model implements AutoCloseable {
     }
 
     public LayerKind kind(int layer) {
-        return kinds[layer];
+        return mixers[layer].kind();
     }
 
     /**
@@ -383,11 +390,9 @@ public final class Model implements AutoCloseable {
      * constant-size state.
      */
     public long growingStateBytesPerToken() {
-        long kvDim = (long) config.numKvHeads() * config.headDim();
         long total = 0;
-        for (int i = 0; i < kinds.length; i++) {
-            boolean full = kinds[i] == LayerKind.FULL_ATTENTION || kinds[i] == LayerKind.HYBRID && config.moe().isFullAttentionLayer(i);
-            total += full ? 2 * 4 * kvDim : 0;
+        for (TokenMixer m : mixers) {
+            total += m.growingBytesPerToken();
         }
         return total;
     }
@@ -427,22 +432,11 @@ public final class Model implements AutoCloseable {
 
     /** The state of an empty document. */
     public DocumentState newState() {
-        int d = config.headDim();
-        int kvDim = config.numKvHeads() * d;
-        GlaState[] gla = new GlaState[kinds.length];
-        KeyValueWindow[] windows = new KeyValueWindow[kinds.length];
-        for (int i = 0; i < kinds.length; i++) {
-            switch (kinds[i]) {
-                case GLA -> gla[i] = new GlaState(config.numKvHeads(), d);
-                case SWA -> windows[i] = spiking ? new QuantizedKvWindow(config.slidingWindow(), kvDim, d)
-                        : new KvWindow(config.slidingWindow(), kvDim);
-                case FULL_ATTENTION -> windows[i] = new KvWindow(KvWindow.UNBOUNDED, kvDim);
-                case HYBRID -> {
-                    gla[i] = new GlaState(config.numKvHeads(), d);
-                    System.arraycopy(sinks.linearState(i), 0, gla[i].matrix(), 0, gla[i].matrix().length);
-                    windows[i] = new KvWindow(config.moe().isFullAttentionLayer(i) ? KvWindow.UNBOUNDED : config.slidingWindow(), kvDim);
-                }
-            }
+        GlaState[] gla = new GlaState[mixers.length];
+        KeyValueWindow[] windows = new KeyValueWindow[mixers.length];
+        for (int i = 0; i < mixers.length; i++) {
+            gla[i] = mixers[i].newLinearState();
+            windows[i] = mixers[i].newWindow();
         }
         return new DocumentState(fingerprint, gla, windows, config.hiddenSize());
     }
@@ -468,7 +462,7 @@ public final class Model implements AutoCloseable {
         double[] logProbs = new double[n];
         float[] logits = wantLogits ? new float[Math.multiplyExact(n, vocab)] : null;
         SpikeStatistics spikes = spiking ? newSpikeStatistics() : null;
-        Buffers buffers = new Buffers(Math.min(n, MAX_PASS_TOKENS));
+        PassBuffers buffers = new PassBuffers(config, Math.min(n, MAX_PASS_TOKENS), ffnWidth);
         for (int done = 0; done < n; done += MAX_PASS_TOKENS) {
             int c = Math.min(MAX_PASS_TOKENS, n - done);
             float[] passLogits = wantLogits ? new float[c * vocab] : null;
@@ -515,13 +509,13 @@ public final class Model implements AutoCloseable {
     }
 
     private void pass(DocumentState state, int[] tokens, int offset, int n, double[] logProbs, int outOffset, float[] logits,
-                      SpikeStatistics spikes, Buffers buffers, Parallel parallel) {
+                      SpikeStatistics spikes, PassBuffers buffers, Parallel parallel) {
         if (spikes != null) {
             spikes.addTokens(n);
         }
         Pass p = new Pass(state, tokens, offset, n, logProbs, outOffset, logits, spikes, buffers);
-        for (int i = 0; i < kinds.length; i++) {
-            if (kinds[i] != LayerKind.GLA) {
+        for (int i = 0; i < mixers.length; i++) {
+            if (state.window(i) != null) {
                 state.window(i).ensureCapacity(p.p0 + n);
             }
         }
@@ -529,12 +523,12 @@ public final class Model implements AutoCloseable {
             p.embed(t0, t1);
             p.prepare(0, t0, t1, par);
         });
-        for (int i = 0; i < kinds.length; i++) {
+        for (int i = 0; i < mixers.length; i++) {
             p.mix(i, parallel);
             int layer = i;
             p.byTokens(parallel, (t0, t1, par) -> {
                 p.finish(layer, t0, t1, par);
-                if (layer + 1 < kinds.length) {
+                if (layer + 1 < mixers.length) {
                     p.prepare(layer + 1, t0, t1, par);
                 } else {
                     p.head(t0, t1, par);
@@ -551,54 +545,6 @@ public final class Model implements AutoCloseable {
     @FunctionalInterface
     private interface Stage {
         void run(int t0, int t1, Parallel parallel);
-    }
-
-    /**
-     * The activations of passes of up to {@code tokens} tokens, reused by the passes of one call. Every step
-     * writes its outputs before they are read, so nothing depends on what an earlier pass left in them.
-     */
-    private final class Buffers {
-        final float[] x;
-        /** Normalized activations; after the last layer, the final normalized hidden vectors. */
-        final float[] a;
-        final float[] q;
-        final float[] k;
-        final float[] v;
-        final float[] g;
-        final float[] mixed;
-        final float[] proj;
-        final float[] cos;
-        final float[] sin;
-        /** spikingbrain_moe's softmax branch: queries, keys, values and normalized head outputs (else empty). */
-        final float[] q2;
-        final float[] k2;
-        final float[] v2;
-        final float[] mixed2;
-        final FeedForward.Scratch ffn;
-
-        Buffers(int tokens) {
-            int h = config.hiddenSize();
-            int d = config.headDim();
-            int qDim = config.numHeads() * d;
-            int kvDim = config.numKvHeads() * d;
-            x = new float[tokens * h];
-            a = new float[tokens * h];
-            q = new float[tokens * qDim];
-            k = new float[tokens * kvDim];
-            v = new float[tokens * kvDim];
-            g = new float[tokens * kvDim];
-            mixed = new float[tokens * qDim];
-            proj = new float[tokens * h];
-            cos = new float[tokens * d / 2];
-            sin = new float[tokens * d / 2];
-            boolean hybrid = config.moe() != null;
-            q2 = new float[hybrid ? tokens * qDim : 0];
-            k2 = new float[hybrid ? tokens * kvDim : 0];
-            v2 = new float[hybrid ? tokens * kvDim : 0];
-            mixed2 = new float[hybrid ? tokens * qDim : 0];
-            ffn = new FeedForward.Scratch(tokens, h, ffnWidth, hybrid ? config.moe().experts() : 0,
-                    hybrid ? config.moe().expertsPerToken() : 0);
-        }
     }
 
     /**
@@ -623,11 +569,11 @@ public final class Model implements AutoCloseable {
         final int qDim = config.numHeads() * d;
         final int kvDim = config.numKvHeads() * d;
         final double eps = config.normEps();
-        final Buffers b;
+        final PassBuffers b;
         final double[] lse;
 
         Pass(DocumentState state, int[] tokens, int offset, int n, double[] logProbs, int outOffset, float[] logits,
-             SpikeStatistics spikes, Buffers b) {
+             SpikeStatistics spikes, PassBuffers b) {
             this.state = state;
             this.tokens = tokens;
             this.offset = offset;
@@ -669,53 +615,12 @@ public final class Model implements AutoCloseable {
             aw.q().apply(attnIn, aw.qBias(), b.q, par);
             aw.k().apply(attnIn, aw.kBias(), b.k, par);
             aw.v().apply(attnIn, aw.vBias(), b.v, par);
-            if (kinds[i] == LayerKind.HYBRID) {
-                Activations.sigmoid(b.q, t0 * qDim, t1 * qDim);
-                Activations.sigmoidAndLogComplement(b.k, b.g, t0 * kvDim, t1 * kvDim);
-                SoftmaxBranch sa = aw.softmax();
-                sa.q().apply(attnIn, sa.qBias(), b.q2, par);
-                sa.k().apply(attnIn, sa.kBias(), b.k2, par);
-                sa.v().apply(attnIn, sa.vBias(), b.v2, par);
-                rotate(b.q2, b.k2, t0, t1);
-            } else if (kinds[i] == LayerKind.GLA) {
-                Activations.relu(b.q, t0 * qDim, t1 * qDim);
-                Activations.relu(b.k, t0 * kvDim, t1 * kvDim);
-                aw.gate().logits(attnIn, b.g, par);
-                Activations.logSigmoidScaled(b.g, t0 * kvDim, t1 * kvDim, (float) config.gateLogitNormalizer(), par);
-            } else {
-                rotate(b.q, b.k, t0, t1);
-            }
-        }
-
-        /** RoPE on the queries and keys of tokens [t0, t1) at their positions. */
-        void rotate(float[] q, float[] k, int t0, int t1) {
-            for (int t = t0; t < t1; t++) {
-                for (int hh = 0; hh < config.numHeads(); hh++) {
-                    rope.rotate(q, t * qDim + hh * d, b.cos, b.sin, t * d / 2);
-                }
-                for (int j = 0; j < config.numKvHeads(); j++) {
-                    rope.rotate(k, t * kvDim + j * d, b.cos, b.sin, t * d / 2);
-                }
-            }
+            mixers[i].prepare(aw, attnIn, b, rope, t0, t1, par);
         }
 
         /** Layer i's sequence mixing over all n tokens (it reads and advances the document's state). */
         void mix(int i, Parallel parallel) {
-            AttentionWeights aw = weights.layers().get(i).attention();
-            if (kinds[i] == LayerKind.HYBRID) {
-                GatedLinearAttention.forward(state.gla(i), p0, n, b.q, b.k, b.v, b.g, aw.gNorm(), eps, config.numHeads(), b.mixed,
-                        parallel);
-                SinkAttention.forward((KvWindow) state.window(i), sinks.keys(i), sinks.values(i), sinks.sinks(), p0, n, b.q2, b.k2, b.v2,
-                        config.numHeads(), d, aw.softmax().norm(), eps, b.mixed2, parallel);
-                Axpy.add(b.mixed2, 0, b.mixed, 0, n * qDim);
-            } else if (kinds[i] == LayerKind.GLA) {
-                GatedLinearAttention.forward(state.gla(i), p0, n, b.q, b.k, b.v, b.g, aw.gNorm(), eps, config.numHeads(), b.mixed,
-                        parallel);
-            } else if (state.window(i) instanceof QuantizedKvWindow quantized) {
-                spikingWindowAttention(quantized, i, p0, n, b.q, b.k, b.v, b.mixed, spikes, parallel);
-            } else {
-                WindowAttention.forward((KvWindow) state.window(i), p0, n, b.q, b.k, b.v, config.numHeads(), d, b.mixed, parallel);
-            }
+            mixers[i].mix(weights.layers().get(i).attention(), state, i, p0, n, b, spikes, parallel);
         }
 
         /** The rest of layer i: o_proj and the residual, RMSNorm, the MLP and its residual. */
@@ -736,34 +641,6 @@ public final class Model implements AutoCloseable {
             for (int t = t0; t < t1 && t + 1 < n; t++) {
                 logProbs[outOffset + t + 1] = LanguageModelHead.logit(weights.lmHead(), b.a, t * h, tokens[offset + t + 1]) - lse[t];
             }
-        }
-    }
-
-    /**
-     * W8ASpike sliding-window attention (REFERENCE.md): the query after RoPE is spiked per token and head;
-     * keys and values are quantized per token and key/value head to int8, attended to as code · scale, and
-     * their codes stored in the window.
-     */
-    private void spikingWindowAttention(QuantizedKvWindow window, int layer, long p0, int n, float[] q, float[] k, float[] v,
-                                        float[] mixed, SpikeStatistics spikes, Parallel parallel) {
-        int d = config.headDim();
-        int qDim = config.numHeads() * d;
-        int kvHeads = config.numKvHeads();
-        Spikes query = Spikes.encode(q, n, qDim, d);
-        if (spikes != null) {
-            spikes.record(querySite[layer], query);
-        }
-        byte[] keyCodes = new byte[k.length];
-        byte[] valueCodes = new byte[v.length];
-        float[] keyScales = new float[n * kvHeads];
-        float[] valueScales = new float[n * kvHeads];
-        KvQuantizer.quantize(k, n, kvHeads, d, keyCodes, keyScales);
-        KvQuantizer.quantize(v, n, kvHeads, d, valueCodes, valueScales);
-        SpikingWindowAttention.forward(window, p0, n, query, keyCodes, keyScales, valueCodes, valueScales, config.numHeads(), d,
-                mixed, parallel);
-        long first = Math.max(p0, p0 + n - window.window());
-        for (long p = first; p < p0 + n; p++) {
-            window.put(p, keyCodes, keyScales, valueCodes, valueScales, (int) (p - p0));
         }
     }
 
