@@ -48,6 +48,26 @@ class DocumentProcessorTest {
         }
     }
 
+    /** The output of {@code input} with a snapshot after {@code cut} chunks, restored into a new operator for the rest. */
+    static List<Enrichment> restoredAt(OperatorOptions options, List<DocumentChunk> input, int cut) throws Exception {
+        List<Enrichment> got = new ArrayList<>();
+        OperatorSubtaskState snapshot;
+        try (OperatorHarness first = new OperatorHarness(options, null)) {
+            for (DocumentChunk c : input.subList(0, cut)) {
+                first.chunk(c);
+            }
+            snapshot = first.snapshot(cut);
+            got.addAll(first.output());
+        }
+        try (OperatorHarness second = new OperatorHarness(options, snapshot)) {
+            for (DocumentChunk c : input.subList(cut, input.size())) {
+                second.chunk(c);
+            }
+            got.addAll(second.output());
+        }
+        return got;
+    }
+
     @Test
     void snapshotMidDocumentAndRestoreGivesTheUninterruptedOutput() throws Exception {
         List<DocumentChunk> input = interleaved();
@@ -55,22 +75,7 @@ class DocumentProcessorTest {
         assertThat(expected.stream().filter(e -> e.getKind() == EnrichmentKind.END)).hasSize(2);
         assertThat(expected.stream().filter(e -> e.getKind() == EnrichmentKind.CHUNK)).hasSize(input.size());
         for (int cut : new int[] {1, 3, input.size() / 2, input.size() - 2}) {
-            List<Enrichment> got = new ArrayList<>();
-            OperatorSubtaskState snapshot;
-            try (OperatorHarness first = new OperatorHarness(OperatorHarness.options(), null)) {
-                for (DocumentChunk c : input.subList(0, cut)) {
-                    first.chunk(c);
-                }
-                snapshot = first.snapshot(cut);
-                got.addAll(first.output());
-            }
-            try (OperatorHarness second = new OperatorHarness(OperatorHarness.options(), snapshot)) {
-                for (DocumentChunk c : input.subList(cut, input.size())) {
-                    second.chunk(c);
-                }
-                got.addAll(second.output());
-            }
-            assertThat(got).as("restored after %d chunks", cut).isEqualTo(expected);
+            assertThat(restoredAt(OperatorHarness.options(), input, cut)).as("restored after %d chunks", cut).isEqualTo(expected);
         }
     }
 
@@ -84,22 +89,7 @@ class DocumentProcessorTest {
         List<DocumentChunk> input = interleaved();
         List<Enrichment> expected = uninterrupted(options, input);
         for (int cut : new int[] {1, input.size() / 2, input.size() - 1}) {
-            List<Enrichment> got = new ArrayList<>();
-            OperatorSubtaskState snapshot;
-            try (OperatorHarness first = new OperatorHarness(options, null)) {
-                for (DocumentChunk c : input.subList(0, cut)) {
-                    first.chunk(c);
-                }
-                snapshot = first.snapshot(cut);
-                got.addAll(first.output());
-            }
-            try (OperatorHarness second = new OperatorHarness(options, snapshot)) {
-                for (DocumentChunk c : input.subList(cut, input.size())) {
-                    second.chunk(c);
-                }
-                got.addAll(second.output());
-            }
-            assertThat(got).as("restored after %d chunks", cut).isEqualTo(expected);
+            assertThat(restoredAt(options, input, cut)).as("restored after %d chunks", cut).isEqualTo(expected);
         }
         assertThat(expected.stream().filter(e -> e.getKind() == EnrichmentKind.END)).hasSize(2);
     }

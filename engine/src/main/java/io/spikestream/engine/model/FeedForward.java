@@ -36,10 +36,15 @@ public sealed interface FeedForward permits FeedForward.SwiGlu, FeedForward.Mixt
      */
     void apply(LinearInput in, float[] out, Scratch scratch, Parallel parallel);
 
-    /** Per-pass buffers, rows indexed like the pass's tokens. */
+    /**
+     * Per-pass buffers, rows indexed like the pass's tokens. The SwiGLU activations are kept per width (a dense
+     * layer, the experts and the shared experts may differ), each with that width as its row stride: blocks of
+     * tokens applied at once on different threads then never share an element.
+     */
     final class Scratch {
-        final float[] gate;
-        final float[] up;
+        private final int[] widths;
+        private final float[][] gates;
+        private final float[][] ups;
         final float[] gathered;
         final float[] expertOut;
         final float[] routerLogits;
@@ -47,10 +52,28 @@ public sealed interface FeedForward permits FeedForward.SwiGlu, FeedForward.Mixt
         final float[] chosenWeights;
         final int[] rowsOf;
 
-        /** For passes of up to {@code tokens} tokens of width {@code hidden}, hidden activations up to {@code width}. */
-        public Scratch(int tokens, int hidden, int width, int experts, int topK) {
-            gate = new float[tokens * width];
-            up = new float[tokens * width];
+        /** For passes of up to {@code tokens} tokens of width {@code hidden} through any of {@code parts}. */
+        public Scratch(int tokens, int hidden, List<FeedForward> parts) {
+            java.util.TreeSet<Integer> w = new java.util.TreeSet<>();
+            int experts = 0;
+            int topK = 0;
+            for (FeedForward f : parts) {
+                if (f instanceof SwiGlu sg) {
+                    w.add(sg.width());
+                } else if (f instanceof MixtureOfExperts m) {
+                    m.experts().forEach(e -> w.add(e.width()));
+                    m.shared().forEach(e -> w.add(e.width()));
+                    experts = Math.max(experts, m.experts().size());
+                    topK = Math.max(topK, m.topK());
+                }
+            }
+            widths = w.stream().mapToInt(Integer::intValue).toArray();
+            gates = new float[widths.length][];
+            ups = new float[widths.length][];
+            for (int i = 0; i < widths.length; i++) {
+                gates[i] = new float[tokens * widths[i]];
+                ups[i] = new float[tokens * widths[i]];
+            }
             boolean moe = experts > 0;
             gathered = new float[moe ? tokens * hidden : 0];
             expertOut = new float[moe ? tokens * hidden : 0];
@@ -58,6 +81,22 @@ public sealed interface FeedForward permits FeedForward.SwiGlu, FeedForward.Mixt
             chosen = new int[tokens * topK];
             chosenWeights = new float[tokens * topK];
             rowsOf = new int[moe ? tokens : 0];
+        }
+
+        private int index(int width) {
+            int i = java.util.Arrays.binarySearch(widths, width);
+            if (i < 0) {
+                throw new IllegalArgumentException("no scratch of width " + width);
+            }
+            return i;
+        }
+
+        float[] gate(int width) {
+            return gates[index(width)];
+        }
+
+        float[] up(int width) {
+            return ups[index(width)];
         }
     }
 
@@ -91,10 +130,12 @@ public sealed interface FeedForward permits FeedForward.SwiGlu, FeedForward.Mixt
         @Override
         public void apply(LinearInput in, float[] out, Scratch s, Parallel parallel) {
             int w = gate.rows();
-            gate.apply(in, null, s.gate, parallel);
-            up.apply(in, null, s.up, parallel);
-            Activations.siluMul(s.gate, s.up, in.first() * w, (in.first() + in.tokens()) * w, parallel);
-            MatMul.matmul(down, null, s.gate, in.first(), out, in.first(), in.tokens(), parallel);
+            float[] g = s.gate(w);
+            float[] u = s.up(w);
+            gate.apply(in, null, g, parallel);
+            up.apply(in, null, u, parallel);
+            Activations.siluMul(g, u, in.first() * w, (in.first() + in.tokens()) * w, parallel);
+            MatMul.matmul(down, null, g, in.first(), out, in.first(), in.tokens(), parallel);
         }
     }
 

@@ -67,7 +67,8 @@ public final class Model implements AutoCloseable {
     /** spikingbrain_moe's constants (the sinks through every layer), or null. */
     private final SinkPrefix sinks;
     /** The widest hidden activation of any feed-forward part. */
-    private final int ffnWidth;
+    /** The layers' feed-forward parts (what a pass's scratch must hold). */
+    private final List<FeedForward> ffns;
 
     private Model(Configuration config, Weights weights, LayerKind[] kinds, ModelFingerprint fingerprint, Checkpoint checkpoint) {
         this.config = config;
@@ -123,11 +124,7 @@ public final class Model implements AutoCloseable {
         this.sites = List.copyOf(s);
         this.energy = new EnergyModel(dense, floatMacs);
         this.shareTokens = smallFloatModel(weights);
-        int width = 0;
-        for (LayerWeights lw : weights.layers()) {
-            width = Math.max(width, lw.ffn().width());
-        }
-        this.ffnWidth = width;
+        this.ffns = weights.layers().stream().map(LayerWeights::ffn).toList();
         this.sinks = config.moe() == null ? null : SinkPrefix.compute(config, weights, rope, Parallel.SERIAL);
         this.mixers = new TokenMixer[layers];
         for (int i = 0; i < layers; i++) {
@@ -462,7 +459,7 @@ public final class Model implements AutoCloseable {
         double[] logProbs = new double[n];
         float[] logits = wantLogits ? new float[Math.multiplyExact(n, vocab)] : null;
         SpikeStatistics spikes = spiking ? newSpikeStatistics() : null;
-        PassBuffers buffers = new PassBuffers(config, Math.min(n, MAX_PASS_TOKENS), ffnWidth);
+        PassBuffers buffers = new PassBuffers(config, Math.min(n, MAX_PASS_TOKENS), ffns);
         for (int done = 0; done < n; done += MAX_PASS_TOKENS) {
             int c = Math.min(MAX_PASS_TOKENS, n - done);
             float[] passLogits = wantLogits ? new float[c * vocab] : null;

@@ -31,7 +31,7 @@ final class PassBuffers {
     private final int kvHeads;
     private final int d;
 
-    PassBuffers(Configuration config, int tokens, int ffnWidth) {
+    PassBuffers(Configuration config, int tokens, java.util.List<FeedForward> ffns) {
         int h = config.hiddenSize();
         d = config.headDim();
         numHeads = config.numHeads();
@@ -53,7 +53,7 @@ final class PassBuffers {
         k2 = new float[moe != null ? tokens * kvDim : 0];
         v2 = new float[moe != null ? tokens * kvDim : 0];
         mixed2 = new float[moe != null ? tokens * qDim : 0];
-        ffn = new FeedForward.Scratch(tokens, h, ffnWidth, moe != null ? moe.experts() : 0, moe != null ? moe.expertsPerToken() : 0);
+        ffn = new FeedForward.Scratch(tokens, h, ffns);
     }
 
     /** RoPE on the queries and keys of tokens [t0, t1) at the pass's angles. */

@@ -70,11 +70,7 @@ final class SinkPrefix {
         if (s == 0) {
             return new SinkPrefix(0, keys, values, states);
         }
-        int width = 1;
-        for (LayerWeights lw : weights.layers()) {
-            width = Math.max(width, lw.ffn().width());
-        }
-        FeedForward.Scratch scratch = new FeedForward.Scratch(s, h, width, config.moe().experts(), config.moe().expertsPerToken());
+        FeedForward.Scratch scratch = new FeedForward.Scratch(s, h, weights.layers().stream().map(LayerWeights::ffn).toList());
         float[] x = new float[s * h];
         weights.sinks().widenRows(0, s, x, 0);
         float[] a = new float[s * h];

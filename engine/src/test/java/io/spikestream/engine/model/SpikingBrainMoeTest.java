@@ -124,6 +124,32 @@ class SpikingBrainMoeTest {
         }
     }
 
+    /**
+     * Heads of 64 (the fixture's are 16: the kernels' wider paths), a window of 20 and more sinks than one block of 16
+     * keys, a document of 3 passes: any chunking, save/restore point and thread count gives the same bits.
+     */
+    @Test
+    void wideHeadsLongDocumentsAnyChunkingAndThreadsGiveTheSameBits() {
+        Configuration config = Configuration.parse("""
+                {"model_type":"spikingbrain_moe","hidden_size":128,"num_attention_heads":2,"num_key_value_heads":1,
+                 "num_hidden_layers":3,"intermediate_size":96,"vocab_size":300,"sliding_window":20,"rope_theta":10000.0,
+                 "norm_eps":1e-6,"full_attention_layers":[2],"num_sink_tokens":19,"dense_layers":[0],"num_experts":5,
+                 "num_experts_per_tok":2,"moe_intermediate_size":32,"num_shared_experts":1,"shared_expert_intermediate_size":48}""");
+        Model model = Model.generate(config, DType.BF16, 3);
+        int[] tokens = new SplittableRandom(5).ints(Model.MAX_PASS_TOKENS * 2 + 37, 0, 300).toArray();
+        io.spikestream.engine.testing.Runs.Output whole;
+        try (Engine one = new Engine(model, new EngineOptions(1))) {
+            whole = io.spikestream.engine.testing.Runs.whole(one, tokens);
+            assertThat(io.spikestream.engine.testing.Runs.run(one, tokens, p -> 1 + p % 23, java.util.Set.of(1, 40, 300)).sameBits(whole))
+                    .isTrue();
+        }
+        try (Engine two = new Engine(model, new EngineOptions(2))) {
+            assertThat(io.spikestream.engine.testing.Runs.whole(two, tokens).sameBits(whole)).isTrue();
+            assertThat(io.spikestream.engine.testing.Runs.run(two, tokens, p -> 17, java.util.Set.of()).sameBits(whole)).isTrue();
+        }
+        assertThat(whole.logits()).doesNotContain(Float.NaN);
+    }
+
     /** The state's bytes: version 3 for the two-part layers, growing with the full-attention layer only. */
     @Test
     void stateFormatAndSize() {
@@ -283,7 +309,7 @@ class SpikingBrainMoeTest {
         int n = m.length / h;
         float[] out = new float[m.length];
         FeedForward.MixtureOfExperts moe = (FeedForward.MixtureOfExperts) ffn;
-        ffn.apply(new LinearInput(m, 0, n, h, null, -1), out, new FeedForward.Scratch(n, h, ffn.width(), moe.experts().size(), moe.topK()),
+        ffn.apply(new LinearInput(m, 0, n, h, null, -1), out, new FeedForward.Scratch(n, h, List.of(ffn)),
                 Parallel.SERIAL);
         return out;
     }

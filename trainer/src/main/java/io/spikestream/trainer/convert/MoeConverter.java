@@ -4,7 +4,6 @@ import io.spikestream.engine.json.Json;
 import io.spikestream.engine.model.Configuration;
 import io.spikestream.engine.model.MoeLayout;
 import io.spikestream.engine.safetensors.Checkpoint;
-import io.spikestream.engine.safetensors.CheckpointException;
 import io.spikestream.engine.safetensors.DType;
 import io.spikestream.engine.safetensors.SafetensorsWriter;
 import io.spikestream.engine.safetensors.TensorInfo;
@@ -15,10 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Collectors;
 
 /**
  * A Qwen2- or Llama-layout Transformer into the {@code spikingbrain_moe} layout (the 76B's recipe, report
@@ -31,7 +28,6 @@ import java.util.stream.Collectors;
  * p of the chosen expert; training differentiates them.
  */
 public final class MoeConverter {
-    static final double INIT_STD = 0.02;
 
     /**
      * @param fullAttentionLayers null: every seventh layer from the seventh (the 76B's 7, 14, 21, 28, 1-based)
@@ -60,12 +56,12 @@ public final class MoeConverter {
             throw new IllegalArgumentException("cannot convert model_type \"" + type + "\": expected a Qwen2 or Llama layout "
                     + "(model_type qwen2, llama or mistral)");
         }
-        int h = integer(src, "hidden_size");
-        int heads = integer(src, "num_attention_heads");
-        int kvHeads = src.containsKey("num_key_value_heads") ? integer(src, "num_key_value_heads") : heads;
-        int layers = integer(src, "num_hidden_layers");
-        int inter = integer(src, "intermediate_size");
-        int vocab = integer(src, "vocab_size");
+        int h = TransformerConverter.integer(src, "hidden_size");
+        int heads = TransformerConverter.integer(src, "num_attention_heads");
+        int kvHeads = src.containsKey("num_key_value_heads") ? TransformerConverter.integer(src, "num_key_value_heads") : heads;
+        int layers = TransformerConverter.integer(src, "num_hidden_layers");
+        int inter = TransformerConverter.integer(src, "intermediate_size");
+        int vocab = TransformerConverter.integer(src, "vocab_size");
         int d = h / heads;
         int[] full = o.fullAttentionLayers() != null ? o.fullAttentionLayers().clone() : everySeventh(layers);
         int[] dense = o.denseLayers() != null ? o.denseLayers().clone()
@@ -84,7 +80,7 @@ public final class MoeConverter {
             config = config(src, moe, o.window(), h, heads, kvHeads, layers, inter, vocab);
             w.copy("model.embeddings.weight", embed);
             if (o.sinks() > 0) {
-                w.addFloats("model.sink_embeddings", dtype, new long[] {o.sinks(), h}, normal(random, o.sinks() * h));
+                w.addFloats("model.sink_embeddings", dtype, new long[] {o.sinks(), h}, TransformerConverter.normal(random, o.sinks() * h));
             }
             float[] ones = new float[d];
             Arrays.fill(ones, 1f);
@@ -93,9 +89,9 @@ public final class MoeConverter {
                 w.copy(s + "attn_norm.weight", ckpt.require(s + "input_layernorm.weight", h));
                 for (String branch : new String[] {"la", "sa"}) {
                     String t = s + "attn." + branch + ".";
-                    copyLinear(ckpt, w, s + "self_attn.q_proj", t + "q_proj", heads * d, h, dtype);
-                    copyLinear(ckpt, w, s + "self_attn.k_proj", t + "k_proj", kvHeads * d, h, dtype);
-                    copyLinear(ckpt, w, s + "self_attn.v_proj", t + "v_proj", kvHeads * d, h, dtype);
+                    TransformerConverter.copyLinear(ckpt, w, s + "self_attn.q_proj", t + "q_proj", heads * d, h, dtype);
+                    TransformerConverter.copyLinear(ckpt, w, s + "self_attn.k_proj", t + "k_proj", kvHeads * d, h, dtype);
+                    TransformerConverter.copyLinear(ckpt, w, s + "self_attn.v_proj", t + "v_proj", kvHeads * d, h, dtype);
                     w.addFloats(t + "norm.weight", dtype, new long[] {d}, ones);
                 }
                 w.copy(s + "attn.o_proj.weight", ckpt.require(s + "self_attn.o_proj.weight", h, heads * d));
@@ -107,7 +103,7 @@ public final class MoeConverter {
                     w.copy(s + "mlp.gate_proj.weight", gate).copy(s + "mlp.up_proj.weight", up).copy(s + "mlp.down_proj.weight", down);
                     continue;
                 }
-                w.addFloats(s + "mlp.router.weight", dtype, new long[] {o.experts(), h}, normal(random, o.experts() * h));
+                w.addFloats(s + "mlp.router.weight", dtype, new long[] {o.experts(), h}, TransformerConverter.normal(random, o.experts() * h));
                 float[] g = scaled(gate, alpha);
                 float[] u = scaled(up, alpha);
                 float[] dn = scaled(down, alpha);
@@ -123,7 +119,7 @@ public final class MoeConverter {
             w.copy("lm_head.weight", tied ? embed : ckpt.require("lm_head.weight", vocab, h));
             w.write(to.resolve(Checkpoint.SINGLE_FILE));
         }
-        Files.writeString(to.resolve(Configuration.FILE_NAME), configJson(config, dtype));
+        Files.writeString(to.resolve(Configuration.FILE_NAME), io.spikestream.trainer.model.ModelWriter.config(config, dtype));
         io.spikestream.engine.tokenizer.Tokenizer.copyFiles(from, to);
         return config;
     }
@@ -144,88 +140,11 @@ public final class MoeConverter {
         return v;
     }
 
-    private static void copyLinear(Checkpoint ckpt, SafetensorsWriter w, String from, String to, int out, int in, DType dtype) {
-        w.copy(to + ".weight", ckpt.require(from + ".weight", out, in));
-        if (ckpt.tensors().containsKey(from + ".bias")) {
-            w.copy(to + ".bias", ckpt.require(from + ".bias", out));
-        } else {
-            w.addFloats(to + ".bias", dtype, new long[] {out}, new float[out]); // Llama: no bias, i.e. zero
-        }
-    }
-
-    private static float[] normal(SplittableRandom random, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            double u1 = 1 - random.nextDouble();
-            double u2 = random.nextDouble();
-            v[i] = (float) (INIT_STD * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
-        }
-        return v;
-    }
-
-    private static int integer(Map<String, Object> c, String key) {
-        if (!(c.get(key) instanceof Number n)) {
-            throw new CheckpointException("config.json: missing or non-numeric \"" + key + "\"");
-        }
-        return n.intValue();
-    }
-
     private static Configuration config(Map<String, Object> src, MoeLayout moe, int window, int h, int heads, int kvHeads, int layers,
                                         int inter, int vocab) {
-        double theta = src.get("rope_theta") instanceof Number n ? n.doubleValue() : 10000.0;
-        double eps = src.get("rms_norm_eps") instanceof Number n ? n.doubleValue() : 1e-6;
-        int bos = src.get("bos_token_id") instanceof Number n ? n.intValue() : -1;
-        int[] eos;
-        if (src.get("eos_token_id") instanceof List<?> list) {
-            eos = list.stream().mapToInt(x -> ((Number) x).intValue()).toArray();
-        } else {
-            eos = src.get("eos_token_id") instanceof Number n ? new int[] {n.intValue()} : new int[0];
-        }
-        return new Configuration(h, heads, kvHeads, layers, inter, vocab, window, theta, eps, new int[0], false, bos, eos,
-                TransformerConverter.GATE_RANK, 16.0, "float32", moe);
+        Configuration dense = TransformerConverter.config(src, new int[0], window, h, heads, kvHeads, layers, inter, vocab);
+        return new Configuration(h, heads, kvHeads, layers, inter, vocab, window, dense.ropeTheta(), dense.normEps(), new int[0], false,
+                dense.bosTokenId(), dense.eosTokenIds(), TransformerConverter.GATE_RANK, 16.0, "float32", moe);
     }
 
-    private static String list(int[] v) {
-        return Arrays.stream(v).mapToObj(Integer::toString).collect(Collectors.joining(", ", "[", "]"));
-    }
-
-    static String configJson(Configuration c, DType dtype) {
-        MoeLayout m = c.moe();
-        int[] eosIds = c.eosTokenIds();
-        String eos = eosIds.length == 0 ? "" : ",\n  \"eos_token_id\": " + (eosIds.length == 1 ? Integer.toString(eosIds[0]) : list(eosIds));
-        String bos = c.bosTokenId() < 0 ? "" : ",\n  \"bos_token_id\": " + c.bosTokenId();
-        String torch = switch (dtype) {
-            case BF16 -> "bfloat16";
-            case F16 -> "float16";
-            default -> "float32";
-        };
-        return String.format(Locale.ROOT, """
-                {
-                  "architectures": ["SpikingBrainMoeForCausalLM"],
-                  "model_type": "spikingbrain_moe",
-                  "hidden_size": %d,
-                  "num_attention_heads": %d,
-                  "num_key_value_heads": %d,
-                  "num_hidden_layers": %d,
-                  "full_attention_layers": %s,
-                  "sliding_window": %d,
-                  "num_sink_tokens": %d,
-                  "dense_layers": %s,
-                  "intermediate_size": %d,
-                  "num_experts": %d,
-                  "num_experts_per_tok": %d,
-                  "moe_intermediate_size": %d,
-                  "num_shared_experts": %d,
-                  "shared_expert_intermediate_size": %d,
-                  "vocab_size": %d,
-                  "rope_theta": %s,
-                  "norm_eps": %s,
-                  "hidden_act": "silu",
-                  "tie_word_embeddings": false,
-                  "torch_dtype": "%s"%s%s
-                }
-                """, c.hiddenSize(), c.numHeads(), c.numKvHeads(), c.numLayers(), list(m.fullAttentionLayers()), c.slidingWindow(),
-                m.sinkTokens(), list(m.denseLayers()), c.intermediateSize(), m.experts(), m.expertsPerToken(), m.expertWidth(),
-                m.sharedExperts(), m.sharedWidth(), c.vocabSize(), Double.toString(c.ropeTheta()), Double.toString(c.normEps()), torch, bos, eos);
-    }
 }

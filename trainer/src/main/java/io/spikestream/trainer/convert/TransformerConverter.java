@@ -110,6 +110,10 @@ public final class TransformerConverter {
         return attn;
     }
 
+    static void copyLinear(Checkpoint ckpt, SafetensorsWriter w, String from, String to, int out, int in, DType dtype) {
+        copyLinear(ckpt, w, from, to, out, in, true, dtype);
+    }
+
     private static void copyLinear(Checkpoint ckpt, SafetensorsWriter w, String from, String to, int out, int in, boolean bias,
             DType dtype) {
         w.copy(to + ".weight", ckpt.require(from + ".weight", out, in));
@@ -130,7 +134,7 @@ public final class TransformerConverter {
         return odd;
     }
 
-    private static float[] normal(SplittableRandom random, int n) {
+    static float[] normal(SplittableRandom random, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             // Box-Muller from the seeded stream: the same seed gives the same initial gate on any JVM
@@ -141,7 +145,7 @@ public final class TransformerConverter {
         return v;
     }
 
-    private static int integer(Map<String, Object> c, String key) {
+    static int integer(Map<String, Object> c, String key) {
         if (!(c.get(key) instanceof Number n)) {
             throw new CheckpointException("config.json: missing or non-numeric \"" + key + "\"");
         }
@@ -149,7 +153,7 @@ public final class TransformerConverter {
     }
 
     /** The gla_swa configuration of the converted model: the source's sizes, RoPE, norm eps and token ids. */
-    private static Configuration config(Map<String, Object> src, int[] attn, int window, int h, int heads, int kvHeads, int layers,
+    static Configuration config(Map<String, Object> src, int[] attn, int window, int h, int heads, int kvHeads, int layers,
             int inter, int vocab) {
         double theta = src.get("rope_theta") instanceof Number n ? n.doubleValue() : 10000.0;
         double eps = src.get("rms_norm_eps") instanceof Number n ? n.doubleValue() : 1e-6;

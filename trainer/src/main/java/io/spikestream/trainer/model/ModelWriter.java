@@ -28,7 +28,7 @@ public final class ModelWriter {
         }
     }
 
-    /** The config.json of a gla_swa model with weights in {@code dtype} (also written by the converter). */
+    /** The config.json of a gla_swa or spikingbrain_moe model with weights in {@code dtype} (also written by the converters). */
     public static String config(Configuration c, DType dtype) {
         String attn = Arrays.stream(c.attentionLayers()).mapToObj(Integer::toString).collect(Collectors.joining(", "));
         int[] eosIds = c.eosTokenIds();
@@ -40,6 +40,38 @@ public final class ModelWriter {
             case F16 -> "float16";
             default -> "float32";
         };
+        if (c.moe() != null) {
+            io.spikestream.engine.model.MoeLayout m = c.moe();
+            return String.format(Locale.ROOT, """
+                    {
+                      "architectures": ["SpikingBrainMoeForCausalLM"],
+                      "model_type": "spikingbrain_moe",
+                      "hidden_size": %d,
+                      "num_attention_heads": %d,
+                      "num_key_value_heads": %d,
+                      "num_hidden_layers": %d,
+                      "full_attention_layers": %s,
+                      "sliding_window": %d,
+                      "num_sink_tokens": %d,
+                      "dense_layers": %s,
+                      "intermediate_size": %d,
+                      "num_experts": %d,
+                      "num_experts_per_tok": %d,
+                      "moe_intermediate_size": %d,
+                      "num_shared_experts": %d,
+                      "shared_expert_intermediate_size": %d,
+                      "vocab_size": %d,
+                      "rope_theta": %s,
+                      "norm_eps": %s,
+                      "hidden_act": "silu",
+                      "tie_word_embeddings": %s,
+                      "torch_dtype": "%s"%s%s
+                    }
+                    """, c.hiddenSize(), c.numHeads(), c.numKvHeads(), c.numLayers(), Arrays.toString(m.fullAttentionLayers()),
+                    c.slidingWindow(), m.sinkTokens(), Arrays.toString(m.denseLayers()), c.intermediateSize(), m.experts(),
+                    m.expertsPerToken(), m.expertWidth(), m.sharedExperts(), m.sharedWidth(), c.vocabSize(), Double.toString(c.ropeTheta()),
+                    Double.toString(c.normEps()), c.tieWordEmbeddings(), torch, bos, eos);
+        }
         return String.format(Locale.ROOT, """
                 {
                   "architectures": ["GLAswaForCausalLM"],
