@@ -15,9 +15,6 @@ import java.util.List;
  * Each token's result depends on its own row only, so blocks of any size give the same bits.
  */
 public sealed interface FeedForward permits FeedForward.SwiGlu, FeedForward.MixtureOfExperts {
-    /** The widest hidden activation of one token (what the scratch buffers must hold per row). */
-    int width();
-
     /** Bytes of the weights as stored. */
     long storedBytes();
 
@@ -102,7 +99,7 @@ public sealed interface FeedForward permits FeedForward.SwiGlu, FeedForward.Mixt
 
     /** down(silu(gate m) ⊙ up m). {@code down} is float (in W8ASpike its input is the float silu ⊙ up). */
     record SwiGlu(Linear gate, Linear up, Matrix down) implements FeedForward {
-        @Override
+        /** The hidden activation's width. */
         public int width() {
             return gate.rows();
         }
@@ -158,18 +155,6 @@ public sealed interface FeedForward permits FeedForward.SwiGlu, FeedForward.Mixt
             if (topK < 1 || topK > experts.size()) {
                 throw new IllegalArgumentException("top-" + topK + " of " + experts.size() + " experts");
             }
-        }
-
-        @Override
-        public int width() {
-            int w = 0;
-            for (SwiGlu e : experts) {
-                w = Math.max(w, e.width());
-            }
-            for (SwiGlu e : shared) {
-                w = Math.max(w, e.width());
-            }
-            return w;
         }
 
         @Override

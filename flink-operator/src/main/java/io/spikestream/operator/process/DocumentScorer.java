@@ -189,6 +189,13 @@ final class DocumentScorer {
      */
     void apply(ProgressState p, List<Record> rs, DocumentContext ctx) throws Exception {
         finishChunks(p, ctx);
+        boolean onePassEach = rs.size() == 1 || embed || engine.model().spiking();
+        if (onePassEach && maxTokens == Long.MAX_VALUE) {
+            for (Record r : rs) {
+                apply(p, r, ctx);
+            }
+            return;
+        }
         DocumentState doc = states.load(ctx.docId(), p.tokens);
         long start = doc.position();
         List<LineScorer.Lines> texts = new ArrayList<>(rs.size());
@@ -198,7 +205,7 @@ final class DocumentScorer {
             texts.add(l);
             total += l.ids().length;
         }
-        if (rs.size() == 1 || embed || engine.model().spiking() || start + total > maxTokens) {
+        if (onePassEach || start + total > maxTokens) {
             // one pass each: the records before one that would pass the limit are read
             for (int i = 0; i < rs.size(); i++) {
                 long at = states.load(ctx.docId(), p.tokens).position();

@@ -32,6 +32,18 @@ class JobOptionsTest {
     }
 
     @Test
+    void maxDocumentTokensIsAutoByDefaultAndTakesANumberOrOff() {
+        assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m").operator().maxDocumentTokens())
+                .isEqualTo(io.spikestream.operator.DocumentTokenLimit.AUTO);
+        assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--max-document-tokens", "200000").operator()
+                .maxDocumentTokens().tokens()).isEqualTo(200_000L);
+        assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--max-document-tokens", "off").operator().maxDocumentTokens())
+                .isEqualTo(io.spikestream.operator.DocumentTokenLimit.OFF);
+        assertThatThrownBy(() -> JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--max-document-tokens", "lots"))
+                .hasMessageContaining("--max-document-tokens must be a positive number, auto or off, got 'lots'");
+    }
+
+    @Test
     void incidentsFromTheirTwoOptions() {
         assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m").incidents()).isEqualTo(io.spikestream.operator.Incidents.DEFAULT);
         assertThat(JobOptions.parse("--bootstrap-servers", "b", "--model", "m", "--incident-gap", "2", "--incident-timeout", "30s").incidents())
