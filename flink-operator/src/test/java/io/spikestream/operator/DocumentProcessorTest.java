@@ -133,23 +133,7 @@ class DocumentProcessorTest {
         OperatorOptions options = OperatorHarness.options(TestModel.spikingDir());
         List<DocumentChunk> input = interleaved();
         List<Enrichment> expected = uninterrupted(options, input);
-        int cut = input.size() / 2;
-        List<Enrichment> got = new ArrayList<>();
-        OperatorSubtaskState snapshot;
-        try (OperatorHarness first = new OperatorHarness(options, null)) {
-            for (DocumentChunk c : input.subList(0, cut)) {
-                first.chunk(c);
-            }
-            snapshot = first.snapshot(cut);
-            got.addAll(first.output());
-        }
-        try (OperatorHarness second = new OperatorHarness(options, snapshot)) {
-            for (DocumentChunk c : input.subList(cut, input.size())) {
-                second.chunk(c);
-            }
-            got.addAll(second.output());
-        }
-        assertThat(got).isEqualTo(expected);
+        assertThat(restoredAt(options, input, input.size() / 2)).isEqualTo(expected);
         // Each CHUNK's statistics are the engine's for that chunk: 1792 spiked activations per token in this model.
         try (io.spikestream.engine.Engine engine = io.spikestream.engine.Engine.load(TestModel.spikingDir(),
                 new io.spikestream.engine.EngineOptions(1))) {

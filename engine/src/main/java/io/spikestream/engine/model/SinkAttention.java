@@ -88,15 +88,10 @@ final class SinkAttention {
         int jd = j * d;
         float scale = (float) (1.0 / Math.sqrt(d));
         int queries = t1 - t0;
-        for (int i = 0; i < queries; i++) {
-            long pos = start + t0 + i;
-            long lo = window.unbounded() ? 0 : Math.max(0, pos - window.window());
-            s.lo[i] = (int) (lo - kv.first());
-            s.count[i] = (int) (pos - lo + 1);
-        }
+        WindowAttention.queryRanges(window, kv, start, t0, queries, s.lo, s.count);
         // Sink scores: every query attends every sink.
         for (int kb = 0; kb < sinks; kb += KEYS) {
-            transpose(sinkKeys, kb, Math.min(KEYS, sinks - kb), kvDim, jd, d, s.keyBlock);
+            WindowAttention.transpose(sinkKeys, kb, Math.min(KEYS, sinks - kb), kvDim, jd, d, s.keyBlock);
             for (int i = 0; i < queries; i++) {
                 for (int g = 0; g < groups; g++) {
                     Dot.columns16(s.keyBlock, 0, q, (t0 + i) * qDim + (j * groups + g) * d, d, s.sinkScores[i * groups + g], kb);
@@ -106,7 +101,7 @@ final class SinkAttention {
         // Window scores, one block of 16 keys at a time, for every query whose window meets it.
         int keysEnd = s.lo[queries - 1] + s.count[queries - 1];
         for (int kb = s.lo[0]; kb < keysEnd; kb += KEYS) {
-            transpose(kv.keys(), kb, Math.min(KEYS, keysEnd - kb), kvDim, jd, d, s.keyBlock);
+            WindowAttention.transpose(kv.keys(), kb, Math.min(KEYS, keysEnd - kb), kvDim, jd, d, s.keyBlock);
             for (int i = 0; i < queries; i++) {
                 if (kb + KEYS <= s.lo[i] || kb >= s.lo[i] + s.count[i]) {
                     continue;
@@ -142,16 +137,6 @@ final class SinkAttention {
             }
             readOut(sw, sinks, sinkValues, jd, ww, count, kv.values(), s.lo[i] * kvDim + jd, kvDim, d, (float) total, s.o);
             RmsNorm.apply(s.o, 0, norm, eps, out, (t0 + i) * qDim + (j * groups + u % groups) * d, d);
-        }
-    }
-
-    /** Rows [from, from + rows) of head offset jd, transposed feature-major into 16 lanes (zeros past {@code rows}). */
-    private static void transpose(float[] keys, int from, int rows, int kvDim, int jd, int d, float[] block) {
-        for (int c = 0; c < KEYS; c++) {
-            int src = c < rows ? (from + c) * kvDim + jd : -1;
-            for (int e = 0; e < d; e++) {
-                block[e * KEYS + c] = src < 0 ? 0f : keys[src + e];
-            }
         }
     }
 

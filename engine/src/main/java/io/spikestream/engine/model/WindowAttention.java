@@ -127,22 +127,11 @@ final class WindowAttention {
         int jd = j * d;
         float scale = (float) (1.0 / Math.sqrt(d));
         int queries = t1 - t0;
-        for (int i = 0; i < queries; i++) {
-            long pos = start + t0 + i;
-            long lo = Math.max(0, pos - window.window());
-            s.lo[i] = (int) (lo - kv.first());
-            s.count[i] = (int) (pos - lo + 1);
-        }
+        queryRanges(window, kv, start, t0, queries, s.lo, s.count);
         // Scores, one transposed block of 16 keys at a time, for every query whose window meets it.
         int keysEnd = s.lo[queries - 1] + s.count[queries - 1];
         for (int kb = s.lo[0]; kb < keysEnd; kb += KEYS) {
-            int inBlock = Math.min(KEYS, keysEnd - kb);
-            for (int c = 0; c < KEYS; c++) {
-                int src = c < inBlock ? (kb + c) * kvDim + jd : -1;
-                for (int e = 0; e < d; e++) {
-                    s.keyBlock[e * KEYS + c] = src < 0 ? 0f : kv.keys()[src + e];
-                }
-            }
+            transpose(kv.keys(), kb, Math.min(KEYS, keysEnd - kb), kvDim, jd, d, s.keyBlock);
             for (int i = 0; i < queries; i++) {
                 if (kb + KEYS <= s.lo[i] || kb >= s.lo[i] + s.count[i]) {
                     continue;
@@ -175,6 +164,29 @@ final class WindowAttention {
             int h = j * groups + u % groups;
             weightedSum(s.weights[u], PAD, kv.values(), s.lo[i] * kvDim + jd, kvDim, s.count[i], d, (float) s.totals[u], out,
                     (t0 + i) * qDim + h * d);
+        }
+    }
+
+    /**
+     * Where each of {@code queries} queries from chunk row t0 attends in {@code kv}: its first row {@code lo[i]}
+     * and {@code count[i]} rows (itself and the previous W positions; every position of a full-attention window).
+     */
+    static void queryRanges(KvWindow window, Ordered kv, long start, int t0, int queries, int[] lo, int[] count) {
+        for (int i = 0; i < queries; i++) {
+            long pos = start + t0 + i;
+            long first = Math.max(0, pos - window.window());
+            lo[i] = (int) (first - kv.first());
+            count[i] = (int) (pos - first + 1);
+        }
+    }
+
+    /** Rows [from, from + rows) of head offset jd, transposed feature-major into 16 lanes (zeros past {@code rows}). */
+    static void transpose(float[] keys, int from, int rows, int kvDim, int jd, int d, float[] block) {
+        for (int c = 0; c < KEYS; c++) {
+            int src = c < rows ? (from + c) * kvDim + jd : -1;
+            for (int e = 0; e < d; e++) {
+                block[e * KEYS + c] = src < 0 ? 0f : keys[src + e];
+            }
         }
     }
 
